@@ -1,0 +1,60 @@
+package catalog
+
+import (
+	"testing"
+)
+
+func TestPromName(t *testing.T) {
+	for _, tc := range []struct{ metric, stat, want string }{
+		{"CPUUtilization", "Average", "aws_rds_cpuutilization_average"},
+		{"FreeStorageSpace", "Average", "aws_rds_free_storage_space_average"},
+		{"DatabaseConnections", "Maximum", "aws_rds_database_connections_maximum"},
+		{"EBSIOBalance%", "Average", "aws_rds_ebsiobalance_percent_average"},
+		{"EBSByteBalance%", "Maximum", "aws_rds_ebsbyte_balance_percent_maximum"},
+		{"ReadIOPS", "Average", "aws_rds_read_iops_average"},
+		{"WriteLatency", "Maximum", "aws_rds_write_latency_maximum"},
+		{"NetworkReceiveThroughput", "Average", "aws_rds_network_receive_throughput_average"},
+		{"CPUCreditBalance", "Minimum", "aws_rds_cpucredit_balance_minimum"},
+		{"DBLoadCPU", "Average", "aws_rds_dbload_cpu_average"},
+		{"DBLoadRelativeToNumVCPUs", "Average", "aws_rds_dbload_relative_to_num_vcpus_average"},
+		{"MaximumUsedTransactionIDs", "Maximum", "aws_rds_maximum_used_transaction_ids_maximum"},
+		{"ReadIOPSLocalStorage", "Average", "aws_rds_read_iopslocal_storage_average"},
+		{"TempDbAvailableDataSpace", "SampleCount", "aws_rds_temp_db_available_data_space_sample_count"},
+		{"BinLogDiskUsage", "Sum", "aws_rds_bin_log_disk_usage_sum"},
+		{"Some.Metric-Name/x", "p99", "aws_rds_some_metric_name_x_p99"},
+		{"Trailing_", "Average", "aws_rds_trailing_average"},
+	} {
+		if got := PromName(tc.metric, tc.stat); got != tc.want {
+			t.Errorf("PromName(%q, %q) = %q, want %q", tc.metric, tc.stat, got, tc.want)
+		}
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	seen := map[string]bool{}
+	defaults := 0
+	for _, m := range Metrics() {
+		if seen[m.Name] {
+			t.Errorf("duplicate metric %q", m.Name)
+		}
+		seen[m.Name] = true
+		if m.Unit == "" || m.Help == "" {
+			t.Errorf("metric %q lacks unit or help", m.Name)
+		}
+		if m.Default {
+			defaults++
+		}
+	}
+	if defaults != 20 {
+		t.Errorf("want 20 default metrics, got %d", defaults)
+	}
+	if _, ok := Lookup("CPUUtilization"); !ok {
+		t.Error("Lookup(CPUUtilization) failed")
+	}
+	if _, ok := Lookup("NoSuchMetric"); ok {
+		t.Error("Lookup(NoSuchMetric) succeeded")
+	}
+	if !ValidStatistic("Average") || ValidStatistic("Median") {
+		t.Error("ValidStatistic is wrong")
+	}
+}

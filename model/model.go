@@ -1,0 +1,56 @@
+// Package model holds the plain data types that flow between the AWS
+// boundary (cloudwatch), the live collector, the backfill and the web API.
+// It imports neither the AWS SDK nor Prometheus.
+package model
+
+import "time"
+
+// ProviderAWS is the provider of instances that CloudWatch serves.
+const ProviderAWS = "aws"
+
+// Instance is one RDS DB instance, discovered through DescribeDBInstances or
+// declared statically in the config file.
+type Instance struct {
+	// ID is the DB instance identifier (CloudWatch's DBInstanceIdentifier).
+	ID string
+	// ARN is the instance ARN; it is the `name` label of every series.
+	ARN       string
+	AccountID string
+	Region    string
+	// Provider is "aws" for instances CloudWatch serves; anything else is
+	// inventory only.
+	Provider         string
+	Engine           string
+	EngineVersion    string
+	InstanceClass    string
+	Status           string
+	AvailabilityZone string
+	MultiAZ          bool
+	StorageType      string
+	AllocatedStorage int32 // GiB
+	Tags             map[string]string
+}
+
+// ServedByCloudWatch reports whether CloudWatch has metrics for the instance.
+func (i Instance) ServedByCloudWatch() bool { return i.Provider == "" || i.Provider == ProviderAWS }
+
+// MetricQuery asks for one statistic of one CloudWatch metric of one instance.
+type MetricQuery struct {
+	InstanceID string
+	Metric     string // CloudWatch metric name, e.g. "CPUUtilization"
+	Statistic  string // CloudWatch statistic, e.g. "Average"
+}
+
+// Datapoint is one CloudWatch datapoint. Timestamp is the start of its period.
+type Datapoint struct {
+	Timestamp time.Time
+	Value     float64
+}
+
+// Series is the answer to one MetricQuery, datapoints in ascending time order.
+// A query CloudWatch has no data for yields a Series with no Points: missing
+// data is not an error.
+type Series struct {
+	Query  MetricQuery
+	Points []Datapoint
+}
