@@ -1,0 +1,225 @@
+package cloudwatch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"golang.org/x/time/rate"
+)
+
+// Account is a role to assume for one AWS account. The zero Account means
+// the default credentials of the environment.
+type Account struct {
+	RoleARN     string
+	ExternalID  string
+	SessionName string
+	// Regions overrides Options.Regions for this account.
+	Regions []string
+}
+
+// Options configure the clients of a fleet.
+type Options struct {
+	// Regions to serve; empty means the SDK's default region.
+	Regions []string
+	// Accounts to assume roles in; empty means the default credentials.
+	Accounts []Account
+	// RequestsPerSecond and Burst size the token bucket shared by every
+	// request to one account and region.
+	RequestsPerSecond float64
+	Burst             int
+	// MaxAttempts bounds the SDK's adaptive retries (attempts, first
+	// included).
+	MaxAttempts int
+	// Parallel bounds the GetMetricData calls in flight per client.
+	Parallel int
+	// LoadOptions are passed to config.LoadDefaultConfig, after the
+	// exporter's own (for example to point at a simulator).
+	LoadOptions []func(*config.LoadOptions) error
+	Observer    Observer
+}
+
+// Client talks to CloudWatch and RDS in one account and region. It is safe
+// for concurrent use; every request waits for the shared limiter.
+type Client struct {
+	Region    string
+	AccountID string
+
+	cw       GetMetricDataAPI
+	rds      rds.DescribeDBInstancesAPIClient
+	limiter  *rate.Limiter
+	observer Observer
+	par      int
+}
+
+// ClientOptions build a Client from SDK clients directly; most callers use
+// NewClients instead.
+type ClientOptions struct {
+	Region, AccountID string
+	CloudWatch        GetMetricDataAPI
+	RDS               rds.DescribeDBInstancesAPIClient
+	Limiter           *rate.Limiter
+	Observer          Observer
+	Parallel          int
+}
+
+// NewClient returns a Client over the given SDK clients.
+func NewClient(o ClientOptions) *Client {
+	c := &Client{Region: o.Region, AccountID: o.AccountID, cw: o.CloudWatch, rds: o.RDS, limiter: o.Limiter, observer: o.Observer, par: o.Parallel}
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(rate.Inf, 1)
+	}
+	if c.observer == nil {
+		c.observer = NopObserver{}
+	}
+	return c
+}
+
+func (c *Client) key() string { return c.AccountID + "/" + c.Region }
+
+func (c *Client) parallel() int { return max(1, c.par) }
+
+// Limiter returns the token bucket of the client's account and region.
+func (c *Client) Limiter() *rate.Limiter { return c.limiter }
+
+// NewClients builds one Client per account and region with
+// config.LoadDefaultConfig, so AWS_REGION, AWS_ENDPOINT_URL*, profiles and
+// roles of the environment apply. It asks STS for the account ID of the
+// default credentials when no role names it.
+func NewClients(ctx context.Context, o Options) ([]*Client, error) {
+	if o.Observer == nil {
+		o.Observer = NopObserver{}
+	}
+	accounts := o.Accounts
+	if len(accounts) == 0 {
+		accounts = []Account{{}}
+	}
+	var clients []*Client
+	for _, acc := range accounts {
+		regions := acc.Regions
+		if len(regions) == 0 {
+			regions = o.Regions
+		}
+		if len(regions) == 0 {
+			regions = []string{""}
+		}
+		for _, region := range regions {
+			c, err := newClient(ctx, o, acc, region)
+			if err != nil {
+				return nil, err
+			}
+			clients = append(clients, c)
+		}
+	}
+	return clients, nil
+}
+
+func newClient(ctx context.Context, o Options, acc Account, region string) (*Client, error) {
+	cfg, err := loadConfig(ctx, o, acc, region)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("load AWS config: no region: set regions in the config file or AWS_REGION")
+	}
+	accountID, err := accountOf(ctx, cfg, acc, o.Observer)
+	if err != nil {
+		return nil, err
+	}
+	obs := o.Observer
+	return NewClient(ClientOptions{
+		Region:    cfg.Region,
+		AccountID: accountID,
+		CloudWatch: cw.NewFromConfig(cfg, func(co *cw.Options) {
+			co.Retryer = newRetryer(o.MaxAttempts, APIGetMetricData, obs)
+		}),
+		RDS: rds.NewFromConfig(cfg, func(ro *rds.Options) {
+			ro.Retryer = newRetryer(o.MaxAttempts, APIDescribeDBInstances, obs)
+		}),
+		Limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
+		Observer: obs,
+		Parallel: o.Parallel,
+	}), nil
+}
+
+func loadConfig(ctx context.Context, o Options, acc Account, region string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	opts = append(opts, o.LoadOptions...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, fmt.Errorf("load AWS config: %w", err)
+	}
+	if acc.RoleARN != "" {
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), acc.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = acc.SessionName
+			if acc.ExternalID != "" {
+				ao.ExternalID = aws.String(acc.ExternalID)
+			}
+		}))
+	}
+	return cfg, nil
+}
+
+// accountOf returns the account ID of a role ARN, or asks STS who the
+// credentials belong to.
+func accountOf(ctx context.Context, cfg aws.Config, acc Account, obs Observer) (string, error) {
+	if id, ok := accountFromARN(acc.RoleARN); ok {
+		return id, nil
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	obs.Request(APIGetCallerIdentity, err)
+	if err != nil {
+		return "", fmt.Errorf("get caller identity in %s: %w", cfg.Region, err)
+	}
+	return aws.ToString(out.Account), nil
+}
+
+// accountFromARN returns the account field of an ARN.
+func accountFromARN(s string) (string, bool) {
+	a, err := arn.Parse(s)
+	if err != nil || a.AccountID == "" {
+		return "", false
+	}
+	return a.AccountID, true
+}
+
+// newRetryer returns the SDK's adaptive retryer, which backs off and slows
+// its own sending rate on throttling, without the standard mode's retry
+// quota (which would turn a burst of throttles into hard failures), and
+// which tells obs about every throttled attempt.
+func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
+	r := retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+		ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
+			so.RateLimiter = ratelimit.None
+			if maxAttempts > 0 {
+				so.MaxAttempts = maxAttempts
+			}
+		})
+	})
+	return &observingRetryer{RetryerV2: r, api: api, obs: obs}
+}
+
+type observingRetryer struct {
+	aws.RetryerV2
+	api string
+	obs Observer
+}
+
+// IsErrorRetryable is called once per failed attempt.
+func (r *observingRetryer) IsErrorRetryable(err error) bool {
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+		r.obs.Throttled(r.api)
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
