@@ -177,3 +177,18 @@ const (
 
 // InfoMetric is the name of the per-instance info series.
 const InfoMetric = "aws_rds_info"
+
+// Selection is one metric to fetch and its statistics.
+type Selection struct {
+	Metric     string
+	Statistics []string
+}
+
+// DefaultSelection is the default metrics with the default statistics.
+func DefaultSelection() []Selection {
+	var out []Selection
+	for _, name := range DefaultMetrics() {
+		out = append(out, Selection{Metric: name, Statistics: DefaultStatistics()})
+	}
+	return out
+}

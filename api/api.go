@@ -1,0 +1,138 @@
+// Package api is the exporter's HTTP surface: the metrics endpoint, the
+// landing page, health and readiness, and the JSON API under /api/v1.
+// Handlers return a result or a typed error; one function maps errors to
+// status codes and JSON bodies.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// Instances lists the known instances; *inventory.Inventory implements it.
+type Instances interface {
+	All() []model.Instance
+	Lookup(id string) (model.Instance, bool)
+}
+
+// Options configure the HTTP surface.
+type Options struct {
+	// TelemetryPath is where metrics are served, default "/metrics".
+	TelemetryPath string
+	Gatherer      prometheus.Gatherer
+	Instances     Instances
+	// Ready is closed when the exporter has finished its first poll.
+	Ready   <-chan struct{}
+	Version string
+	Logger  *slog.Logger
+}
+
+// Server routes the exporter's endpoints.
+type Server struct {
+	opts   Options
+	router *httprouter.Router
+}
+
+// New returns a Server with every route registered.
+func New(opts Options) *Server {
+	if opts.TelemetryPath == "" {
+		opts.TelemetryPath = "/metrics"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, router: httprouter.New()}
+	s.routes()
+	return s
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+func (s *Server) routes() {
+	r := s.router
+	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelError),
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true,
+	})
+	r.Handler(http.MethodGet, s.opts.TelemetryPath, metrics)
+	r.GET("/", s.landing)
+	r.GET("/-/healthy", s.healthy)
+	r.GET("/-/ready", s.ready)
+	r.GET("/api/v1/instances", s.wrap(s.listInstances))
+	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, &Error{Status: http.StatusNotFound, Message: "no such endpoint; see / for the endpoints"})
+	})
+	r.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, &Error{Status: http.StatusMethodNotAllowed, Message: "method " + req.Method + " not allowed; allowed: " + w.Header().Get("Allow")})
+	})
+}
+
+func (s *Server) healthy(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("Healthy.\n"))
+}
+
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	select {
+	case <-s.opts.Ready:
+		_, _ = w.Write([]byte("Ready.\n"))
+	default:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("Not ready: the first CloudWatch poll has not finished.\n"))
+	}
+}
+
+// Error is an error with the HTTP status it maps to and extra JSON fields.
+type Error struct {
+	Status  int
+	Message string
+	Fields  map[string]any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// handler is a JSON endpoint: it returns the body, or an error.
+type handler func(r *http.Request, p httprouter.Params) (status int, body any, err error)
+
+func (s *Server) wrap(h handler) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, p httprouter.Params) {
+		status, body, err := h(r, p)
+		if err != nil {
+			var ae *Error
+			if !errors.As(err, &ae) {
+				s.opts.Logger.Error("request failed", "path", r.URL.Path, "err", err)
+				ae = &Error{Status: http.StatusInternalServerError, Message: err.Error()}
+			}
+			writeError(w, ae)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	body := map[string]any{"error": e.Message}
+	for k, v := range e.Fields {
+		body[k] = v
+	}
+	writeJSON(w, e.Status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(body)
+}

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// InstanceJSON is one instance in GET /api/v1/instances.
+type InstanceJSON struct {
+	ID            string            `json:"id"`
+	ARN           string            `json:"arn,omitempty"`
+	Provider      string            `json:"provider"`
+	Region        string            `json:"region"`
+	AccountID     string            `json:"account_id,omitempty"`
+	Engine        string            `json:"engine,omitempty"`
+	EngineVersion string            `json:"engine_version,omitempty"`
+	InstanceClass string            `json:"instance_class,omitempty"`
+	Status        string            `json:"status,omitempty"`
+	CloudWatch    bool              `json:"cloudwatch"`
+	Tags          map[string]string `json:"tags,omitempty"`
+}
+
+func instanceJSON(i model.Instance) InstanceJSON {
+	p := i.Provider
+	if p == "" {
+		p = model.ProviderAWS
+	}
+	return InstanceJSON{
+		ID: i.ID, ARN: i.ARN, Provider: p, Region: i.Region, AccountID: i.AccountID,
+		Engine: i.Engine, EngineVersion: i.EngineVersion, InstanceClass: i.InstanceClass,
+		Status: i.Status, CloudWatch: i.ServedByCloudWatch(), Tags: i.Tags,
+	}
+}
+
+func (s *Server) listInstances(_ *http.Request, _ httprouter.Params) (int, any, error) {
+	all := s.opts.Instances.All()
+	out := make([]InstanceJSON, 0, len(all))
+	for _, i := range all {
+		out = append(out, instanceJSON(i))
+	}
+	return http.StatusOK, map[string]any{"instances": out}, nil
+}

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+const landingHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>RDS Backfill Exporter</title>
+<style>
+body { font-family: -apple-system, system-ui, sans-serif; margin: 0; color: #222; }
+header { background: #e6522c; color: #fff; padding: 0.8em 1.5em; }
+header h1 { margin: 0; font-size: 1.5em; }
+main { padding: 1em 1.5em; }
+table { border-collapse: collapse; margin-top: 0.5em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; }
+th { background: #f3f3f3; }
+code { background: #f3f3f3; padding: 0 0.2em; }
+.muted { color: #777; }
+</style>
+</head>
+<body>
+<header><h1>RDS Backfill Exporter</h1></header>
+<main>
+<p>Prometheus exporter for AWS RDS CloudWatch metrics, with backfill of history into TSDB blocks. Version {{.Version}}.</p>
+<h2>Endpoints</h2>
+<ul>
+<li><a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>: metrics (aws_rds_* and rds_backfill_exporter_*)</li>
+<li><a href="/-/healthy">/-/healthy</a>: liveness</li>
+<li><a href="/-/ready">/-/ready</a>: readiness (after the first CloudWatch poll)</li>
+<li><a href="/api/v1/instances">/api/v1/instances</a>: known instances (JSON)</li>
+{{range .Extra}}<li><code>{{.}}</code></li>
+{{end}}</ul>
+<h2>Instances ({{len .Instances}})</h2>
+{{if .Instances}}<table id="instances">
+<tr><th>Identifier</th><th>Provider</th><th>Region</th><th>Account</th><th>Engine</th><th>Class</th><th>Status</th></tr>
+{{range .Instances}}<tr><td>{{.ID}}</td><td>{{.Provider}}</td><td>{{.Region}}</td><td>{{.AccountID}}</td><td>{{.Engine}} {{.EngineVersion}}</td><td>{{.InstanceClass}}</td><td>{{.Status}}</td></tr>
+{{end}}</table>
+{{else}}<p class="muted">No instances known yet.</p>{{end}}
+</main>
+</body>
+</html>
+`
+
+type landingData struct {
+	Version       string
+	TelemetryPath string
+	Extra         []string
+	Instances     []InstanceJSON
+}
+
+func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if r.URL.Path != "/" {
+		http.NotFound(w, r)
+		return
+	}
+	tmpl := template.Must(template.New("landing").Parse(landingHTML))
+	data := landingData{Version: s.opts.Version, TelemetryPath: s.opts.TelemetryPath, Extra: s.extraEndpoints()}
+	for _, i := range s.opts.Instances.All() {
+		data.Instances = append(data.Instances, instanceJSON(i))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := tmpl.Execute(w, data); err != nil {
+		s.opts.Logger.Error("render landing page", "err", err)
+	}
+}
+
+// extraEndpoints lists the API endpoints that take parameters.
+func (s *Server) extraEndpoints() []string {
+	return nil
+}

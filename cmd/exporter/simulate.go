@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+)
+
+// SimulateCmd runs awssim alone.
+type SimulateCmd struct {
+	Listen        string        `name:"listen" default:"127.0.0.1:4566" help:"Address to listen on; keep it on loopback."`
+	Region        string        `name:"region" default:"us-east-1" help:"Region the simulated AWS reports."`
+	AccountID     string        `name:"account-id" default:"123456789012" help:"Account ID the simulated AWS reports."`
+	Instances     int           `name:"instances" default:"5" help:"Number of simulated DB instances."`
+	Seed          int64         `name:"seed" default:"1" help:"Seed of the simulated data."`
+	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
+	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
+	Latency       time.Duration `name:"fault.latency" default:"0s" help:"Latency added to every request."`
+}
+
+// Run serves until ctx ends.
+func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
+	logger, err := newLogger(g.cli, g.stderr)
+	if err != nil {
+		return err
+	}
+	sim := awssim.New(awssim.Options{
+		Region: s.Region, AccountID: s.AccountID, Instances: s.Instances, Seed: s.Seed,
+		Faults: awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency},
+	})
+	if err := sim.Start(s.Listen); err != nil {
+		return fmt.Errorf("start simulated AWS: %w", err)
+	}
+	defer func() { _ = sim.Close() }()
+	logger.Info("simulated AWS listening", "url", sim.URL(), "region", s.Region, "account_id", s.AccountID, "instances", s.Instances)
+	fmt.Fprintf(g.stdout, "Simulated AWS (CloudWatch, RDS, STS) at %s\nPoint the exporter at it with:\n  AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x rds-backfill-exporter serve\n",
+		sim.URL(), sim.URL(), s.Region)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,221 @@
+// Package collector polls CloudWatch in the background and serves the last
+// good values as a prometheus.Collector. A scrape never calls AWS: it renders
+// an immutable snapshot that each poll replaces.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
+)
+
+// CallerLive names the live collector in CloudWatch request counts.
+const CallerLive = "live"
+
+// Fetcher runs GetMetricData requests in one account and region;
+// *cloudwatch.Client implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
+}
+
+// Target is one account and region the collector polls.
+type Target struct {
+	AccountID, Region string
+	Fetcher           Fetcher
+}
+
+func (t Target) key() string { return t.AccountID + "/" + t.Region }
+
+// Instances lists the known instances; *inventory.Inventory implements it.
+type Instances interface {
+	All() []model.Instance
+}
+
+// Options configure a Collector.
+type Options struct {
+	Targets   []Target
+	Instances Instances
+	// Metrics and their statistics to poll.
+	Metrics []catalog.Selection
+	// Interval between polls, the CloudWatch Period, and the Delay stepped
+	// back from now for CloudWatch's publishing lag.
+	Interval, Period, Delay time.Duration
+	// Now is the clock; default time.Now.
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Telemetry *telemetry.Metrics
+}
+
+// Collector is a prometheus.Collector of the aws_rds_* series.
+type Collector struct {
+	opts  Options
+	descs *descs
+	snap  atomic.Pointer[snapshot]
+	ready chan struct{}
+	once  sync.Once
+}
+
+// New returns a Collector that has polled nothing yet: it serves only
+// aws_rds_info until the first poll ends.
+func New(opts Options) *Collector {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Telemetry == nil {
+		opts.Telemetry = telemetry.New()
+	}
+	c := &Collector{opts: opts, ready: make(chan struct{})}
+	c.descs = newDescs(opts.Metrics, opts.Interval, opts.Period, opts.Delay)
+	c.snap.Store(&snapshot{parts: map[string]part{}})
+	return c
+}
+
+// Ready is closed when the first poll has ended, successfully or not.
+func (c *Collector) Ready() <-chan struct{} { return c.ready }
+
+// Run polls at once and then every Interval until ctx ends.
+func (c *Collector) Run(ctx context.Context) {
+	t := time.NewTicker(c.opts.Interval)
+	defer t.Stop()
+	for {
+		if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
+			c.opts.Logger.Warn("CloudWatch poll failed; serving the last good values", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Poll fetches the latest datapoint of every selected metric of every AWS
+// instance and swaps the snapshot. A target whose fetch fails keeps its
+// previous values; the error names every failed target.
+func (c *Collector) Poll(ctx context.Context) error {
+	defer c.once.Do(func() { close(c.ready) })
+	start := time.Now()
+	w := c.window()
+	instances := c.opts.Instances.All()
+	old := c.snap.Load()
+	parts := make(map[string]part, len(c.opts.Targets))
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, t := range c.opts.Targets {
+		wg.Go(func() {
+			p, err := c.pollTarget(ctx, t, instances, w)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				p = old.parts[t.key()]
+			}
+			parts[t.key()] = p
+		})
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	c.snap.Store(&snapshot{parts: parts, info: c.descs.infoMetrics(instances)})
+	c.record(start, err)
+	return err
+}
+
+func (c *Collector) record(start time.Time, err error) {
+	tm := c.opts.Telemetry
+	tm.PollDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		tm.Polls.WithLabelValues("failure").Inc()
+		tm.LastPollSuccess.Set(0)
+		return
+	}
+	tm.Polls.WithLabelValues("success").Inc()
+	tm.LastPollSuccess.Set(1)
+	tm.LastPollSuccessTime.SetToCurrentTime()
+}
+
+// window is the range a poll asks for: it ends Delay before now, aligned to
+// the period, and spans the poll interval (at least 5 periods), so that a
+// datapoint CloudWatch published late is still found by the next poll.
+func (c *Collector) window() cloudwatch.Window {
+	end := c.opts.Now().Add(-c.opts.Delay).Truncate(c.opts.Period)
+	span := max(c.opts.Interval, 5*c.opts.Period)
+	return cloudwatch.Window{Start: end.Add(-span), End: end, Period: c.opts.Period}
+}
+
+func (c *Collector) pollTarget(ctx context.Context, t Target, instances []model.Instance, w cloudwatch.Window) (part, error) {
+	var mine []model.Instance
+	for _, i := range instances {
+		if i.ServedByCloudWatch() && i.AccountID == t.AccountID && i.Region == t.Region {
+			mine = append(mine, i)
+		}
+	}
+	queries := Queries(mine, c.opts.Metrics)
+	if len(queries) == 0 {
+		return part{}, nil
+	}
+	series, _, err := t.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries, Window: w, Caller: CallerLive})
+	if err != nil {
+		return part{}, fmt.Errorf("poll %s: %w", t.key(), err)
+	}
+	return part{metrics: c.descs.valueMetrics(mine, series)}, nil
+}
+
+// Queries returns one query per instance, metric and statistic, instance by
+// instance in the given order.
+func Queries(instances []model.Instance, metrics []catalog.Selection) []model.MetricQuery {
+	n := 0
+	for _, m := range metrics {
+		n += len(m.Statistics)
+	}
+	qs := make([]model.MetricQuery, 0, n*len(instances))
+	for _, i := range instances {
+		for _, m := range metrics {
+			for _, s := range m.Statistics {
+				qs = append(qs, model.MetricQuery{InstanceID: i.ID, Metric: m.Metric, Statistic: s})
+			}
+		}
+	}
+	return qs
+}
+
+// Describe sends nothing: the set of series depends on the instances, so the
+// collector is unchecked.
+func (c *Collector) Describe(chan<- *prometheus.Desc) {}
+
+// Collect sends the snapshot's metrics.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snap.Load()
+	for _, m := range s.info {
+		ch <- m
+	}
+	for _, p := range s.parts {
+		for _, m := range p.metrics {
+			ch <- m
+		}
+	}
+}
+
+// snapshot is immutable once stored.
+type snapshot struct {
+	parts map[string]part
+	info  []prometheus.Metric
+}
+
+type part struct {
+	metrics []prometheus.Metric
+}

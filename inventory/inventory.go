@@ -1,0 +1,172 @@
+// Package inventory keeps the list of DB instances the exporter knows:
+// static ones from the config file and the ones DescribeDBInstances
+// discovers, refreshed on an interval. The collector, the backfill and the
+// web API read it.
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// Describer lists the instances of one account and region;
+// *cloudwatch.Client implements it.
+type Describer interface {
+	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Instance, error)
+}
+
+// Source is one account and region to discover instances in.
+type Source struct {
+	AccountID, Region string
+	Describer         Describer
+}
+
+// Options configure an Inventory.
+type Options struct {
+	// Static instances are always listed. Their Region and AccountID must
+	// be set.
+	Static []model.Instance
+	// Sources are asked for instances when Discovery is true.
+	Sources   []Source
+	Discovery bool
+	Filter    cloudwatch.DiscoveryFilter
+	Logger    *slog.Logger
+	// OnRefresh, if set, is called after every refresh with the instances
+	// and the refresh error.
+	OnRefresh func(instances []model.Instance, err error)
+}
+
+// Inventory is the current instance list. It is safe for concurrent use.
+type Inventory struct {
+	opts Options
+
+	mu         sync.RWMutex
+	discovered map[string][]model.Instance // by source key
+	all        []model.Instance
+	refreshed  time.Time
+}
+
+// New returns an inventory holding the static instances; call Refresh or
+// Run to discover the rest.
+func New(opts Options) *Inventory {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	inv := &Inventory{opts: opts, discovered: map[string][]model.Instance{}}
+	inv.all = merge(opts.Static, inv.discovered)
+	return inv
+}
+
+// Refresh asks every source for its instances. A source that fails keeps
+// the instances it had; the error names every failed source.
+func (inv *Inventory) Refresh(ctx context.Context) error {
+	if !inv.opts.Discovery {
+		inv.publish(nil)
+		return nil
+	}
+	var errs []error
+	found := map[string][]model.Instance{}
+	for _, s := range inv.opts.Sources {
+		key := s.AccountID + "/" + s.Region
+		list, err := s.Describer.DescribeInstances(ctx, inv.opts.Filter)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("discover instances in %s: %w", key, err))
+			inv.mu.RLock()
+			list = inv.discovered[key]
+			inv.mu.RUnlock()
+		}
+		found[key] = list
+	}
+	inv.mu.Lock()
+	inv.discovered = found
+	inv.mu.Unlock()
+	err := errors.Join(errs...)
+	inv.publish(err)
+	return err
+}
+
+func (inv *Inventory) publish(err error) {
+	inv.mu.Lock()
+	inv.all = merge(inv.opts.Static, inv.discovered)
+	if err == nil {
+		inv.refreshed = time.Now()
+	}
+	all := inv.all
+	inv.mu.Unlock()
+	if inv.opts.OnRefresh != nil {
+		inv.opts.OnRefresh(all, err)
+	}
+}
+
+// Run refreshes the list every interval until ctx ends. It does not refresh
+// at once: call Refresh first.
+func (inv *Inventory) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := inv.Refresh(ctx); err != nil && ctx.Err() == nil {
+				inv.opts.Logger.Warn("instance discovery failed; keeping the previous list", "err", err)
+			}
+		}
+	}
+}
+
+// All returns every known instance, sorted by region, account and ID. The
+// slice is shared: do not modify it.
+func (inv *Inventory) All() []model.Instance {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	return inv.all
+}
+
+// Lookup returns the instance with the DB identifier id. Identifiers are
+// unique per account and region; if several accounts or regions use the
+// same one, the first in All's order is returned.
+func (inv *Inventory) Lookup(id string) (model.Instance, bool) {
+	for _, i := range inv.All() {
+		if i.ID == id {
+			return i, true
+		}
+	}
+	return model.Instance{}, false
+}
+
+// merge lists discovered instances and the static ones, dropping a static
+// entry whose account, region and ID discovery already found (discovery
+// knows more about it).
+func merge(static []model.Instance, discovered map[string][]model.Instance) []model.Instance {
+	seen := map[string]bool{}
+	all := make([]model.Instance, 0, len(static))
+	add := func(i model.Instance) {
+		k := i.AccountID + "/" + i.Region + "/" + i.ID
+		if !seen[k] {
+			seen[k] = true
+			all = append(all, i)
+		}
+	}
+	for _, list := range discovered {
+		for _, i := range list {
+			add(i)
+		}
+	}
+	for _, i := range static {
+		add(i)
+	}
+	slices.SortStableFunc(all, func(a, b model.Instance) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.ID, b.ID))
+	})
+	return all
+}

@@ -1,0 +1,150 @@
+// Package telemetry holds the exporter's self-metrics, all named
+// rds_backfill_exporter_*. Metrics implements cloudwatch.Observer, so every
+// AWS request the exporter makes is counted in one place, whether the live
+// collector or a backfill made it.
+package telemetry
+
+import (
+	"errors"
+
+	"github.com/aws/smithy-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors/version"
+)
+
+// Namespace prefixes every self-metric.
+const Namespace = "rds_backfill_exporter"
+
+// Metrics are the exporter's self-metrics. Create them once per process
+// with New and register them with Register.
+type Metrics struct {
+	Requests              *prometheus.CounterVec
+	Throttles             *prometheus.CounterVec
+	MetricsRequestedTotal *prometheus.CounterVec
+	DatapointsTotal       *prometheus.CounterVec
+
+	PollDuration           prometheus.Histogram
+	Polls                  *prometheus.CounterVec
+	LastPollSuccess        prometheus.Gauge
+	LastPollSuccessTime    prometheus.Gauge
+	Instances              *prometheus.GaugeVec
+	DiscoveryLastSuccess   prometheus.Gauge
+	DiscoveryRefreshErrors prometheus.Counter
+
+	BackfillHours       prometheus.Counter
+	BackfillSamples     prometheus.Counter
+	BackfillBlocks      prometheus.Counter
+	BackfillJobsRunning prometheus.Gauge
+	BackfillJobs        *prometheus.CounterVec
+	BackfillHoursCover  *prometheus.GaugeVec
+}
+
+// New creates the self-metrics, unregistered.
+func New() *Metrics {
+	return &Metrics{
+		Requests: counterVec("cloudwatch_requests_total",
+			"AWS API operations the exporter made (after the SDK's retries), by API and outcome (success or error).", "api", "outcome"),
+		Throttles: counterVec("cloudwatch_throttles_total",
+			"AWS request attempts answered with a throttling error (for example \"Rate exceeded\"), retried ones included, by API.", "api"),
+		MetricsRequestedTotal: counterVec("cloudwatch_metrics_requested_total",
+			"Metric queries sent to GetMetricData, by caller (live or backfill). GetMetricData is billed per metric requested ($0.01 per 1,000 in most regions).", "caller"),
+		DatapointsTotal: counterVec("cloudwatch_datapoints_total",
+			"Datapoints received from GetMetricData, by caller (live or backfill).", "caller"),
+		PollDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "poll_duration_seconds",
+			Help:    "Duration of live CloudWatch polls, successful or not.",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300},
+		}),
+		Polls: counterVec("polls_total",
+			"Live CloudWatch polls, by outcome (success or failure). A failed poll keeps the last good values.", "outcome"),
+		LastPollSuccess: gauge("last_poll_success",
+			"1 if the last live CloudWatch poll succeeded, 0 if it failed."),
+		LastPollSuccessTime: gauge("last_poll_success_timestamp_seconds",
+			"Unix time of the end of the last successful live CloudWatch poll: the aws_rds_* values are at most this old plus the poll delay."),
+		Instances: gaugeVec("instances",
+			"DB instances the exporter knows (discovered or static), by provider; only provider aws is served by CloudWatch.", "provider"),
+		DiscoveryLastSuccess: gauge("discovery_last_success_timestamp_seconds",
+			"Unix time of the last successful refresh of the instance list through DescribeDBInstances."),
+		DiscoveryRefreshErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "discovery_errors_total",
+			Help: "Failed refreshes of the instance list; the previous list is kept.",
+		}),
+		BackfillHours: counter("backfill_hours_total",
+			"Instance-hours of history written to TSDB blocks by backfills."),
+		BackfillSamples: counter("backfill_samples_total",
+			"Samples written to TSDB blocks by backfills."),
+		BackfillBlocks: counter("backfill_blocks_total",
+			"TSDB blocks written by backfills."),
+		BackfillJobsRunning: gauge("backfill_jobs_running",
+			"Backfill jobs running now."),
+		BackfillJobs: counterVec("backfill_jobs_total",
+			"Finished backfill jobs, by outcome (success, failure or canceled).", "outcome"),
+		BackfillHoursCover: gaugeVec("backfill_hours_covered",
+			"Hours of the backfill range (the last max-days) that TSDB blocks cover, per DB instance, as of the last backfill or coverage scan.", "dimension_DBInstanceIdentifier"),
+	}
+}
+
+// Register registers every self-metric and the build info with reg.
+func (m *Metrics) Register(reg prometheus.Registerer) error {
+	cs := []prometheus.Collector{
+		version.NewCollector(Namespace),
+		m.Requests, m.Throttles, m.MetricsRequestedTotal, m.DatapointsTotal,
+		m.PollDuration, m.Polls, m.LastPollSuccess, m.LastPollSuccessTime,
+		m.Instances, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
+		m.BackfillHours, m.BackfillSamples, m.BackfillBlocks,
+		m.BackfillJobsRunning, m.BackfillJobs, m.BackfillHoursCover,
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Request implements cloudwatch.Observer.
+func (m *Metrics) Request(api string, err error) {
+	outcome := "success"
+	if err != nil {
+		outcome = "error"
+	}
+	m.Requests.WithLabelValues(api, outcome).Inc()
+}
+
+// Throttled implements cloudwatch.Observer.
+func (m *Metrics) Throttled(api string) { m.Throttles.WithLabelValues(api).Inc() }
+
+// MetricsRequested implements cloudwatch.Observer.
+func (m *Metrics) MetricsRequested(caller string, n int) {
+	m.MetricsRequestedTotal.WithLabelValues(caller).Add(float64(n))
+}
+
+// Datapoints implements cloudwatch.Observer.
+func (m *Metrics) Datapoints(caller string, n int) {
+	m.DatapointsTotal.WithLabelValues(caller).Add(float64(n))
+}
+
+// ErrorCode returns the AWS error code of err, or "" if it has none.
+func ErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help})
+}
+
+func gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+}
