@@ -1,0 +1,224 @@
+package tsdbwriter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
+	"github.com/prometheus/prometheus/tsdb/chunks"
+)
+
+// CoverageOptions say what ScanCoverage reports.
+type CoverageOptions struct {
+	// Label is the label whose values coverage is reported for, e.g.
+	// "dimension_DBInstanceIdentifier". Series without it are ignored.
+	Label string
+	// Mint and Maxt bound the half-open range [Mint, Maxt) in milliseconds.
+	// Both must be multiples of Step.
+	Mint, Maxt int64
+	// Step is the width of a bucket, aligned to the epoch. Default 1h.
+	Step time.Duration
+	// Matchers, if any, restrict the scan to the series that match all.
+	Matchers []*labels.Matcher
+	// Logger receives debug logs. Default: discard.
+	Logger *slog.Logger
+}
+
+// Coverage tells, for each value of a label, which buckets of a time range
+// have at least one sample in the blocks scanned.
+type Coverage struct {
+	label            string
+	mint, maxt, step int64
+	values           map[string]bitset
+	// Blocks is the number of blocks scanned.
+	Blocks int
+	// Vanished lists the block folders that disappeared between listing
+	// and opening, as Prometheus deletes blocks it has compacted.
+	Vanished []string
+}
+
+// ScanCoverage scans the complete blocks in dirs (see listBlocks for what
+// it skips) that overlap [Mint, Maxt), read-only, one at a time, and reports
+// which buckets hold samples for each value of opts.Label. Each of dirs must
+// exist. dirs may include a live Prometheus data folder: blocks Prometheus
+// deletes meanwhile are reported in Vanished; the samples they held are
+// usually in the blocks that replaced them, which a later scan finds.
+//
+// It marks a chunk's buckets from its metadata when the chunk's first and
+// last samples say all there is to know, and decodes the chunk otherwise, so
+// a chunk that spans hours covers only the hours where it has samples.
+func ScanCoverage(ctx context.Context, dirs []string, opts CoverageOptions) (*Coverage, error) {
+	cov, err := newCoverage(opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = promslog.NewNopLogger()
+	}
+	blocks, err := listBlocks(dirs, cov.mint, cov.maxt)
+	if err != nil {
+		return nil, fmt.Errorf("scan coverage: %w", err)
+	}
+	matchers := append(slices.Clone(opts.Matchers), labels.MustNewMatcher(labels.MatchRegexp, opts.Label, ".+"))
+	for _, bd := range blocks {
+		if err := cov.scanDir(ctx, bd.dir, matchers, opts.Logger); err != nil {
+			return nil, fmt.Errorf("scan coverage: %s: %w", bd.dir, err)
+		}
+	}
+	return cov, nil
+}
+
+// newCoverage validates opts and returns an empty Coverage.
+func newCoverage(opts CoverageOptions) (*Coverage, error) {
+	if opts.Step == 0 {
+		opts.Step = time.Hour
+	}
+	step := opts.Step.Milliseconds()
+	switch {
+	case opts.Label == "":
+		return nil, errors.New("scan coverage: no label")
+	case step <= 0 || opts.Step%time.Millisecond != 0:
+		return nil, fmt.Errorf("scan coverage: step %s is not a positive whole number of milliseconds", opts.Step)
+	case opts.Maxt <= opts.Mint || opts.Mint%step != 0 || opts.Maxt%step != 0:
+		return nil, fmt.Errorf("scan coverage: range [%d, %d) is empty or not aligned to the step %s", opts.Mint, opts.Maxt, opts.Step)
+	}
+	return &Coverage{
+		label: opts.Label, mint: opts.Mint, maxt: opts.Maxt, step: step,
+		values: map[string]bitset{},
+	}, nil
+}
+
+// scanDir opens the block in dir, scans it and closes it.
+func (c *Coverage) scanDir(ctx context.Context, dir string, matchers []*labels.Matcher, logger *slog.Logger) error {
+	b, ok, err := openBlock(dir, logger)
+	if err != nil || !ok {
+		if err == nil {
+			c.Vanished = append(c.Vanished, dir)
+		}
+		return err
+	}
+	c.Blocks++
+	return errors.Join(c.scanBlock(ctx, b, matchers), b.Close())
+}
+
+// scanBlock marks the buckets of the chunks of the series in b that match.
+func (c *Coverage) scanBlock(ctx context.Context, b *tsdb.Block, matchers []*labels.Matcher) error {
+	q, err := tsdb.NewBlockChunkQuerier(b, c.mint, c.maxt-1)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	ss := q.Select(ctx, false, nil, matchers...)
+	var (
+		it  chunks.Iterator
+		sit chunkenc.Iterator
+	)
+	for ss.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := ss.At()
+		bits := c.bitsFor(s.Labels().Get(c.label))
+		for it = s.Iterator(it); it.Next(); {
+			sit = c.markChunk(bits, it.At(), sit)
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+	}
+	return ss.Err()
+}
+
+// bitsFor returns the buckets of value, creating them if needed.
+func (c *Coverage) bitsFor(value string) bitset {
+	bits, ok := c.values[value]
+	if !ok {
+		// value may point into a block's memory-mapped index.
+		bits = newBitset(c.buckets())
+		c.values[strings.Clone(value)] = bits
+	}
+	return bits
+}
+
+// markChunk marks the buckets of meta's samples in range. The first and
+// last samples' times are in the metadata; the chunk is decoded only if a
+// bucket between them is not yet marked. sit is reused and returned.
+func (c *Coverage) markChunk(bits bitset, meta chunks.Meta, sit chunkenc.Iterator) chunkenc.Iterator {
+	c.mark(bits, meta.MinTime)
+	c.mark(bits, meta.MaxTime)
+	lo, hi := c.bucket(max(meta.MinTime, c.mint)), c.bucket(min(meta.MaxTime, c.maxt-1))
+	if bits.hasAll(lo, hi) || meta.Chunk == nil {
+		return sit
+	}
+	sit = meta.Chunk.Iterator(sit)
+	for sit.Next() != chunkenc.ValNone {
+		c.mark(bits, sit.AtT())
+	}
+	return sit
+}
+
+// mark marks the bucket of t, if t is in range.
+func (c *Coverage) mark(bits bitset, t int64) {
+	if t >= c.mint && t < c.maxt {
+		bits.set(c.bucket(t))
+	}
+}
+
+// bucket returns the index of the bucket of t, which must be in range.
+func (c *Coverage) bucket(t int64) int { return int((t - c.mint) / c.step) }
+
+// buckets returns the number of buckets in range.
+func (c *Coverage) buckets() int { return int((c.maxt - c.mint) / c.step) }
+
+// Covered reports whether the bucket that contains t has a sample with the
+// label value. It is false for t out of range.
+func (c *Coverage) Covered(value string, t int64) bool {
+	bits, ok := c.values[value]
+	return ok && t >= c.mint && t < c.maxt && bits.has(c.bucket(t))
+}
+
+// Buckets returns the start times of the buckets that have a sample with
+// the label value, in ascending order.
+func (c *Coverage) Buckets(value string) []int64 { return c.starts(value, true) }
+
+// Missing returns the start times of the buckets in range that have no
+// sample with the label value, in ascending order: all of them for a value
+// the blocks do not have.
+func (c *Coverage) Missing(value string) []int64 { return c.starts(value, false) }
+
+// starts returns the start times of the buckets whose coverage is covered.
+func (c *Coverage) starts(value string, covered bool) []int64 {
+	bits, ok := c.values[value]
+	var out []int64
+	for i := range c.buckets() {
+		if (ok && bits.has(i)) == covered {
+			out = append(out, c.mint+int64(i)*c.step)
+		}
+	}
+	return out
+}
+
+// Count returns the number of buckets that have a sample with the label
+// value.
+func (c *Coverage) Count(value string) int { return len(c.Buckets(value)) }
+
+// Values returns the label values that have at least one sample in range,
+// sorted.
+func (c *Coverage) Values() []string {
+	out := make([]string, 0, len(c.values))
+	for v, bits := range c.values {
+		if !bits.empty() {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,16 @@
+// Package tsdbwriter writes samples as Prometheus TSDB blocks, reports which
+// time buckets existing blocks already cover, and reads series back from
+// blocks. It knows nothing of AWS: it deals in labels, timestamps in
+// milliseconds since the epoch, and float values.
+//
+// Blocks are written one per aligned window (24h windows aligned to UTC
+// midnight by default) into a hidden staging folder inside the output folder
+// and renamed into place once complete, so the output folder only ever holds
+// complete blocks, whenever the process stops. Prometheus loads only folders
+// whose names are ULIDs, so it ignores the staging folder even when the
+// output folder is its data folder.
+//
+// Reading (ScanCoverage, ReadSeries) opens blocks read-only and never writes
+// into the folders it reads, so it may be pointed at a live Prometheus data
+// folder.
+package tsdbwriter
