@@ -7,6 +7,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 
@@ -37,8 +38,9 @@ type Options struct {
 
 // Server routes the exporter's endpoints.
 type Server struct {
-	opts   Options
-	router *httprouter.Router
+	opts        Options
+	router      *httprouter.Router
+	landingTmpl *template.Template
 }
 
 // New returns a Server with every route registered.
@@ -49,7 +51,7 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, router: httprouter.New()}
+	s := &Server{opts: opts, router: httprouter.New(), landingTmpl: template.Must(template.New("landing").Parse(landingHTML))}
 	s.routes()
 	return s
 }

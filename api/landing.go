@@ -1,7 +1,6 @@
 package api
 
 import (
-	"html/template"
 	"net/http"
 
 	"github.com/julienschmidt/httprouter"
@@ -59,13 +58,12 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 		http.NotFound(w, r)
 		return
 	}
-	tmpl := template.Must(template.New("landing").Parse(landingHTML))
 	data := landingData{Version: s.opts.Version, TelemetryPath: s.opts.TelemetryPath, Extra: s.extraEndpoints()}
 	for _, i := range s.opts.Instances.All() {
 		data.Instances = append(data.Instances, instanceJSON(i))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := tmpl.Execute(w, data); err != nil {
+	if err := s.landingTmpl.Execute(w, data); err != nil {
 		s.opts.Logger.Error("render landing page", "err", err)
 	}
 }

@@ -11,12 +11,17 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// Labels of every aws_rds_* value series, in order.
-var valueLabels = []string{catalog.LabelName, catalog.LabelInstanceID, catalog.LabelRegion, catalog.LabelAccountID}
+// ValueLabels returns the label names of every aws_rds_* value series, in
+// the order of SeriesLabels.
+func ValueLabels() []string {
+	return []string{catalog.LabelName, catalog.LabelInstanceID, catalog.LabelRegion, catalog.LabelAccountID}
+}
 
-// Labels of aws_rds_info, in order.
-var infoLabels = append(append([]string{}, valueLabels...),
-	"provider", "engine", "engine_version", "instance_class", "status", "availability_zone", "multi_az", "storage_type")
+// infoLabels returns the label names of aws_rds_info, in order.
+func infoLabels() []string {
+	return append(ValueLabels(),
+		"provider", "engine", "engine_version", "instance_class", "status", "availability_zone", "multi_az", "storage_type")
+}
 
 // descs holds one Desc per metric and statistic, built once.
 type descs struct {
@@ -30,11 +35,11 @@ func newDescs(metrics []catalog.Selection, interval, period, delay time.Duration
 		m, _ := catalog.Lookup(sel.Metric)
 		for _, stat := range sel.Statistics {
 			d.byQuery[[2]string{sel.Metric, stat}] = prometheus.NewDesc(
-				catalog.PromName(sel.Metric, stat), help(m, sel.Metric, stat, interval, period, delay), valueLabels, nil)
+				catalog.PromName(sel.Metric, stat), help(m, sel.Metric, stat, interval, period, delay), ValueLabels(), nil)
 		}
 	}
 	d.info = prometheus.NewDesc(catalog.InfoMetric,
-		"Information about a DB instance the exporter knows, from DescribeDBInstances or the config file; always 1.", infoLabels, nil)
+		"Information about a DB instance the exporter knows, from DescribeDBInstances or the config file; always 1.", infoLabels(), nil)
 	return d
 }
 
@@ -73,7 +78,7 @@ func (d *descs) valueMetrics(instances []model.Instance, series []model.Series) 
 }
 
 // SeriesLabels returns the label values of every aws_rds_* series of an
-// instance, in the order of valueLabels: name (the ARN),
+// instance, in the order of ValueLabels: name (the ARN),
 // dimension_DBInstanceIdentifier, region, account_id.
 func SeriesLabels(i model.Instance) []string {
 	return []string{i.ARN, i.ID, i.Region, i.AccountID}
