@@ -184,8 +184,9 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse parses a config file strictly, applies defaults and validates the
-// result. filename is used in error messages only. Every problem found is
-// reported, in file order, each as an *Error joined with errors.Join.
+// result. filename is used in error messages only. The error lists the
+// problems in file order, each an *Error, joined with errors.Join: the YAML
+// and type problems when there are any, else every invalid value.
 func Parse(data []byte, filename string) (*Config, error) {
 	c := Default()
 	p := &problems{file: filename, lines: map[string]int{}}

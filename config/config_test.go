@@ -48,6 +48,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-engine.yml", `2: discovery.engines[0]: unknown RDS engine "postgresql" (did you mean "postgres"?)`},
 		{"invalid-nothing-to-export.yml", `2: discovery.enabled: discovery is off and there are no static instances: nothing to export`},
 		{"invalid-static-id.yml", `2: static[0].id: "Legacy_DB" is not a DB instance identifier (1 to 63 lower-case letters, digits and hyphens; a letter first; no hyphen last or twice in a row)`},
+		{"invalid-static-id-case.yml", `2: static[0].id: "Legacy-DB" is not in lower case, as RDS stores identifiers and CloudWatch matches them (did you mean "legacy-db"?)`},
 		{"invalid-static-id-missing.yml", `2: static[0].id: missing: the DB instance identifier is required`},
 		{"invalid-static-duplicate.yml", `6: static[2].id: duplicate instance "x" (also static[0])`},
 		{"invalid-static-account-id.yml", `3: static[0].account_id: "1234" is not an AWS account ID (12 digits)`},

@@ -48,7 +48,8 @@ func (c *Config) SelectedMetrics() []MetricSelection {
 }
 
 // QueriesPerInstance is the number of GetMetricData queries (metric and
-// statistic pairs, the billing unit) one instance costs per request.
+// statistic pairs, the billing unit) that one instance costs for one time
+// range, whatever its length.
 func (c *Config) QueriesPerInstance() int {
 	n := 0
 	for _, m := range c.SelectedMetrics() {

@@ -48,6 +48,7 @@ func validateRegions(p *problems, field string, regions []string) {
 	}
 }
 
+// validateAccounts checks the roles, their STS parameters and regions.
 func (c *Config) validateAccounts(p *problems) {
 	for i, a := range c.Accounts {
 		f := fmt.Sprintf("accounts[%d]", i)
@@ -69,6 +70,8 @@ func (c *Config) validateAccounts(p *problems) {
 	}
 }
 
+// validateDiscovery checks the discovery settings, and that something is
+// exported at all.
 func (c *Config) validateDiscovery(p *problems) {
 	d := c.Discovery
 	if d.Interval < MinDiscoveryInterval {
@@ -88,6 +91,8 @@ func (c *Config) validateDiscovery(p *problems) {
 	}
 }
 
+// validateStatic checks the static instances; two are the same instance
+// when their ID, region and account are.
 func (c *Config) validateStatic(p *problems) {
 	for i, s := range c.Static {
 		f := fmt.Sprintf("static[%d]", i)
@@ -97,6 +102,8 @@ func (c *Config) validateStatic(p *problems) {
 		switch {
 		case s.ID == "":
 			p.errorf(f+".id", "missing: the DB instance identifier is required")
+		case s.ID != strings.ToLower(s.ID) && validInstanceID(strings.ToLower(s.ID)):
+			p.errorf(f+".id", "%q is not in lower case, as RDS stores identifiers and CloudWatch matches them (did you mean %q?)", s.ID, strings.ToLower(s.ID))
 		case !validInstanceID(s.ID):
 			p.errorf(f+".id", "%q is not a DB instance identifier (1 to 63 lower-case letters, digits and hyphens; a letter first; no hyphen last or twice in a row)", s.ID)
 		case first < i:
@@ -114,6 +121,8 @@ func (c *Config) validateStatic(p *problems) {
 	}
 }
 
+// validateMetrics checks metric names and statistics, that every removed
+// metric is selected, and that the selection is not empty.
 func (c *Config) validateMetrics(p *problems) {
 	m := c.Metrics
 	validateStatistics(p, "metrics.statistics", m.Statistics)
@@ -185,6 +194,7 @@ func validateStatistics(p *problems, field string, stats []string) {
 	}
 }
 
+// validatePoll checks the collector's schedule against CloudWatch's periods.
 func (c *Config) validatePoll(p *problems) {
 	q := c.Poll
 	minPeriod := fmt.Sprintf("%gs", MinPeriod.Seconds())
@@ -201,6 +211,7 @@ func (c *Config) validatePoll(p *problems) {
 	}
 }
 
+// validateRateLimit checks the limiter against the GetMetricData quota.
 func (c *Config) validateRateLimit(p *problems) {
 	r := c.RateLimit
 	if !(r.RequestsPerSecond > 0 && r.RequestsPerSecond <= MaxRequestsPerSecond) {
