@@ -1,0 +1,197 @@
+// Package backfill sweeps CloudWatch history of RDS instances and writes it
+// as Prometheus TSDB blocks. It plans the hours of a range, skips the hours
+// that existing blocks already cover (and the hours known to have no data),
+// coalesces the rest into contiguous windows, fetches them with as few
+// GetMetricData calls as CloudWatch's limits allow, and writes one block per
+// aligned window. Blocks are written only when every fetch succeeded, so an
+// AWS failure leaves nothing partial behind.
+package backfill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
+)
+
+// CallerBackfill names the backfill in CloudWatch request counts.
+const CallerBackfill = "backfill"
+
+// Defaults and limits.
+const (
+	DefaultDays       = 7
+	DefaultMaxDays    = 7
+	MaxDays           = 455 // CloudWatch keeps hourly datapoints 455 days
+	DefaultHeadMargin = 3 * time.Hour
+	DefaultPeriod     = time.Hour
+)
+
+// Errors a caller can test for.
+var (
+	// ErrNotCloudWatch: the instance is not served by CloudWatch.
+	ErrNotCloudWatch = errors.New("instance is not served by CloudWatch")
+	// ErrNoTarget: no AWS client for the instance's account and region.
+	ErrNoTarget = errors.New("no AWS client for the instance's account and region")
+)
+
+// Fetcher runs GetMetricData requests in one account and region;
+// *cloudwatch.Client implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
+}
+
+// Target is one account and region.
+type Target struct {
+	AccountID, Region string
+	Fetcher           Fetcher
+}
+
+// Options configure a Backfiller.
+type Options struct {
+	// OutputDir receives the blocks. It is created if missing.
+	OutputDir string
+	// PrometheusDataDir, if set, is scanned read-only for hours already
+	// covered (Prometheus's own blocks).
+	PrometheusDataDir string
+	Targets           []Target
+	Metrics           []catalog.Selection
+	// Period of the CloudWatch datapoints: 1h by default; 1m (within 15
+	// days) and 5m (within 63 days) are allowed.
+	Period time.Duration
+	// HeadMargin keeps the sweep out of Prometheus's head block.
+	HeadMargin time.Duration
+	// MaxDays caps a request's days.
+	MaxDays int
+	// Labels are added to every series (target labels, e.g. job=rds).
+	Labels map[string]string
+	// ResweepEmpty asks CloudWatch again for hours it had no data for.
+	ResweepEmpty bool
+	// BlockWindow is the span of one block, default 24h.
+	BlockWindow time.Duration
+	// QueriesPerFetch bounds the queries held in memory at once; default
+	// 2000 (4 GetMetricData calls).
+	QueriesPerFetch int
+	Now             func() time.Time
+	Logger          *slog.Logger
+	Telemetry       *telemetry.Metrics
+}
+
+// Backfiller runs sweeps. It is safe for concurrent use; sweeps of the same
+// instance must not overlap (the job manager ensures it).
+type Backfiller struct {
+	opts   Options
+	writer *tsdbwriter.Writer
+	swept  *sweptStore
+}
+
+// New validates opts, applies defaults and opens the output folder.
+func New(opts Options) (*Backfiller, error) {
+	if err := applyDefaults(&opts); err != nil {
+		return nil, err
+	}
+	w, err := tsdbwriter.New(tsdbwriter.Options{Dir: opts.OutputDir, Window: opts.BlockWindow, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("backfill: %w", err)
+	}
+	swept, err := openSwept(opts.OutputDir)
+	if err != nil {
+		return nil, errors.Join(err, w.Close())
+	}
+	return &Backfiller{opts: opts, writer: w, swept: swept}, nil
+}
+
+func applyDefaults(o *Options) error {
+	if o.OutputDir == "" {
+		return errors.New("backfill: no output folder")
+	}
+	if o.Period == 0 {
+		o.Period = DefaultPeriod
+	}
+	if o.Period != time.Minute && o.Period != 5*time.Minute && o.Period != time.Hour {
+		return fmt.Errorf("backfill: period %s: want 1m, 5m or 1h", o.Period)
+	}
+	if o.HeadMargin == 0 {
+		o.HeadMargin = DefaultHeadMargin
+	}
+	if o.MaxDays == 0 {
+		o.MaxDays = DefaultMaxDays
+	}
+	if limit := maxDaysFor(o.Period); o.MaxDays < 1 || o.MaxDays > limit {
+		return fmt.Errorf("backfill: max days %d: want 1 to %d for period %s (CloudWatch retention)", o.MaxDays, limit, o.Period)
+	}
+	if o.BlockWindow == 0 {
+		o.BlockWindow = 24 * time.Hour
+	}
+	if o.QueriesPerFetch <= 0 {
+		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Telemetry == nil {
+		o.Telemetry = telemetry.New()
+	}
+	return nil
+}
+
+// maxDaysFor is CloudWatch's retention of a period, in days.
+func maxDaysFor(period time.Duration) int {
+	switch period {
+	case time.Minute:
+		return 15
+	case 5 * time.Minute:
+		return 63
+	}
+	return MaxDays
+}
+
+// MaxDays returns the cap on days of a request.
+func (b *Backfiller) MaxDays() int { return b.opts.MaxDays }
+
+// Close releases the output folder's staging area.
+func (b *Backfiller) Close() error { return b.writer.Close() }
+
+// Dirs returns the folders scanned for coverage and history.
+func (b *Backfiller) Dirs() []string {
+	dirs := []string{b.opts.OutputDir}
+	if b.opts.PrometheusDataDir != "" {
+		dirs = append(dirs, b.opts.PrometheusDataDir)
+	}
+	return dirs
+}
+
+// seriesMatchers select the series that count as coverage: the aws_rds_*
+// value series, not the info series (it exists whether CloudWatch has data
+// or not).
+func seriesMatchers() []*labels.Matcher {
+	return []*labels.Matcher{
+		labels.MustNewMatcher(labels.MatchRegexp, labels.MetricName, "aws_rds_.+"),
+		labels.MustNewMatcher(labels.MatchNotEqual, labels.MetricName, catalog.InfoMetric),
+	}
+}
+
+// Coverage returns, per instance ID, the hours of the last days that blocks
+// cover.
+func (b *Backfiller) Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, Range, error) {
+	r := sweepRange(b.opts.Now(), b.opts.HeadMargin, days)
+	cov, err := tsdbwriter.ScanCoverage(ctx, b.Dirs(), tsdbwriter.CoverageOptions{
+		Label: catalog.LabelInstanceID, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
+		Step: time.Hour, Matchers: seriesMatchers(), Logger: b.opts.Logger,
+	})
+	if err != nil {
+		return nil, r, fmt.Errorf("scan coverage: %w", err)
+	}
+	return cov, r, nil
+}

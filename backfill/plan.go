@@ -1,0 +1,48 @@
+package backfill
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Range is the hours a sweep covers: [From, To), both aligned to the hour.
+type Range struct {
+	From, To time.Time
+}
+
+// Hours returns the number of hours in r.
+func (r Range) Hours() int { return int(r.To.Sub(r.From) / time.Hour) }
+
+// sweepRange returns the range of a sweep of days back from now: it ends at
+// the last whole hour that is older than headMargin (Prometheus's head block
+// must not be backfilled) and starts days*24 hours earlier.
+func sweepRange(now time.Time, headMargin time.Duration, days int) Range {
+	to := now.Add(-headMargin).Truncate(time.Hour)
+	return Range{From: to.Add(-time.Duration(days) * 24 * time.Hour), To: to}
+}
+
+// hourSet is a set of hour starts, in Unix seconds.
+type hourSet map[int64]struct{}
+
+func (s hourSet) add(t int64)      { s[t] = struct{}{} }
+func (s hourSet) has(t int64) bool { _, ok := s[t]; return ok }
+func (s hourSet) sorted() []int64  { return slices.Sorted(maps.Keys(s)) }
+
+// span is a window of whole hours [start, end), in Unix seconds.
+type span struct{ start, end int64 }
+
+func (s span) hours() int { return int((s.end - s.start) / 3600) }
+
+// coalesce turns sorted hour starts into the fewest contiguous spans.
+func coalesce(hours []int64) []span {
+	var out []span
+	for _, h := range hours {
+		if n := len(out); n > 0 && out[n-1].end == h {
+			out[n-1].end = h + 3600
+			continue
+		}
+		out = append(out, span{start: h, end: h + 3600})
+	}
+	return out
+}

@@ -1,0 +1,35 @@
+package backfill
+
+// progress reports instance-hours fetched to a callback, and logs every 24
+// hours of history swept (instance-hours divided by instances).
+type progress struct {
+	b         *Backfiller
+	cb        func(Progress)
+	done      int
+	total     int
+	instances int
+	logged    int
+}
+
+func newProgress(b *Backfiller, cb func(Progress), total, instances int) *progress {
+	p := &progress{b: b, cb: cb, total: total, instances: max(1, instances)}
+	p.report()
+	return p
+}
+
+func (p *progress) add(hours int) {
+	p.done = min(p.total, p.done+hours)
+	p.report()
+	history := p.done / p.instances
+	if history/24 > p.logged/24 || (p.done == p.total && p.logged != history) {
+		p.b.opts.Logger.Info("backfill progress", "hours_of_history_swept", history,
+			"instance_hours_done", p.done, "instance_hours_total", p.total)
+		p.logged = history
+	}
+}
+
+func (p *progress) report() {
+	if p.cb != nil {
+		p.cb(Progress{HoursDone: p.done, HoursTotal: p.total})
+	}
+}

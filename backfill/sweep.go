@@ -1,0 +1,300 @@
+package backfill
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
+)
+
+// Request is one sweep.
+type Request struct {
+	// Instances to backfill; each must be served by CloudWatch and have a
+	// Target for its account and region.
+	Instances []model.Instance
+	// Days back from now; capped at Options.MaxDays. 0 means DefaultDays.
+	Days int
+	// Progress, if set, is called as the sweep goes.
+	Progress func(Progress)
+}
+
+// Progress is how far a sweep is, in instance-hours to fetch.
+type Progress struct {
+	HoursDone, HoursTotal int
+}
+
+// Result says what a sweep did. Hours count instance-hours.
+type Result struct {
+	DaysRequested int  `json:"days_requested"`
+	Days          int  `json:"days"`
+	Capped        bool `json:"capped"`
+	MaxDays       int  `json:"max_days"`
+	// From and To are the range swept, [From, To).
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// HoursTotal is instances times hours in the range.
+	HoursTotal int `json:"hours_total"`
+	// HoursBackfilled are hours written to blocks.
+	HoursBackfilled int `json:"hours_backfilled"`
+	// HoursSkipped are hours existing blocks already covered.
+	HoursSkipped int `json:"hours_skipped_covered"`
+	// HoursKnownEmpty are hours skipped because an earlier sweep found no
+	// datapoint in them.
+	HoursKnownEmpty int `json:"hours_skipped_known_empty"`
+	// HoursEmpty are hours swept now in which CloudWatch had no datapoint.
+	HoursEmpty int `json:"hours_empty"`
+	// Windows is the number of contiguous windows fetched.
+	Windows          int           `json:"windows_fetched"`
+	Samples          uint64        `json:"samples_written"`
+	Blocks           int           `json:"blocks_written"`
+	Requests         int           `json:"cloudwatch_requests"`
+	MetricsRequested int           `json:"cloudwatch_metrics_requested"`
+	Datapoints       int           `json:"cloudwatch_datapoints"`
+	Duration         time.Duration `json:"-"`
+	DurationSeconds  float64       `json:"duration_seconds"`
+}
+
+// instancePlan is the hours one instance needs.
+type instancePlan struct {
+	inst    model.Instance
+	key     string
+	missing hourSet
+}
+
+// group is one window fetched for several instances of one target.
+type group struct {
+	target    Target
+	window    span
+	instances []*instancePlan
+}
+
+// Backfill runs one sweep. Blocks are written only when every fetch
+// succeeded: on error nothing is written and the error says what failed.
+func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
+	started := time.Now()
+	res := b.newResult(req.Days)
+	if err := b.check(req.Instances); err != nil {
+		return res, err
+	}
+	cov, r, err := b.Coverage(ctx, res.Days)
+	if err != nil {
+		return res, err
+	}
+	res.From, res.To = r.From, r.To
+	plans := b.plan(req.Instances, r, cov, &res)
+	groups := b.groups(plans)
+	res.Windows = len(groups)
+	b.opts.Logger.Info("backfill planned", "instances", len(plans), "from", r.From, "to", r.To,
+		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
+		"hours_skipped_known_empty", res.HoursKnownEmpty, "windows", len(groups))
+	s := newSink(b, plans)
+	defer s.abort()
+	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
+	for _, g := range groups {
+		if err := b.fetchGroup(ctx, g, s, prog, &res); err != nil {
+			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+		}
+	}
+	if err := s.finish(&res); err != nil {
+		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+	}
+	if err := b.recordSwept(plans, s, &res, r); err != nil {
+		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+	}
+	res = b.finishResult(res, started)
+	b.opts.Telemetry.BackfillHours.Add(float64(res.HoursBackfilled))
+	b.opts.Telemetry.BackfillSamples.Add(float64(res.Samples))
+	b.opts.Telemetry.BackfillBlocks.Add(float64(res.Blocks))
+	b.opts.Logger.Info("backfill done", "instances", len(plans), "hours_backfilled", res.HoursBackfilled,
+		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
+		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
+	return res, nil
+}
+
+func (b *Backfiller) newResult(days int) Result {
+	res := Result{DaysRequested: days, MaxDays: b.opts.MaxDays}
+	if days <= 0 {
+		res.DaysRequested = DefaultDays
+	}
+	res.Days = min(res.DaysRequested, b.opts.MaxDays)
+	res.Capped = res.Days < res.DaysRequested
+	return res
+}
+
+func (b *Backfiller) finishResult(res Result, started time.Time) Result {
+	res.Duration = time.Since(started)
+	res.DurationSeconds = res.Duration.Seconds()
+	return res
+}
+
+// check fails for an instance that CloudWatch does not serve or that no
+// target reaches.
+func (b *Backfiller) check(instances []model.Instance) error {
+	for _, i := range instances {
+		if !i.ServedByCloudWatch() {
+			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, i.ID, i.Provider, model.ProviderAWS)
+		}
+		if _, ok := b.target(i); !ok {
+			return fmt.Errorf("%w: %s in %s/%s", ErrNoTarget, i.ID, i.AccountID, i.Region)
+		}
+	}
+	return nil
+}
+
+func (b *Backfiller) target(i model.Instance) (Target, bool) {
+	for _, t := range b.opts.Targets {
+		if t.AccountID == i.AccountID && t.Region == i.Region {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+
+func instanceKey(i model.Instance) string { return i.AccountID + "/" + i.Region + "/" + i.ID }
+
+// plan lists, per instance, the hours of r that are neither covered nor
+// known to be empty.
+func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.Coverage, res *Result) []*instancePlan {
+	plans := make([]*instancePlan, 0, len(instances))
+	for _, inst := range instances {
+		p := &instancePlan{inst: inst, key: instanceKey(inst), missing: hourSet{}}
+		empty := hourSet{}
+		if !b.opts.ResweepEmpty {
+			empty = b.swept.empty(p.key)
+		}
+		for t := r.From; t.Before(r.To); t = t.Add(time.Hour) {
+			res.HoursTotal++
+			switch h := t.Unix(); {
+			case cov.Covered(inst.ID, t.UnixMilli()):
+				res.HoursSkipped++
+			case empty.has(h):
+				res.HoursKnownEmpty++
+			default:
+				p.missing.add(h)
+			}
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
+
+// groups coalesces each instance's missing hours into windows and groups
+// the instances of one target that need the same window, so that they
+// share GetMetricData calls. Groups are in time order.
+func (b *Backfiller) groups(plans []*instancePlan) []*group {
+	type gkey struct {
+		target string
+		w      span
+	}
+	byKey := map[gkey]*group{}
+	var out []*group
+	for _, p := range plans {
+		t, _ := b.target(p.inst)
+		for _, w := range coalesce(p.missing.sorted()) {
+			k := gkey{t.AccountID + "/" + t.Region, w}
+			g := byKey[k]
+			if g == nil {
+				g = &group{target: t, window: w}
+				byKey[k] = g
+				out = append(out, g)
+			}
+			g.instances = append(g.instances, p)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *group) int { return cmp.Compare(a.window.start, b.window.start) })
+	return out
+}
+
+func countMissing(plans []*instancePlan) int {
+	n := 0
+	for _, p := range plans {
+		n += len(p.missing)
+	}
+	return n
+}
+
+// fetchGroup fetches one window for the group's instances, a chunk of
+// queries at a time, and hands the datapoints to the sink.
+func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *progress, res *Result) error {
+	queries := queriesFor(g.instances, b.opts.Metrics)
+	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
+	perInstance := max(1, len(queries)/max(1, len(g.instances)))
+	for len(queries) > 0 {
+		n := min(len(queries), b.opts.QueriesPerFetch)
+		chunk := queries[:n]
+		queries = queries[n:]
+		series, stats, err := g.target.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: chunk, Window: w, Caller: CallerBackfill})
+		res.Requests += stats.Calls
+		res.MetricsRequested += stats.MetricsRequested
+		res.Datapoints += stats.Datapoints
+		if err != nil {
+			return err
+		}
+		if err := s.add(ctx, g, series); err != nil {
+			return err
+		}
+		prog.add(n * g.window.hours() / perInstance)
+	}
+	return nil
+}
+
+// queriesFor lists the queries of the instances, instance by instance.
+func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.MetricQuery {
+	var qs []model.MetricQuery
+	for _, p := range plans {
+		for _, m := range metrics {
+			for _, st := range m.Statistics {
+				qs = append(qs, model.MetricQuery{InstanceID: p.inst.ID, Metric: m.Metric, Statistic: st})
+			}
+		}
+	}
+	return qs
+}
+
+// recordSwept remembers the hours swept without data, and counts hours.
+func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r Range) error {
+	changes := map[string]change{}
+	for _, p := range plans {
+		got := s.filled[p.key]
+		c := change{empty: hourSet{}, filled: hourSet{}}
+		for h := range p.missing {
+			if got.has(h) {
+				c.filled.add(h)
+			} else {
+				c.empty.add(h)
+			}
+		}
+		res.HoursBackfilled += len(c.filled)
+		res.HoursEmpty += len(c.empty)
+		changes[p.key] = c
+	}
+	keepFrom := r.To.Add(-time.Duration(maxDaysFor(b.opts.Period)) * 24 * time.Hour).Unix()
+	return b.swept.record(changes, keepFrom)
+}
+
+// seriesLabelsFor returns the labels of one backfilled series: exactly
+// those of the live series, plus the target labels.
+func (b *Backfiller) seriesLabelsFor(p *instancePlan, q model.MetricQuery) labels.Labels {
+	inst := p.inst
+	m := map[string]string{
+		labels.MetricName:       catalog.PromName(q.Metric, q.Statistic),
+		catalog.LabelName:       inst.ARN,
+		catalog.LabelInstanceID: inst.ID,
+		catalog.LabelRegion:     inst.Region,
+		catalog.LabelAccountID:  inst.AccountID,
+	}
+	for k, v := range b.opts.Labels {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	return labels.FromMap(m)
+}
