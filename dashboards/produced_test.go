@@ -1,0 +1,110 @@
+package dashboards_test
+
+import (
+	"strings"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// metricKind is how a series behaves, which decides the PromQL that may read it.
+type metricKind int
+
+const (
+	gauge metricKind = iota
+	counter
+	histogram
+)
+
+// selfPrefix is the namespace of the exporter's own metrics.
+const selfPrefix = "rds_backfill_exporter_"
+
+// selfMetric is one metric the exporter registers about itself.
+type selfMetric struct {
+	name string // without selfPrefix
+	kind metricKind
+	// series are the label name/value pairs of the series the test TSDB
+	// holds, one slice per series; nil means one series without labels.
+	series [][]string
+}
+
+// selfMetrics is the one list of the exporter's own metrics that dashboards
+// and rules may use. Keep it in step with what the exporter registers.
+func selfMetrics() []selfMetric {
+	outcome := func(values ...string) [][]string {
+		var s [][]string
+		for _, v := range values {
+			s = append(s, []string{"outcome", v})
+		}
+		return s
+	}
+	return []selfMetric{
+		{"cloudwatch_requests_total", counter, [][]string{
+			{"api", "GetMetricData", "outcome", "success"}, {"api", "GetMetricData", "outcome", "error"},
+			{"api", "DescribeDBInstances", "outcome", "success"}, {"api", "DescribeDBInstances", "outcome", "error"},
+		}},
+		{"cloudwatch_throttles_total", counter, [][]string{{"api", "GetMetricData"}, {"api", "DescribeDBInstances"}}},
+		{"cloudwatch_metrics_requested_total", counter, [][]string{{"caller", "live"}, {"caller", "backfill"}}},
+		{"cloudwatch_datapoints_total", counter, [][]string{{"caller", "live"}, {"caller", "backfill"}}},
+		{"poll_duration_seconds", histogram, nil},
+		{"polls_total", counter, outcome("success", "failure")},
+		{"last_poll_success", gauge, nil},
+		{"last_poll_success_timestamp_seconds", gauge, nil},
+		{"instances", gauge, [][]string{{"provider", "aws"}}},
+		{"discovery_last_success_timestamp_seconds", gauge, nil},
+		{"backfill_hours_total", counter, nil},
+		{"backfill_samples_total", counter, nil},
+		{"backfill_blocks_total", counter, nil},
+		{"backfill_jobs_running", gauge, nil},
+		{"backfill_jobs_total", counter, outcome("success", "failure", "canceled")},
+		{"backfill_hours_covered", gauge, nil}, // one series per DB instance: see writeHistory
+		{"build_info", gauge, [][]string{{"version", "0.1.0", "revision", "abc1234", "goversion", "go1.26.8"}}},
+	}
+}
+
+// producedMetrics maps every metric name the exporter produces to its kind:
+// the catalog metrics with the statistics the exporter fetches (Average and
+// Maximum), the info series, and the self-metrics, histograms as their
+// _bucket, _count and _sum series (counters).
+func producedMetrics() map[string]metricKind {
+	names := map[string]metricKind{catalog.InfoMetric: gauge}
+	for _, m := range catalog.Metrics() {
+		for _, s := range catalog.DefaultStatistics() {
+			names[catalog.PromName(m.Name, s)] = gauge
+		}
+	}
+	for _, m := range selfMetrics() {
+		if m.kind == histogram {
+			for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+				names[selfPrefix+m.name+suffix] = counter
+			}
+			continue
+		}
+		names[selfPrefix+m.name] = m.kind
+	}
+	return names
+}
+
+// isCounter reports whether a series only makes sense under rate or increase.
+func isCounter(name string, produced map[string]metricKind) bool {
+	if produced[name] == counter {
+		return true
+	}
+	for _, suffix := range []string{"_total", "_bucket", "_count", "_sum"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// catalogMetricOf returns the catalog metric whose series a name is.
+func catalogMetricOf(name string) (catalog.Metric, bool) {
+	for _, m := range catalog.Metrics() {
+		for _, s := range catalog.DefaultStatistics() {
+			if catalog.PromName(m.Name, s) == name {
+				return m, true
+			}
+		}
+	}
+	return catalog.Metric{}, false
+}

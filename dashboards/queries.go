@@ -1,0 +1,103 @@
+package dashboards
+
+import (
+	"fmt"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// Names of the template variables every dashboard declares. Queries refer to
+// them as $job, $region and $instance; Grafana substitutes the selected
+// values, or the All value ".*", before it sends a query.
+const (
+	varDatasource = "datasource"
+	varJob        = "job"
+	varRegion     = "region"
+	varInstance   = "instance"
+)
+
+// byInstance are the labels that identify one DB instance. Live series carry
+// an extra `instance` label (the scrape target) and may carry another `job`
+// than the backfill writes; backfilled series carry neither instance nor,
+// sometimes, the same job. Aggregating by these labels joins both into one
+// series per DB instance.
+const byInstance = catalog.LabelAccountID + ", " + catalog.LabelRegion + ", " + catalog.LabelInstanceID
+
+// holdWindow is how long a sample is carried forward. Backfilled samples are
+// hourly (timestamped at the start of their CloudWatch period), so one hour
+// always holds exactly one backfilled sample, whatever the step.
+const holdWindow = "1h"
+
+// continuityNote explains, in every description of a panel that reads RDS
+// series, why its query is wrapped the way it is.
+const continuityNote = "History comes from two sources: backfilled CloudWatch history (one sample per hour, " +
+	"no `instance` label) and live scrapes (one sample per scrape). Prometheus looks back only 5 minutes " +
+	"for a raw sample, which would draw hourly history as dots; `last_over_time(...[1h])` carries each " +
+	"value forward until the next one, so history and live data draw as one continuous line at any step " +
+	"(1m, 5m, 1h), and `max by (" + byInstance + ")` joins the live and backfilled series of an instance " +
+	"into one line. A series that stops is drawn for up to one more hour."
+
+// rdsSelector selects one statistic of one catalog metric, filtered by the
+// dashboard variables.
+func rdsSelector(metric, statistic string) string {
+	return selector(catalog.PromName(metric, statistic))
+}
+
+// selector selects an RDS series (metric or info) filtered by the variables.
+func selector(name string) string {
+	return fmt.Sprintf(`%s{job=~"$%s", %s=~"$%s", %s=~"$%s"}`,
+		name, varJob, catalog.LabelRegion, varRegion, catalog.LabelInstanceID, varInstance)
+}
+
+// continuous returns one gap-free series per DB instance of a metric
+// statistic, joining live and backfilled samples (see continuityNote).
+func continuous(metric, statistic string) string {
+	return fmt.Sprintf("max by (%s) (last_over_time(%s[%s]))", byInstance, rdsSelector(metric, statistic), holdWindow)
+}
+
+// rank keeps the k instances whose expr ranks highest (fn "topk") or lowest
+// (fn "bottomk") over the whole dashboard range. Ranking once at the end of
+// the range (`@ end()`) keeps the same k lines across the range; ranking at
+// every step would draw more than k broken lines.
+func rank(fn string, k int, expr string) string {
+	over := "max_over_time"
+	if fn == "bottomk" {
+		over = "min_over_time"
+	}
+	return fmt.Sprintf("%s and on (%s) %s(%d, %s((%s)[$__range:1h] @ end()))", expr, byInstance, fn, k, over, expr)
+}
+
+// storageTrendWindow is the history the free-storage trend is fitted on.
+// Backfilled history makes a week available from the first day.
+const storageTrendWindow = "7d"
+
+// dailyStorageLoss returns the bytes of free storage each instance is
+// predicted to lose in the next day: predict_linear's value now minus its
+// value in one day, fitted on hourly points of the last storageTrendWindow.
+func dailyStorageLoss() string {
+	sub := fmt.Sprintf("(%s)[%s:1h]", continuous("FreeStorageSpace", catalog.Average), storageTrendWindow)
+	return fmt.Sprintf("predict_linear(%s, 0) - predict_linear(%s, 86400)", sub, sub)
+}
+
+// daysUntilFull returns, for instances whose free storage is shrinking, the
+// days until it reaches zero at the current trend.
+func daysUntilFull() string {
+	return fmt.Sprintf("%s / ((%s) > 0)", continuous("FreeStorageSpace", catalog.Average), dailyStorageLoss())
+}
+
+// selfSelector selects an exporter self-metric filtered by the job variable.
+func selfSelector(name string) string {
+	return fmt.Sprintf(`%s{job=~"$%s"}`, selfPrefix+name, varJob)
+}
+
+// selfPrefix is the namespace of the exporter's own metrics.
+const selfPrefix = "rds_backfill_exporter_"
+
+// rate returns the per-second rate of a self-metric counter summed by labels.
+func rate(counter, by string) string {
+	return fmt.Sprintf("sum by (%s) (rate(%s[$__rate_interval]))", by, selfSelector(counter))
+}
+
+// getMetricDataDollarsPerMetric is what CloudWatch charges for one metric
+// requested through GetMetricData: $0.01 per 1,000 metrics.
+const getMetricDataDollarsPerMetric = "0.00001"
