@@ -1,0 +1,228 @@
+package awssim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// newTestSim returns an unstarted simulator with the fixed clock.
+func newTestSim(o Options) *Server {
+	if o.Now == nil {
+		o.Now = func() time.Time { return testNow }
+	}
+	return New(o)
+}
+
+func TestInstancesNaming(t *testing.T) {
+	s := newTestSim(Options{Instances: 6})
+	got := s.Instances()
+	want := []string{"sim-postgres-01", "sim-mysql-02", "sim-mariadb-03", "sim-aurora-postgresql-04", "sim-postgres-05", "sim-mysql-06"}
+	for i, in := range got {
+		if in.ID != want[i] {
+			t.Errorf("instance %d: ID %q, want %q", i, in.ID, want[i])
+		}
+		if arn := "arn:aws:rds:us-east-1:123456789012:db:" + in.ID; in.ARN != arn {
+			t.Errorf("%s: ARN %q, want %q", in.ID, in.ARN, arn)
+		}
+		if !strings.HasPrefix(in.ResourceID, "db-") || len(in.ResourceID) != 29 {
+			t.Errorf("%s: DbiResourceId %q", in.ID, in.ResourceID)
+		}
+		if m := in.Model(); m.ID != in.ID || m.ARN != in.ARN || m.InstanceClass != in.Class || m.Tags["Name"] != in.ID || !m.ServedByCloudWatch() {
+			t.Errorf("%s: Model() = %+v", in.ID, m)
+		}
+	}
+	if got[2].HasGaps != true || got[0].HasGaps || got[1].HasGaps {
+		t.Errorf("only the third instance should have gaps: %v %v %v", got[0].HasGaps, got[1].HasGaps, got[2].HasGaps)
+	}
+	if got[5].ReplicaSource != "sim-mysql-02" {
+		t.Errorf("sim-mysql-06 ReplicaSource = %q, want sim-mysql-02", got[5].ReplicaSource)
+	}
+	got[0].Tags["env"] = "changed"
+	if s.Instances()[0].Tags["env"] == "changed" {
+		t.Error("Instances() shares tag maps with the simulator")
+	}
+}
+
+func TestValueDeterministic(t *testing.T) {
+	at := testNow.Add(-48 * time.Hour).Truncate(time.Hour)
+	a, b, c := newTestSim(Options{}), newTestSim(Options{}), newTestSim(Options{Seed: 2})
+	va, _ := a.Value("sim-postgres-01", "CPUUtilization", "Average", at, time.Hour)
+	vb, _ := b.Value("sim-postgres-01", "CPUUtilization", "Average", at, time.Hour)
+	vc, _ := c.Value("sim-postgres-01", "CPUUtilization", "Average", at, time.Hour)
+	if va != vb {
+		t.Errorf("same seed: %v != %v", va, vb)
+	}
+	if va == vc {
+		t.Errorf("different seeds give the same value %v", va)
+	}
+}
+
+func TestValueStatisticsConsistent(t *testing.T) {
+	s := newTestSim(Options{Instances: 12})
+	periods := []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 24 * time.Hour}
+	for _, in := range s.Instances() {
+		for _, m := range catalog.Metrics() {
+			for _, per := range periods {
+				for k := range 30 {
+					at := testNow.Add(-time.Duration(k+2) * 7 * time.Hour).Truncate(per)
+					checkStats(t, s, in.ID, m, at, per)
+				}
+			}
+		}
+	}
+}
+
+// checkStats checks the statistics of one period against each other and
+// against the metric's unit.
+func checkStats(t *testing.T, s *Server, id string, m catalog.Metric, at time.Time, per time.Duration) {
+	t.Helper()
+	val := func(stat string) (float64, bool) { return s.Value(id, m.Name, stat, at, per) }
+	avg, ok := val("Average")
+	mx, okMax := val("Maximum")
+	mn, okMin := val("Minimum")
+	sum, _ := val("Sum")
+	n, _ := val("SampleCount")
+	p99, _ := val("p99")
+	p50, _ := val("p50")
+	where := fmt.Sprintf("%s %s %v %v", id, m.Name, at, per)
+	if ok != okMax || ok != okMin {
+		t.Fatalf("%s: Average ok=%v, Maximum ok=%v, Minimum ok=%v", where, ok, okMax, okMin)
+	}
+	if !ok {
+		return
+	}
+	if !(mx >= avg && avg >= mn && mn >= 0) || math.IsNaN(avg) {
+		t.Fatalf("%s: want Maximum %v >= Average %v >= Minimum %v >= 0", where, mx, avg, mn)
+	}
+	if m.Unit == "Percent" && mx > 100 {
+		t.Fatalf("%s: Percent above 100: %v", where, mx)
+	}
+	if n != per.Minutes() || math.Abs(sum-avg*n) > 1e-9*math.Abs(sum) {
+		t.Fatalf("%s: SampleCount %v, Sum %v, Average %v", where, n, sum, avg)
+	}
+	if p50 != avg || p99 < avg || p99 > mx {
+		t.Fatalf("%s: p50 %v p99 %v, Average %v Maximum %v", where, p50, p99, avg, mx)
+	}
+}
+
+func TestValueRealisticRanges(t *testing.T) {
+	s := newTestSim(Options{Instances: 8})
+	cases := []struct {
+		metric, stat string
+		lo, hi       float64
+	}{
+		{"CPUUtilization", "Average", 0.5, 100},
+		{"ReadLatency", "Average", 0.0005, 0.02},
+		{"WriteLatency", "Maximum", 0.0005, 0.05},
+		{"FreeableMemory", "Average", 0.2 * gib, 64 * gib},
+		{"FreeStorageSpace", "Average", 1 * gib, 1000 * gib},
+		{"DatabaseConnections", "Average", 1, 200},
+		{"BurstBalance", "Average", 50, 100},
+	}
+	for _, tc := range cases {
+		for _, in := range s.Instances() {
+			for h := range 24 * 7 {
+				at := testNow.Truncate(time.Hour).Add(-time.Duration(h+1) * time.Hour)
+				v, ok := s.Value(in.ID, tc.metric, tc.stat, at, time.Hour)
+				if ok && (v < tc.lo || v > tc.hi) {
+					t.Fatalf("%s %s %s at %v = %v, want in [%v, %v]", in.ID, tc.metric, tc.stat, at, v, tc.lo, tc.hi)
+				}
+			}
+		}
+	}
+}
+
+func TestFreeStorageSpaceTrends(t *testing.T) {
+	s := newTestSim(Options{})
+	// Over a sawtooth period, the free space falls on most days.
+	falls := 0
+	for d := range 30 {
+		at := testNow.Truncate(24 * time.Hour).Add(-time.Duration(d+1) * 24 * time.Hour)
+		today, _ := s.Value("sim-postgres-01", "FreeStorageSpace", "Average", at, time.Hour)
+		before, _ := s.Value("sim-postgres-01", "FreeStorageSpace", "Average", at.Add(-24*time.Hour), time.Hour)
+		if today < before {
+			falls++
+		}
+	}
+	if falls < 20 {
+		t.Errorf("FreeStorageSpace fell on %d of 30 days, want most", falls)
+	}
+}
+
+func TestDefaultMetricsPresentExceptGaps(t *testing.T) {
+	s := newTestSim(Options{Instances: 10})
+	from := testNow.Truncate(time.Hour).Add(-7 * 24 * time.Hour)
+	to := testNow.Truncate(time.Hour)
+	gapsSeen := 0
+	for _, in := range s.Instances() {
+		gaps := s.Gaps(in.ID, from, to)
+		if !in.HasGaps && len(gaps) > 0 {
+			t.Errorf("%s: gaps %v without HasGaps", in.ID, gaps)
+		}
+		gapsSeen += len(gaps)
+		for _, m := range catalog.DefaultMetrics() {
+			for at := from; at.Before(to); at = at.Add(time.Hour) {
+				_, ok := s.Value(in.ID, m, "Average", at, time.Hour)
+				if inGap := slices.ContainsFunc(gaps, at.Equal); ok == inGap {
+					t.Fatalf("%s %s at %v: ok=%v, in a gap=%v", in.ID, m, at, ok, inGap)
+				}
+			}
+		}
+	}
+	if gapsSeen == 0 {
+		t.Error("no gaps in a week of 10 instances")
+	}
+}
+
+func TestValueNoData(t *testing.T) {
+	s := newTestSim(Options{Instances: 4})
+	at := testNow.Truncate(time.Hour).Add(-5 * time.Hour)
+	cases := []struct {
+		name, id, metric, stat string
+		at                     time.Time
+		period                 time.Duration
+		want                   bool
+	}{
+		{"published", "sim-mysql-02", "BinLogDiskUsage", "Average", at, time.Hour, true},
+		{"not published by engine", "sim-postgres-01", "BinLogDiskUsage", "Average", at, time.Hour, false},
+		{"postgres only", "sim-postgres-01", "CheckpointLag", "Average", at, time.Hour, true},
+		{"SQL Server metric", "sim-postgres-01", "TempDbDataFileUsage", "Average", at, time.Hour, false},
+		{"unknown metric", "sim-postgres-01", "NoSuchMetric", "Average", at, time.Hour, false},
+		{"unknown instance", "nope", "CPUUtilization", "Average", at, time.Hour, false},
+		{"unknown statistic", "sim-postgres-01", "CPUUtilization", "Median", at, time.Hour, false},
+		{"sub-minute period", "sim-postgres-01", "CPUUtilization", "Average", at, 30 * time.Second, false},
+		{"future", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(time.Hour), time.Hour, false},
+		{"current minute", "sim-postgres-01", "CPUUtilization", "Average", testNow.Truncate(time.Minute), time.Minute, false},
+		{"last full minute", "sim-postgres-01", "CPUUtilization", "Average", testNow.Truncate(time.Minute).Add(-time.Minute), time.Minute, true},
+		{"current hour", "sim-postgres-01", "CPUUtilization", "Average", testNow.Truncate(time.Hour), time.Hour, true},
+		{"1-minute data past 15 days", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(-16 * 24 * time.Hour).Truncate(time.Minute), time.Minute, false},
+		{"5-minute data at 60 days", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(-60 * 24 * time.Hour).Truncate(5 * time.Minute), 5 * time.Minute, true},
+		{"5-minute data past 63 days", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(-64 * 24 * time.Hour).Truncate(5 * time.Minute), 5 * time.Minute, false},
+		{"hourly data at 400 days", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(-400 * 24 * time.Hour).Truncate(time.Hour), time.Hour, true},
+		{"hourly data past 455 days", "sim-postgres-01", "CPUUtilization", "Average", testNow.Add(-456 * 24 * time.Hour).Truncate(time.Hour), time.Hour, false},
+		{"burstable only, not burstable", "sim-postgres-01", "CPUCreditUsage", "Average", at, time.Hour, s.instances[0].class.burstable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := s.Value(tc.id, tc.metric, tc.stat, tc.at, tc.period); ok != tc.want {
+				t.Errorf("ok = %v, want %v", ok, tc.want)
+			}
+		})
+	}
+}
+
+func TestReplicaLag(t *testing.T) {
+	s := newTestSim(Options{Instances: 6})
+	at := testNow.Truncate(time.Hour).Add(-3 * time.Hour)
+	primary, _ := s.Value("sim-mysql-02", "ReplicaLag", "Average", at, time.Hour)
+	replica, _ := s.Value("sim-mysql-06", "ReplicaLag", "Average", at, time.Hour)
+	if primary != 0 || replica <= 0 {
+		t.Errorf("ReplicaLag primary %v (want 0), replica %v (want > 0)", primary, replica)
+	}
+}

@@ -1,0 +1,115 @@
+package awssim
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// faultState holds the injected faults and their state. It is safe for
+// concurrent use.
+type faultState struct {
+	mu     sync.Mutex
+	faults Faults
+	bucket tokenBucket
+	seq    uint64 // API requests seen by the error injector
+	errs   uint64 // errors injected
+}
+
+// set replaces the faults and refills the throttling bucket.
+func (f *faultState) set(fs Faults) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = fs
+	f.bucket = newTokenBucket(fs.ThrottleAboveRPS, time.Now())
+}
+
+// latency returns the latency to add to a request.
+func (f *faultState) latency() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.faults.Latency
+}
+
+// throttle reports whether a GetMetricData request arriving now exceeds
+// the rate.
+func (f *faultState) throttle() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.faults.ThrottleAboveRPS <= 0 {
+		return false
+	}
+	return !f.bucket.take(time.Now())
+}
+
+// inject returns the error to answer the next API request with, or nil.
+// Errors are spread evenly: request n (0-based) fails when
+// floor((n+1)*rate) > floor(n*rate), so any window of requests has the
+// configured share, within one.
+func (f *faultState) inject() *apiError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, r := float64(f.seq), f.faults.ErrorRate
+	f.seq++
+	if r <= 0 || math.Floor((n+1)*r) <= math.Floor(n*r) {
+		return nil
+	}
+	f.errs++
+	if f.errs%2 == 1 {
+		return errInternalFailure()
+	}
+	return errServiceUnavailable()
+}
+
+// tokenBucket is a rate limiter holding at most one second of tokens.
+type tokenBucket struct {
+	rate, tokens, capacity float64
+	last                   time.Time
+}
+
+// newTokenBucket returns a full bucket refilled at rate tokens a second.
+func newTokenBucket(rate float64, now time.Time) tokenBucket {
+	c := math.Max(1, rate)
+	return tokenBucket{rate: rate, tokens: c, capacity: c, last: now}
+}
+
+// take refills the bucket up to now and takes one token; false if empty.
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens = math.Min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// admit counts an API request of the given action and applies the faults
+// to it: latency, then throttling (GetMetricData only), then injected
+// errors. A non-nil result is the answer the request gets instead.
+func (s *Server) admit(ctx context.Context, action string) *apiError {
+	s.counters.update(func(c *Counters) { c.Requests[action]++ })
+	if d := s.faults.latency(); d > 0 {
+		sleep(ctx, d)
+	}
+	if action == opGetMetricData && s.faults.throttle() {
+		s.counters.update(func(c *Counters) { c.Throttled++ })
+		return errThrottling()
+	}
+	if e := s.faults.inject(); e != nil {
+		s.counters.update(func(c *Counters) { c.InjectedErrors++ })
+		return e
+	}
+	return nil
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,213 @@
+package awssim
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// DescribeDBInstances paging limits.
+const (
+	minMaxRecords     = 20
+	maxMaxRecords     = 100
+	defaultMaxRecords = 100
+)
+
+// describeResult is the DescribeDBInstancesResult element.
+type describeResult struct {
+	XMLName   xml.Name        `xml:"DescribeDBInstancesResult"`
+	Instances []xmlDBInstance `xml:"DBInstances>DBInstance"`
+	Marker    string          `xml:",omitempty"`
+}
+
+// xmlDBInstance is a DBInstance element; field names are the XML names.
+type xmlDBInstance struct {
+	DBInstanceIdentifier                  string
+	DBInstanceClass                       string
+	Engine                                string
+	DBInstanceStatus                      string
+	MasterUsername                        string
+	Endpoint                              xmlEndpoint
+	AllocatedStorage                      int32
+	InstanceCreateTime                    string
+	AvailabilityZone                      string
+	MultiAZ                               bool
+	EngineVersion                         string
+	ReadReplicaSourceDBInstanceIdentifier string `xml:",omitempty"`
+	StorageType                           string
+	DbiResourceId                         string
+	DBInstanceArn                         string
+	TagList                               []xmlTag `xml:"TagList>Tag"`
+}
+
+// xmlEndpoint is an Endpoint element.
+type xmlEndpoint struct {
+	Address      string
+	Port         int32
+	HostedZoneId string
+}
+
+// xmlTag is a Tag element.
+type xmlTag struct{ Key, Value string }
+
+// rdsFilter is one Filters.Filter of DescribeDBInstances.
+type rdsFilter struct {
+	name   string
+	values []string
+}
+
+// describeDBInstances serves DescribeDBInstances: instances sorted by
+// identifier, MaxRecords (20..100, default 100) a page with Marker paging,
+// DBInstanceIdentifier (identifier or ARN; unknown: DBInstanceNotFound) and
+// the filters engine, db-instance-id and dbi-resource-id.
+func (s *Server) describeDBInstances(form url.Values, _ *http.Request) (any, *apiError) {
+	limit, e := parseMaxRecords(form.Get("MaxRecords"))
+	if e != nil {
+		return nil, e
+	}
+	offset, e := parseMarker(form.Get("Marker"))
+	if e != nil {
+		return nil, e
+	}
+	filters, e := parseRDSFilters(form)
+	if e != nil {
+		return nil, e
+	}
+	matched, e := s.describeMatches(form.Get("DBInstanceIdentifier"), filters)
+	if e != nil {
+		return nil, e
+	}
+	offset = min(offset, len(matched))
+	end := min(offset+limit, len(matched))
+	res := describeResult{Instances: make([]xmlDBInstance, 0, end-offset)}
+	for _, in := range matched[offset:end] {
+		res.Instances = append(res.Instances, toXMLInstance(in))
+	}
+	if end < len(matched) {
+		res.Marker = encodeMarker(end)
+	}
+	return res, nil
+}
+
+// describeMatches returns the instances a DescribeDBInstances request
+// selects, sorted by identifier.
+func (s *Server) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
+	if id != "" && !s.known(id) {
+		return nil, &apiError{status: http.StatusNotFound, code: "DBInstanceNotFound", message: fmt.Sprintf("DBInstance %s not found.", id)}
+	}
+	var out []*instance
+	for i := range s.instances {
+		in := &s.instances[i]
+		if id != "" && id != in.ID && id != in.ARN {
+			continue
+		}
+		if matchesAll(in, filters) {
+			out = append(out, in)
+		}
+	}
+	slices.SortFunc(out, func(a, b *instance) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// known reports whether id is the identifier or ARN of an instance.
+func (s *Server) known(id string) bool {
+	return slices.ContainsFunc(s.instances, func(in instance) bool { return in.ID == id || in.ARN == id })
+}
+
+// matchesAll reports whether the instance passes every filter.
+func matchesAll(in *instance, filters []rdsFilter) bool {
+	for _, f := range filters {
+		var ok bool
+		switch f.name {
+		case "engine":
+			ok = slices.Contains(f.values, in.Engine)
+		case "db-instance-id":
+			ok = slices.Contains(f.values, in.ID) || slices.Contains(f.values, in.ARN)
+		case "dbi-resource-id":
+			ok = slices.Contains(f.values, in.ResourceID)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRDSFilters reads Filters.Filter.N.Name and
+// Filters.Filter.N.Values.Value.M.
+func parseRDSFilters(form url.Values) ([]rdsFilter, *apiError) {
+	var out []rdsFilter
+	for i := 1; ; i++ {
+		key := fmt.Sprintf("Filters.Filter.%d", i)
+		if !form.Has(key + ".Name") {
+			return out, nil
+		}
+		f := rdsFilter{name: form.Get(key + ".Name"), values: formList(form, key+".Values.Value")}
+		switch {
+		case f.name != "engine" && f.name != "db-instance-id" && f.name != "dbi-resource-id":
+			return nil, errInvalidParameter(fmt.Sprintf("Unrecognized filter name: %s.", f.name))
+		case len(f.values) == 0:
+			return nil, errInvalidParameter(fmt.Sprintf("Filter %s must have at least one value.", f.name))
+		}
+		out = append(out, f)
+	}
+}
+
+// parseMaxRecords reads MaxRecords (default 100, 20..100).
+func parseMaxRecords(v string) (int, *apiError) {
+	n, ok := formInt(v, defaultMaxRecords, minMaxRecords, maxMaxRecords)
+	if !ok {
+		return 0, errInvalidParameter(fmt.Sprintf("Invalid value %s for MaxRecords. Must be between %d and %d", v, minMaxRecords, maxMaxRecords))
+	}
+	return n, nil
+}
+
+// encodeMarker encodes a page offset as an opaque Marker.
+func encodeMarker(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("awssim:" + strconv.Itoa(offset)))
+}
+
+// parseMarker decodes a Marker issued by encodeMarker ("" is offset 0).
+func parseMarker(m string) (int, *apiError) {
+	if m == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(m)
+	n, ok := strings.CutPrefix(string(b), "awssim:")
+	off, err2 := strconv.Atoi(n)
+	if err != nil || !ok || err2 != nil || off < 0 {
+		return 0, errInvalidParameter(fmt.Sprintf("Invalid marker: %s", m))
+	}
+	return off, nil
+}
+
+// toXMLInstance converts an instance to its DBInstance element.
+func toXMLInstance(in *instance) xmlDBInstance {
+	x := xmlDBInstance{
+		DBInstanceIdentifier:                  in.ID,
+		DBInstanceClass:                       in.Class,
+		Engine:                                in.Engine,
+		DBInstanceStatus:                      in.Status,
+		MasterUsername:                        "admin",
+		Endpoint:                              xmlEndpoint{Address: in.Endpoint, Port: in.Port, HostedZoneId: "Z2R2ITUGPM61AM"},
+		AllocatedStorage:                      in.AllocatedStorage,
+		InstanceCreateTime:                    in.CreateTime.UTC().Format("2006-01-02T15:04:05.000Z"),
+		AvailabilityZone:                      in.AvailabilityZone,
+		MultiAZ:                               in.MultiAZ,
+		EngineVersion:                         in.EngineVersion,
+		ReadReplicaSourceDBInstanceIdentifier: in.ReplicaSource,
+		StorageType:                           in.StorageType,
+		DbiResourceId:                         in.ResourceID,
+		DBInstanceArn:                         in.ARN,
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
+		x.TagList = append(x.TagList, xmlTag{Key: k, Value: in.Tags[k]})
+	}
+	return x
+}
