@@ -1,0 +1,306 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
+)
+
+// fakeCW answers like CloudWatch: one datapoint per period in the window,
+// value from valueOf, none in the hours gap says, and counts calls as
+// cloudwatch.Batches would split them.
+type fakeCW struct {
+	mu      sync.Mutex
+	calls   int
+	windows []cloudwatch.Window
+	gap     func(id string, t time.Time) bool
+	fail    error
+}
+
+func valueOf(q model.MetricQuery, t time.Time) float64 {
+	return float64(len(q.InstanceID)*1000+len(q.Metric)*10+len(q.Statistic)) + float64(t.Unix()%86400)/3600
+}
+
+func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls := len(cloudwatch.Batches(req.Queries, req.Window))
+	f.calls += calls
+	f.windows = append(f.windows, req.Window)
+	st := cloudwatch.FetchStats{Calls: calls, MetricsRequested: len(req.Queries)}
+	if f.fail != nil {
+		return nil, st, f.fail
+	}
+	out := make([]model.Series, len(req.Queries))
+	for i, q := range req.Queries {
+		out[i].Query = q
+		for t := req.Window.Start; t.Before(req.Window.End); t = t.Add(req.Window.Period) {
+			if f.gap != nil && f.gap(q.InstanceID, t) {
+				continue
+			}
+			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: t, Value: valueOf(q, t)})
+			st.Datapoints++
+		}
+	}
+	return out, st, nil
+}
+
+var testNow = time.Date(2026, 11, 28, 12, 30, 0, 0, time.UTC)
+
+func testInstance(id string) model.Instance {
+	return model.Instance{ID: id, ARN: cloudwatch.InstanceARN("us-east-1", "123456789012", id), AccountID: "123456789012", Region: "us-east-1", Provider: "aws"}
+}
+
+func newTestBackfiller(t *testing.T, dir string, f *fakeCW) *Backfiller {
+	t.Helper()
+	b, err := New(Options{
+		OutputDir: dir,
+		Targets:   []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Metrics:   catalog.DefaultSelection(),
+		Labels:    map[string]string{"job": "rds"},
+		Now:       func() time.Time { return testNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func TestBackfillOneInstance(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeCW{}
+	b := newTestBackfiller(t, dir, f)
+	var last Progress
+	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7, Progress: func(p Progress) { last = p }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursBackfilled != 168 || res.HoursSkipped != 0 || res.HoursEmpty != 0 {
+		t.Errorf("result %+v: want 168 hours backfilled", res)
+	}
+	// 20 metrics x 2 statistics x 168 hours fit one GetMetricData call.
+	if f.calls != 1 || res.Requests != 1 {
+		t.Errorf("%d calls (result says %d), want 1", f.calls, res.Requests)
+	}
+	if res.Samples != 40*168 {
+		t.Errorf("%d samples, want %d", res.Samples, 40*168)
+	}
+	// The range ends at the last whole hour older than the 3h head margin.
+	if want := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC); !res.To.Equal(want) || !res.From.Equal(want.Add(-168*time.Hour)) {
+		t.Errorf("range [%s, %s)", res.From, res.To)
+	}
+	if last.HoursDone != 168 || last.HoursTotal != 168 {
+		t.Errorf("last progress %+v", last)
+	}
+	// 7 days not aligned to midnight span 8 daily blocks.
+	if res.Blocks != 8 {
+		t.Errorf("%d blocks, want 8", res.Blocks)
+	}
+	checkBlocks(t, dir, "db-1", res.From, res.To)
+
+	// A repeat costs nothing.
+	f.calls = 0
+	res, err = b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursBackfilled != 0 || res.HoursSkipped != 168 || f.calls != 0 || res.Requests != 0 {
+		t.Errorf("repeat: %+v, %d calls; want 0 hours and 0 calls", res, f.calls)
+	}
+}
+
+// checkBlocks reads every series of the instance back and compares each
+// sample with what the fake CloudWatch served.
+func checkBlocks(t *testing.T, dir, id string, from, to time.Time) {
+	t.Helper()
+	series, err := tsdbwriter.ReadSeries(context.Background(), []string{dir}, tsdbwriter.ReadOptions{
+		Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
+		Matchers: []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, catalog.LabelInstanceID, id)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series) != 40 {
+		t.Fatalf("%d series, want 40", len(series))
+	}
+	for _, s := range series {
+		if s.Labels.Get("job") != "rds" || s.Labels.Get(catalog.LabelName) == "" || s.Labels.Get(catalog.LabelRegion) != "us-east-1" {
+			t.Fatalf("labels %s", s.Labels)
+		}
+		q := queryOf(t, s.Labels)
+		if len(s.Samples) != int(to.Sub(from)/time.Hour) {
+			t.Fatalf("%s: %d samples", s.Labels, len(s.Samples))
+		}
+		for _, smp := range s.Samples {
+			if want := valueOf(q, time.UnixMilli(smp.T)); math.Abs(smp.V-want) > 1e-9 {
+				t.Fatalf("%s at %d: %v, want %v", s.Labels, smp.T, smp.V, want)
+			}
+		}
+	}
+}
+
+func queryOf(t *testing.T, l labels.Labels) model.MetricQuery {
+	t.Helper()
+	name := l.Get(labels.MetricName)
+	for _, sel := range catalog.DefaultSelection() {
+		for _, st := range sel.Statistics {
+			if catalog.PromName(sel.Metric, st) == name {
+				return model.MetricQuery{InstanceID: l.Get(catalog.LabelInstanceID), Metric: sel.Metric, Statistic: st}
+			}
+		}
+	}
+	t.Fatalf("unknown metric %s", name)
+	return model.MetricQuery{}
+}
+
+func TestBackfillRefetchesDeletedBlock(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeCW{}
+	b := newTestBackfiller(t, dir, f)
+	inst := []model.Instance{testInstance("db-1")}
+	first, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Remove the block of 2026-11-25 (a full day inside the range).
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	removeBlockAt(t, dir, day)
+	f.calls, f.windows = 0, nil
+	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursBackfilled != 24 || res.HoursSkipped != 144 || f.calls != 1 {
+		t.Errorf("%+v, %d calls: want exactly the 24 hours of the removed block in 1 call", res, f.calls)
+	}
+	if len(f.windows) != 1 || !f.windows[0].Start.Equal(day) || !f.windows[0].End.Equal(day.Add(24*time.Hour)) {
+		t.Errorf("fetched windows %+v, want [%s, +24h)", f.windows, day)
+	}
+	checkBlocks(t, dir, "db-1", first.From, first.To)
+}
+
+func removeBlockAt(t *testing.T, dir string, day time.Time) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		meta, err := os.ReadFile(filepath.Join(dir, e.Name(), "meta.json"))
+		if err != nil {
+			continue
+		}
+		if containsMint(meta, day.UnixMilli()) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no block starts at %s", day)
+}
+
+func TestBackfillRemembersEmptyHours(t *testing.T) {
+	dir := t.TempDir()
+	stopped := func(id string, ts time.Time) bool {
+		return id == "db-stopped" && ts.Hour() >= 2 && ts.Hour() < 6
+	}
+	f := &fakeCW{gap: stopped}
+	b := newTestBackfiller(t, dir, f)
+	inst := []model.Instance{testInstance("db-1"), testInstance("db-stopped")}
+	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursEmpty != 8 || res.HoursBackfilled != 2*48-8 {
+		t.Fatalf("%+v: want 8 empty hours", res)
+	}
+	// Both instances share calls: 2 x 40 queries in one call per window.
+	f.calls = 0
+	res, err = b.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 0 || res.HoursKnownEmpty != 8 || res.HoursSkipped != 88 {
+		t.Errorf("repeat: %+v, %d calls; want the empty hours skipped without calls", res, f.calls)
+	}
+	b2, err := New(Options{
+		OutputDir: dir, ResweepEmpty: true, Metrics: catalog.DefaultSelection(),
+		Targets: []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Now:     func() time.Time { return testNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	res, err = b2.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls == 0 || res.HoursEmpty != 8 {
+		t.Errorf("resweep: %+v, %d calls; want the 8 empty hours asked again", res, f.calls)
+	}
+}
+
+func TestBackfillFailureWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeCW{fail: errors.New("api error Throttling: Rate exceeded")}
+	b := newTestBackfiller(t, dir, f)
+	_, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.json")); err == nil {
+			t.Errorf("block %s written despite the failure", e.Name())
+		}
+	}
+}
+
+func TestBackfillRejects(t *testing.T) {
+	b := newTestBackfiller(t, t.TempDir(), &fakeCW{})
+	onprem := testInstance("legacy")
+	onprem.Provider = "onprem"
+	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{onprem}}); !errors.Is(err, ErrNotCloudWatch) {
+		t.Errorf("onprem: %v", err)
+	}
+	other := testInstance("db-eu")
+	other.Region = "eu-west-1"
+	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{other}}); !errors.Is(err, ErrNoTarget) {
+		t.Errorf("other region: %v", err)
+	}
+	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Capped || res.Days != 7 || res.DaysRequested != 30 || res.HoursBackfilled != 168 {
+		t.Errorf("capped request: %+v", res)
+	}
+}
+
+func TestCoalesce(t *testing.T) {
+	got := coalesce([]int64{0, 3600, 7200, 14400, 18000, 36000})
+	want := []span{{0, 10800}, {14400, 21600}, {36000, 39600}}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("span %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}

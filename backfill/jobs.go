@@ -1,0 +1,242 @@
+package backfill
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// Job states.
+const (
+	StateRunning   = "running"
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+	StateCanceled  = "canceled"
+)
+
+// keepJobs is how many finished jobs Jobs remembers.
+const keepJobs = 100
+
+// BusyError says an instance already has a backfill running.
+type BusyError struct {
+	InstanceID string
+	JobID      string
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("a backfill of %s is already running as job %s", e.InstanceID, e.JobID)
+}
+
+// ErrUnknownJob is returned for a job ID Jobs does not know.
+var ErrUnknownJob = errors.New("unknown backfill job")
+
+// JobStatus is a snapshot of a job.
+type JobStatus struct {
+	ID          string     `json:"id"`
+	State       string     `json:"state"`
+	InstanceIDs []string   `json:"instance_ids"`
+	Days        int        `json:"days_requested"`
+	HoursDone   int        `json:"hours_done"`
+	HoursTotal  int        `json:"hours_total"`
+	Created     time.Time  `json:"created"`
+	Finished    *time.Time `json:"finished,omitempty"`
+	Result      *Result    `json:"result,omitempty"`
+	Error       string     `json:"error,omitempty"`
+}
+
+type job struct {
+	status JobStatus
+	keys   []string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Jobs runs backfills, at most one at a time per instance, synchronously
+// or in the background, and remembers the last finished ones.
+type Jobs struct {
+	b    *Backfiller
+	base context.Context
+
+	mu      sync.Mutex
+	jobs    map[string]*job
+	order   []string          // job IDs, oldest first
+	running map[string]string // instance key -> job ID
+	wg      sync.WaitGroup
+}
+
+// NewJobs returns a job manager. Background jobs stop when base ends.
+func NewJobs(base context.Context, b *Backfiller) *Jobs {
+	return &Jobs{b: b, base: base, jobs: map[string]*job{}, running: map[string]string{}}
+}
+
+// Run runs a backfill now and returns its result. It fails with a
+// *BusyError if one of the instances has a backfill running.
+func (j *Jobs) Run(ctx context.Context, req Request) (Result, JobStatus, error) {
+	jb, ctx, err := j.register(ctx, req)
+	if err != nil {
+		return Result{}, JobStatus{}, err
+	}
+	res, err := j.execute(ctx, jb, req)
+	return res, j.status(jb), err
+}
+
+// Start starts a backfill in the background and returns its status.
+func (j *Jobs) Start(req Request) (JobStatus, error) {
+	jb, ctx, err := j.register(j.base, req)
+	if err != nil {
+		return JobStatus{}, err
+	}
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		_, _ = j.execute(ctx, jb, req)
+	}()
+	return j.status(jb), nil
+}
+
+// Get returns the status of a job.
+func (j *Jobs) Get(id string) (JobStatus, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	jb, ok := j.jobs[id]
+	if !ok {
+		return JobStatus{}, fmt.Errorf("%w %q", ErrUnknownJob, id)
+	}
+	return jb.status, nil
+}
+
+// List returns every job remembered, newest first.
+func (j *Jobs) List() []JobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]JobStatus, 0, len(j.order))
+	for _, id := range slices.Backward(j.order) {
+		out = append(out, j.jobs[id].status)
+	}
+	return out
+}
+
+// Cancel cancels a running job and waits until it has stopped.
+func (j *Jobs) Cancel(id string) (JobStatus, error) {
+	j.mu.Lock()
+	jb, ok := j.jobs[id]
+	j.mu.Unlock()
+	if !ok {
+		return JobStatus{}, fmt.Errorf("%w %q", ErrUnknownJob, id)
+	}
+	jb.cancel()
+	<-jb.done
+	return j.status(jb), nil
+}
+
+// Wait waits for the background jobs to end (cancel base first to make them).
+func (j *Jobs) Wait() { j.wg.Wait() }
+
+// Running returns the ID of the job running for an instance, if any.
+func (j *Jobs) Running(inst model.Instance) (string, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	id, ok := j.running[instanceKey(inst)]
+	return id, ok
+}
+
+func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	keys := make([]string, 0, len(req.Instances))
+	ids := make([]string, 0, len(req.Instances))
+	for _, inst := range req.Instances {
+		k := instanceKey(inst)
+		if other, busy := j.running[k]; busy {
+			return nil, nil, &BusyError{InstanceID: inst.ID, JobID: other}
+		}
+		keys = append(keys, k)
+		ids = append(ids, inst.ID)
+	}
+	days := req.Days
+	if days <= 0 {
+		days = DefaultDays
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	jb := &job{
+		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids, Days: days, Created: time.Now().UTC()},
+		keys:   keys, cancel: cancel, done: make(chan struct{}),
+	}
+	for _, k := range keys {
+		j.running[k] = jb.status.ID
+	}
+	j.jobs[jb.status.ID] = jb
+	j.order = append(j.order, jb.status.ID)
+	j.forget()
+	j.b.opts.Telemetry.BackfillJobsRunning.Inc()
+	return jb, ctx, nil
+}
+
+// forget drops the oldest finished jobs beyond keepJobs. j.mu is held.
+func (j *Jobs) forget() {
+	for len(j.order) > keepJobs {
+		i := slices.IndexFunc(j.order, func(id string) bool { return j.jobs[id].status.State != StateRunning })
+		if i < 0 {
+			return
+		}
+		delete(j.jobs, j.order[i])
+		j.order = slices.Delete(j.order, i, i+1)
+	}
+}
+
+func (j *Jobs) execute(ctx context.Context, jb *job, req Request) (Result, error) {
+	defer close(jb.done)
+	defer jb.cancel()
+	req.Progress = func(p Progress) {
+		j.mu.Lock()
+		jb.status.HoursDone, jb.status.HoursTotal = p.HoursDone, p.HoursTotal
+		j.mu.Unlock()
+	}
+	res, err := j.b.Backfill(ctx, req)
+	j.finish(jb, res, err, ctx.Err() != nil)
+	return res, err
+}
+
+func (j *Jobs) finish(jb *job, res Result, err error, canceled bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	now := time.Now().UTC()
+	jb.status.Finished = &now
+	jb.status.Result = &res
+	switch {
+	case err == nil:
+		jb.status.State = StateSucceeded
+	case canceled:
+		jb.status.State = StateCanceled
+		jb.status.Error = err.Error()
+	default:
+		jb.status.State = StateFailed
+		jb.status.Error = err.Error()
+	}
+	for _, k := range jb.keys {
+		delete(j.running, k)
+	}
+	tm := j.b.opts.Telemetry
+	tm.BackfillJobsRunning.Dec()
+	outcome := map[string]string{StateSucceeded: "success", StateFailed: "failure", StateCanceled: "canceled"}[jb.status.State]
+	tm.BackfillJobs.WithLabelValues(outcome).Inc()
+}
+
+func (j *Jobs) status(jb *job) JobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return jb.status
+}
+
+func newJobID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
