@@ -31,9 +31,13 @@ type Options struct {
 	Gatherer      prometheus.Gatherer
 	Instances     Instances
 	// Ready is closed when the exporter has finished its first poll.
-	Ready   <-chan struct{}
-	Version string
-	Logger  *slog.Logger
+	Ready <-chan struct{}
+	// Backfill and History serve the backfill API; without them its
+	// routes are not registered.
+	Backfill Backfill
+	History  History
+	Version  string
+	Logger   *slog.Logger
 }
 
 // Server routes the exporter's endpoints.
@@ -71,6 +75,7 @@ func (s *Server) routes() {
 	r.GET("/-/healthy", s.healthy)
 	r.GET("/-/ready", s.ready)
 	r.GET("/api/v1/instances", s.wrap(s.listInstances))
+	s.backfillRoutes()
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, &Error{Status: http.StatusNotFound, Message: "no such endpoint; see / for the endpoints"})
 	})

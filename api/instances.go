@@ -21,6 +21,9 @@ type InstanceJSON struct {
 	Status        string            `json:"status,omitempty"`
 	CloudWatch    bool              `json:"cloudwatch"`
 	Tags          map[string]string `json:"tags,omitempty"`
+	// HoursCovered is how many hours of the last max-days blocks hold data
+	// for; nil when the backfill is off.
+	HoursCovered *int `json:"hours_covered,omitempty"`
 }
 
 func instanceJSON(i model.Instance) InstanceJSON {
@@ -35,11 +38,27 @@ func instanceJSON(i model.Instance) InstanceJSON {
 	}
 }
 
-func (s *Server) listInstances(_ *http.Request, _ httprouter.Params) (int, any, error) {
+func (s *Server) listInstances(r *http.Request, _ httprouter.Params) (int, any, error) {
 	all := s.opts.Instances.All()
 	out := make([]InstanceJSON, 0, len(all))
 	for _, i := range all {
 		out = append(out, instanceJSON(i))
 	}
-	return http.StatusOK, map[string]any{"instances": out}, nil
+	body := map[string]any{"instances": out}
+	if s.opts.History == nil {
+		return http.StatusOK, body, nil
+	}
+	days := s.opts.History.MaxDays()
+	cov, rng, err := s.opts.History.Coverage(r.Context(), days)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k := range out {
+		if out[k].CloudWatch {
+			n := cov.Count(out[k].ID)
+			out[k].HoursCovered = &n
+		}
+	}
+	body["coverage_from"], body["coverage_to"], body["coverage_hours"] = rng.From, rng.To, rng.Hours()
+	return http.StatusOK, body, nil
 }

@@ -70,5 +70,13 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 
 // extraEndpoints lists the API endpoints that take parameters.
 func (s *Server) extraEndpoints() []string {
-	return nil
+	if s.opts.Backfill == nil {
+		return nil
+	}
+	return []string{
+		"POST /api/v1/instances/{id}/metrics/backfill?days=N[&async=true]: backfill one instance's history as TSDB blocks",
+		"POST /api/v1/metrics/backfill?days=N[&async=true]: backfill every AWS instance",
+		"GET|DELETE /api/v1/backfill/jobs/{job}: backfill job progress, cancel",
+		"GET /api/v1/instances/{id}/metrics/history?range=24h: samples the blocks hold",
+	}
 }

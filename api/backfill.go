@@ -1,0 +1,269 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/smithy-go"
+	"github.com/julienschmidt/httprouter"
+	pmodel "github.com/prometheus/common/model"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
+)
+
+// Backfill runs and tracks backfills; *backfill.Jobs implements it.
+type Backfill interface {
+	Run(ctx context.Context, req backfill.Request) (backfill.Result, backfill.JobStatus, error)
+	Start(req backfill.Request) (backfill.JobStatus, error)
+	Get(id string) (backfill.JobStatus, error)
+	List() []backfill.JobStatus
+	Cancel(id string) (backfill.JobStatus, error)
+}
+
+// History reads what the blocks hold; *backfill.Backfiller implements it.
+type History interface {
+	MaxDays() int
+	Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, backfill.Range, error)
+	History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error)
+}
+
+// MaxHistoryRange bounds ?range= of the history endpoint.
+const MaxHistoryRange = 455 * 24 * time.Hour
+
+func (s *Server) backfillRoutes() {
+	if s.opts.Backfill == nil {
+		return
+	}
+	r := s.router
+	r.POST("/api/v1/instances/:id/metrics/backfill", s.wrap(s.backfillInstance))
+	r.POST("/api/v1/metrics/backfill", s.wrap(s.backfillAll))
+	r.GET("/api/v1/backfill/jobs", s.wrap(s.listJobs))
+	r.GET("/api/v1/backfill/jobs/:job", s.wrap(s.getJob))
+	r.DELETE("/api/v1/backfill/jobs/:job", s.wrap(s.cancelJob))
+	r.GET("/api/v1/instances/:id/metrics/history", s.wrap(s.history))
+}
+
+// backfillError builds the contract's error body.
+func backfillError(status int, instanceID string, format string, args ...any) *Error {
+	e := &Error{Status: status, Message: "Backfill failed: " + fmt.Sprintf(format, args...), Fields: map[string]any{}}
+	if instanceID != "" {
+		e.Fields["instance_id"] = instanceID
+	}
+	return e
+}
+
+func (s *Server) backfillInstance(r *http.Request, p httprouter.Params) (int, any, error) {
+	id := p.ByName("id")
+	inst, ok := s.opts.Instances.Lookup(id)
+	if !ok {
+		return 0, nil, backfillError(http.StatusNotFound, id, "unknown DB instance %q; GET /api/v1/instances lists the known ones", id)
+	}
+	if !inst.ServedByCloudWatch() {
+		return 0, nil, backfillError(http.StatusBadRequest, id,
+			"instance %q has provider %q, which CloudWatch does not serve; only provider %q instances can be backfilled", id, inst.Provider, model.ProviderAWS)
+	}
+	return s.runBackfill(r, []model.Instance{inst}, id)
+}
+
+func (s *Server) backfillAll(r *http.Request, _ httprouter.Params) (int, any, error) {
+	var aws []model.Instance
+	for _, i := range s.opts.Instances.All() {
+		if i.ServedByCloudWatch() {
+			aws = append(aws, i)
+		}
+	}
+	if len(aws) == 0 {
+		return 0, nil, backfillError(http.StatusConflict, "", "no AWS instances known yet")
+	}
+	return s.runBackfill(r, aws, "")
+}
+
+func (s *Server) runBackfill(r *http.Request, instances []model.Instance, id string) (int, any, error) {
+	days, err := parseDays(r.URL.Query().Get("days"))
+	if err != nil {
+		return 0, nil, backfillError(http.StatusBadRequest, id, "%v", err)
+	}
+	async, err := parseBool(r.URL.Query().Get("async"))
+	if err != nil {
+		return 0, nil, backfillError(http.StatusBadRequest, id, "async: %v", err)
+	}
+	req := backfill.Request{Instances: instances, Days: days}
+	if async {
+		st, err := s.opts.Backfill.Start(req)
+		if err != nil {
+			return 0, nil, s.backfillFailure(err, id)
+		}
+		return http.StatusAccepted, jobAccepted(st, id, s.opts.History.MaxDays()), nil
+	}
+	res, st, err := s.opts.Backfill.Run(r.Context(), req)
+	if err != nil {
+		return 0, nil, s.backfillFailure(err, id)
+	}
+	return http.StatusOK, backfillBody(res, st, id, len(instances)), nil
+}
+
+// parseDays parses ?days=: default 7, a whole number of at least 1.
+func parseDays(v string) (int, error) {
+	if v == "" {
+		return backfill.DefaultDays, nil
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || d < 1 {
+		return 0, fmt.Errorf("days=%q: want a whole number of days, at least 1", v)
+	}
+	return d, nil
+}
+
+func parseBool(v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(v)
+}
+
+// backfillFailure maps a backfill error to its status: 409 when busy, 400
+// for a caller's mistake, 502 when AWS failed, 503 when cancelled, 500
+// otherwise.
+func (s *Server) backfillFailure(err error, id string) error {
+	var busy *backfill.BusyError
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &busy):
+		e := backfillError(http.StatusConflict, id, "%v", err)
+		e.Fields["job_id"] = busy.JobID
+		e.Fields["job"] = "/api/v1/backfill/jobs/" + busy.JobID
+		return e
+	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget):
+		return backfillError(http.StatusBadRequest, id, "%v", err)
+	case errors.As(err, &apiErr):
+		return backfillError(http.StatusBadGateway, id, "%v", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return backfillError(http.StatusServiceUnavailable, id, "%v", err)
+	}
+	s.opts.Logger.Error("backfill failed", "instance_id", id, "err", err)
+	return backfillError(http.StatusInternalServerError, id, "%v", err)
+}
+
+func backfillBody(res backfill.Result, st backfill.JobStatus, id string, instances int) map[string]any {
+	body := map[string]any{
+		"success":                   true,
+		"job_id":                    st.ID,
+		"instances":                 instances,
+		"days_requested":            res.DaysRequested,
+		"days":                      res.Days,
+		"max_days":                  res.MaxDays,
+		"capped":                    res.Capped,
+		"from":                      res.From,
+		"to":                        res.To,
+		"hours_backfilled":          res.HoursBackfilled,
+		"hours_skipped_covered":     res.HoursSkipped,
+		"hours_skipped_known_empty": res.HoursKnownEmpty,
+		"hours_empty":               res.HoursEmpty,
+		"samples_written":           res.Samples,
+		"blocks_written":            res.Blocks,
+		"cloudwatch_requests":       res.Requests,
+		"cloudwatch_metrics":        res.MetricsRequested,
+		"duration_seconds":          res.DurationSeconds,
+	}
+	if id != "" {
+		body["instance_id"] = id
+	}
+	return body
+}
+
+func jobAccepted(st backfill.JobStatus, id string, maxDays int) map[string]any {
+	body := map[string]any{
+		"success":        true,
+		"job_id":         st.ID,
+		"state":          st.State,
+		"days_requested": st.Days,
+		"days":           min(st.Days, maxDays),
+		"capped":         st.Days > maxDays,
+		"location":       "/api/v1/backfill/jobs/" + st.ID,
+	}
+	if id != "" {
+		body["instance_id"] = id
+	}
+	return body
+}
+
+func (s *Server) listJobs(_ *http.Request, _ httprouter.Params) (int, any, error) {
+	return http.StatusOK, map[string]any{"jobs": s.opts.Backfill.List()}, nil
+}
+
+func (s *Server) getJob(_ *http.Request, p httprouter.Params) (int, any, error) {
+	st, err := s.opts.Backfill.Get(p.ByName("job"))
+	if err != nil {
+		return 0, nil, &Error{Status: http.StatusNotFound, Message: err.Error()}
+	}
+	return http.StatusOK, st, nil
+}
+
+func (s *Server) cancelJob(_ *http.Request, p httprouter.Params) (int, any, error) {
+	st, err := s.opts.Backfill.Cancel(p.ByName("job"))
+	if err != nil {
+		return 0, nil, &Error{Status: http.StatusNotFound, Message: err.Error()}
+	}
+	return http.StatusOK, st, nil
+}
+
+// HistorySeries is one series of GET .../metrics/history.
+type HistorySeries struct {
+	Metric  string            `json:"metric"`
+	Labels  map[string]string `json:"labels"`
+	Samples [][2]float64      `json:"samples"` // [unix seconds, value]
+}
+
+func (s *Server) history(r *http.Request, p httprouter.Params) (int, any, error) {
+	id := p.ByName("id")
+	inst, ok := s.opts.Instances.Lookup(id)
+	if !ok {
+		return 0, nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown DB instance %q", id), Fields: map[string]any{"instance_id": id}}
+	}
+	rng, err := parseRange(r.URL.Query().Get("range"))
+	if err != nil {
+		return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error(), Fields: map[string]any{"instance_id": id}}
+	}
+	to := time.Now()
+	series, err := s.opts.History.History(r.Context(), inst, to.Add(-rng), to)
+	if errors.Is(err, tsdbwriter.ErrTooManySamples) {
+		return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error() + "; ask for a shorter range", Fields: map[string]any{"instance_id": id}}
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]HistorySeries, 0, len(series))
+	for _, sr := range series {
+		hs := HistorySeries{Metric: sr.Labels.Get("__name__"), Labels: sr.Labels.Map(), Samples: make([][2]float64, len(sr.Samples))}
+		delete(hs.Labels, "__name__")
+		for i, smp := range sr.Samples {
+			hs.Samples[i] = [2]float64{float64(smp.T) / 1000, smp.V}
+		}
+		out = append(out, hs)
+	}
+	return http.StatusOK, map[string]any{"instance_id": id, "from": to.Add(-rng).UTC(), "to": to.UTC(), "series": out}, nil
+}
+
+// parseRange parses ?range=: a Go or Prometheus duration (24h, 7d), default
+// 24h, at most MaxHistoryRange.
+func parseRange(v string) (time.Duration, error) {
+	if v == "" {
+		return 24 * time.Hour, nil
+	}
+	d, err := parsePromDuration(v)
+	if err != nil || d <= 0 || d > MaxHistoryRange {
+		return 0, fmt.Errorf("range=%q: want a duration such as 24h or 7d, at most 455d", v)
+	}
+	return d, nil
+}
+
+func parsePromDuration(v string) (time.Duration, error) {
+	d, err := pmodel.ParseDuration(v)
+	return time.Duration(d), err
+}
