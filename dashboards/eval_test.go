@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/storage"
 )
 
@@ -89,19 +90,24 @@ func mustExpand(t *testing.T, expr string, vars map[string]string) string {
 	return s
 }
 
-func evalRange(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, start, end time.Time, step time.Duration) promql.Matrix {
+// exec runs a query the engine made (or failed to make) from expr.
+func exec(t *testing.T, expr string, q promql.Query, err error) parser.Value {
 	t.Helper()
-	ctx := context.Background()
-	q, err := engine.NewRangeQuery(ctx, db, nil, expr, start, end, step)
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	defer q.Close()
-	res := q.Exec(ctx)
+	res := q.Exec(context.Background())
 	if res.Err != nil {
 		t.Fatalf("%s: %v", expr, res.Err)
 	}
-	m, err := res.Matrix()
+	return res.Value
+}
+
+func evalRange(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, start, end time.Time, step time.Duration) promql.Matrix {
+	t.Helper()
+	q, err := engine.NewRangeQuery(context.Background(), db, nil, expr, start, end, step)
+	m, err := promql.Result{Value: exec(t, expr, q, err)}.Matrix()
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
@@ -140,17 +146,8 @@ func continuityProblems(m promql.Matrix, start, end time.Time, step time.Duratio
 // checkInstant evaluates an instant query at ts: it must return a value.
 func checkInstant(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, ts time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	q, err := engine.NewInstantQuery(ctx, db, nil, expr, ts)
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	defer q.Close()
-	res := q.Exec(ctx)
-	if res.Err != nil {
-		t.Fatalf("%s: %v", expr, res.Err)
-	}
-	switch v := res.Value.(type) {
+	q, err := engine.NewInstantQuery(context.Background(), db, nil, expr, ts)
+	switch v := exec(t, expr, q, err).(type) {
 	case promql.Vector:
 		if len(v) == 0 {
 			t.Errorf("%s returns no series", expr)
@@ -162,7 +159,7 @@ func checkInstant(t *testing.T, engine *promql.Engine, db storage.Queryable, exp
 		}
 	case promql.Scalar:
 	default:
-		t.Errorf("%s returns %s, want a vector", expr, res.Value.Type())
+		t.Errorf("%s returns %s, want a vector", expr, v.Type())
 	}
 }
 
@@ -185,11 +182,7 @@ func TestDaysUntilFull(t *testing.T) {
 		t.Fatal("no days-until-full query in the fleet overview")
 	}
 	q, err := newEngine().NewInstantQuery(context.Background(), db, nil, expr, h.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	v, err := q.Exec(context.Background()).Vector()
+	v, err := promql.Result{Value: exec(t, expr, q, err)}.Vector()
 	if err != nil {
 		t.Fatal(err)
 	}
