@@ -107,7 +107,7 @@ func exec(t *testing.T, expr string, q promql.Query, err error) parser.Value {
 func evalRange(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, start, end time.Time, step time.Duration) promql.Matrix {
 	t.Helper()
 	q, err := engine.NewRangeQuery(context.Background(), db, nil, expr, start, end, step)
-	m, err := promql.Result{Value: exec(t, expr, q, err)}.Matrix()
+	m, err := (&promql.Result{Value: exec(t, expr, q, err)}).Matrix()
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
@@ -182,7 +182,7 @@ func TestDaysUntilFull(t *testing.T) {
 		t.Fatal("no days-until-full query in the fleet overview")
 	}
 	q, err := newEngine().NewInstantQuery(context.Background(), db, nil, expr, h.now)
-	v, err := promql.Result{Value: exec(t, expr, q, err)}.Vector()
+	v, err := (&promql.Result{Value: exec(t, expr, q, err)}).Vector()
 	if err != nil {
 		t.Fatal(err)
 	}
