@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
 	"github.com/prometheus/prometheus/tsdb/chunks"
 )
 
@@ -60,18 +59,8 @@ func ScanCoverage(ctx context.Context, dirs []string, opts CoverageOptions) (*Co
 	if err != nil {
 		return nil, err
 	}
-	if opts.Logger == nil {
-		opts.Logger = promslog.NewNopLogger()
-	}
-	blocks, err := listBlocks(dirs, cov.mint, cov.maxt)
-	if err != nil {
+	if err := cov.scan(ctx, dirs, opts, cov.markChunk); err != nil {
 		return nil, fmt.Errorf("scan coverage: %w", err)
-	}
-	matchers := append(slices.Clone(opts.Matchers), labels.MustNewMatcher(labels.MatchRegexp, opts.Label, ".+"))
-	for _, bd := range blocks {
-		if err := cov.scanDir(ctx, bd.dir, matchers, opts.Logger); err != nil {
-			return nil, fmt.Errorf("scan coverage: %s: %w", bd.dir, err)
-		}
 	}
 	return cov, nil
 }
@@ -96,9 +85,29 @@ func newCoverage(opts CoverageOptions) (*Coverage, error) {
 	}, nil
 }
 
+// markFunc marks the buckets of the samples of one chunk.
+type markFunc func(bitset, chunks.Meta, *chunkSamples) error
+
+// scan scans the blocks in dirs one by one, marking chunks with mark.
+func (c *Coverage) scan(ctx context.Context, dirs []string, opts CoverageOptions, mark markFunc) error {
+	if opts.Logger == nil {
+		opts.Logger = promslog.NewNopLogger()
+	}
+	blocks, err := listBlocks(dirs, c.mint, c.maxt)
+	if err != nil {
+		return err
+	}
+	for _, bd := range blocks {
+		if err := c.scanDir(ctx, bd.dir, opts, mark); err != nil {
+			return fmt.Errorf("%s: %w", bd.dir, err)
+		}
+	}
+	return nil
+}
+
 // scanDir opens the block in dir, scans it and closes it.
-func (c *Coverage) scanDir(ctx context.Context, dir string, matchers []*labels.Matcher, logger *slog.Logger) error {
-	b, ok, err := openBlock(dir, logger)
+func (c *Coverage) scanDir(ctx context.Context, dir string, opts CoverageOptions, mark markFunc) error {
+	b, ok, err := openBlock(dir, opts.Logger)
 	if err != nil || !ok {
 		if err == nil {
 			c.Vanished = append(c.Vanished, dir)
@@ -106,35 +115,71 @@ func (c *Coverage) scanDir(ctx context.Context, dir string, matchers []*labels.M
 		return err
 	}
 	c.Blocks++
-	return errors.Join(c.scanBlock(ctx, b, matchers), b.Close())
+	r, err := newBlockReader(b)
+	if err != nil {
+		return errors.Join(err, b.Close())
+	}
+	return errors.Join(c.scanBlock(ctx, r, opts.Matchers, mark), r.close(), b.Close())
 }
 
-// scanBlock marks the buckets of the chunks of the series in b that match.
-func (c *Coverage) scanBlock(ctx context.Context, b *tsdb.Block, matchers []*labels.Matcher) error {
-	q, err := tsdb.NewBlockChunkQuerier(b, c.mint, c.maxt-1)
+// scanBlock marks the buckets of each value of the label, one value at a
+// time, from the chunks of the series that have it and match matchers.
+func (c *Coverage) scanBlock(ctx context.Context, r *blockReader, matchers []*labels.Matcher, mark markFunc) error {
+	values, err := r.index.LabelValues(ctx, c.label, nil)
 	if err != nil {
 		return err
 	}
-	defer q.Close()
-	ss := q.Select(ctx, false, nil, matchers...)
-	var (
-		it  chunks.Iterator
-		sit chunkenc.Iterator
-	)
-	for ss.Next() {
+	ms := append(slices.Clone(matchers), nil)
+	for _, v := range values {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s := ss.At()
-		bits := c.bitsFor(s.Labels().Get(c.label))
-		for it = s.Iterator(it); it.Next(); {
-			sit = c.markChunk(bits, it.At(), sit)
-		}
-		if err := it.Err(); err != nil {
+		ms[len(ms)-1] = labels.MustNewMatcher(labels.MatchEqual, c.label, v)
+		if err := c.scanValue(ctx, r, v, ms, mark); err != nil {
 			return err
 		}
 	}
-	return ss.Err()
+	return nil
+}
+
+// scanValue marks the buckets of value from the chunks of the series that
+// match ms. It stops early once all the value's buckets in the block's
+// range are marked: the other series cannot add any.
+func (c *Coverage) scanValue(ctx context.Context, r *blockReader, value string, ms []*labels.Matcher, mark markFunc) error {
+	p, err := tsdb.PostingsForMatchers(ctx, r.index, ms...)
+	if err != nil {
+		return err
+	}
+	var bits bitset
+	lo, hi := c.bucket(max(r.mint, c.mint)), c.bucket(min(r.maxt, c.maxt)-1)
+	for p.Next() {
+		if err := r.series(p.At()); err != nil {
+			return err
+		}
+		if bits == nil {
+			bits = c.bitsFor(value)
+		}
+		if err := c.markSeries(bits, r, mark); err != nil {
+			return err
+		}
+		if bits.hasAll(lo, hi) {
+			return nil
+		}
+	}
+	return p.Err()
+}
+
+// markSeries marks the buckets of the chunks of the series r read last.
+func (c *Coverage) markSeries(bits bitset, r *blockReader, mark markFunc) error {
+	for _, meta := range r.chks {
+		if meta.MaxTime < c.mint || meta.MinTime >= c.maxt {
+			continue
+		}
+		if err := mark(bits, meta, &r.chunkSamples); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // bitsFor returns the buckets of value, creating them if needed.
@@ -148,21 +193,19 @@ func (c *Coverage) bitsFor(value string) bitset {
 	return bits
 }
 
-// markChunk marks the buckets of meta's samples in range. The first and
-// last samples' times are in the metadata; the chunk is decoded only if a
-// bucket between them is not yet marked. sit is reused and returned.
-func (c *Coverage) markChunk(bits bitset, meta chunks.Meta, sit chunkenc.Iterator) chunkenc.Iterator {
-	c.mark(bits, meta.MinTime)
-	c.mark(bits, meta.MaxTime)
-	lo, hi := c.bucket(max(meta.MinTime, c.mint)), c.bucket(min(meta.MaxTime, c.maxt-1))
-	if bits.hasAll(lo, hi) || meta.Chunk == nil {
-		return sit
+// markChunk marks the buckets of meta's samples in range. Without deleted
+// samples, the first and last samples' times are those in the metadata, and
+// the chunk is decoded only if a bucket between them is not yet marked.
+func (c *Coverage) markChunk(bits bitset, meta chunks.Meta, src *chunkSamples) error {
+	if len(src.deleted) == 0 {
+		c.mark(bits, meta.MinTime)
+		c.mark(bits, meta.MaxTime)
+		lo, hi := c.bucket(max(meta.MinTime, c.mint)), c.bucket(min(meta.MaxTime, c.maxt-1))
+		if bits.hasAll(lo, hi) {
+			return nil
+		}
 	}
-	sit = meta.Chunk.Iterator(sit)
-	for sit.Next() != chunkenc.ValNone {
-		c.mark(bits, sit.AtT())
-	}
-	return sit
+	return src.each(meta, func(t int64) { c.mark(bits, t) })
 }
 
 // mark marks the bucket of t, if t is in range.

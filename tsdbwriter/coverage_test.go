@@ -1,12 +1,16 @@
 package tsdbwriter
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/tombstones"
 	"github.com/stretchr/testify/require"
 )
 
@@ -167,4 +171,38 @@ func TestScanCoverageErrors(t *testing.T) {
 	}
 	_, err := ScanCoverage(t.Context(), []string{filepath.Join(dir, "missing")}, CoverageOptions{Label: "l", Maxt: hourMs})
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestScanCoverageHonoursTombstones(t *testing.T) {
+	dir := t.TempDir()
+	w := newTestWriter(t, Options{Dir: dir})
+	lbls := labels.FromStrings("__name__", "m", instance, "db-a", "job", "rds")
+	res, err := w.WriteBlocks(t.Context(), []Series{{Labels: lbls, Samples: hourly(t0, 24, 0)}})
+	require.NoError(t, err)
+	deleteSamples(t, res.Blocks[0].Dir, lbls, tombstones.Interval{Mint: t0 + 3*hourMs, Maxt: t0 + 5*hourMs})
+
+	cov := scan(t, dir)
+	require.Equal(t, append(hours(0, 3), hours(6, 24)...), cov.Buckets("db-a"))
+	got, err := ReadSeries(t.Context(), []string{dir}, ReadOptions{Maxt: t0 + dayMs, Matchers: rdsOnly})
+	require.NoError(t, err)
+	require.Len(t, got[0].Samples, 21)
+}
+
+// deleteSamples writes a tombstone for the series lbls of the block in dir,
+// as Prometheus's delete API does.
+func deleteSamples(t *testing.T, dir string, lbls labels.Labels, iv tombstones.Interval) {
+	t.Helper()
+	b, err := tsdb.OpenBlock(nil, dir, nil, nil)
+	require.NoError(t, err)
+	ir, err := b.Index()
+	require.NoError(t, err)
+	ms := []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, instance, lbls.Get(instance))}
+	p, err := tsdb.PostingsForMatchers(t.Context(), ir, ms...)
+	require.NoError(t, err)
+	require.True(t, p.Next())
+	tr := tombstones.NewMemTombstones()
+	tr.AddInterval(p.At(), iv)
+	require.NoError(t, errors.Join(ir.Close(), b.Close()))
+	_, err = tombstones.WriteFile(promslog.NewNopLogger(), dir, tr)
+	require.NoError(t, err)
 }

@@ -56,7 +56,7 @@ func TestVanishedBlock(t *testing.T) {
 	cov, err := newCoverage(CoverageOptions{Label: instance, Maxt: hourMs})
 	require.NoError(t, err)
 	gone := filepath.Join(t.TempDir(), "01ARZ3NDEKTSV4RRFFQ69G5FAV")
-	require.NoError(t, cov.scanDir(t.Context(), gone, nil, promslog.NewNopLogger()))
+	require.NoError(t, cov.scanDir(t.Context(), gone, CoverageOptions{Logger: promslog.NewNopLogger()}, cov.markChunk))
 	require.Equal(t, []string{gone}, cov.Vanished)
 	require.Zero(t, cov.Blocks)
 }
