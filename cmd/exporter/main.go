@@ -27,6 +27,7 @@ type CLI struct {
 	LogFormat string `name:"log.format" default:"logfmt" enum:"logfmt,json" help:"Output format of log messages: ${enum}."`
 
 	Serve       ServeCmd       `cmd:"" default:"withargs" help:"Serve live CloudWatch metrics of RDS instances on /metrics (the default command)."`
+	Backfill    BackfillCmd    `cmd:"" help:"Backfill CloudWatch history of instances as TSDB blocks, once, without a server."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a config file and exit 0 if it is valid, 1 if not."`
 	Simulate    SimulateCmd    `cmd:"" help:"Run the simulated AWS (CloudWatch, RDS, STS) alone, for trying the exporter or other tools offline."`
 	Version     VersionCmd     `cmd:"" help:"Print version information."`

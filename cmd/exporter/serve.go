@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/api"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
@@ -25,7 +26,8 @@ type ServeCmd struct {
 	WebConfigFile   string   `name:"web.config.file" default:"" help:"Path to a web configuration file for TLS and basic authentication (exporter-toolkit format)."`
 	TelemetryPath   string   `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	ConfigFile      string   `name:"config.file" default:"" help:"Path to the YAML config file; none: discovery in the default region with the default metrics."`
-	AWS             awsFlags `embed:""`
+	AWS             awsFlags      `embed:""`
+	Backfill        backfillFlags `embed:""`
 }
 
 // Run serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully.
@@ -40,7 +42,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ex, err := start(ctx, startOptions{cfg: cfg, aws: s.AWS, logger: logger})
+	ex, err := start(ctx, startOptions{cfg: cfg, aws: s.AWS, backfill: s.Backfill, logger: logger})
 	if err != nil {
 		return err
 	}
@@ -77,23 +79,27 @@ func (s *ServeCmd) listen(ctx context.Context, ex *exporter, logger *slog.Logger
 type exporter struct {
 	registry  *prometheus.Registry
 	telemetry *telemetry.Metrics
-	inventory interface {
-		api.Instances
-	}
-	collector *collector.Collector
+	inventory  api.Instances
+	collector  *collector.Collector
+	backfiller *backfill.Backfiller
+	jobs       *backfill.Jobs
 	logger    *slog.Logger
 	closers   []func()
 }
 
 func (ex *exporter) handler(telemetryPath string) http.Handler {
-	return api.New(api.Options{
+	opts := api.Options{
 		TelemetryPath: telemetryPath,
 		Gatherer:      ex.registry,
 		Instances:     ex.inventory,
 		Ready:         ex.collector.Ready(),
 		Version:       version.Version,
 		Logger:        ex.logger,
-	}).Handler()
+	}
+	if ex.jobs != nil {
+		opts.Backfill, opts.History = ex.jobs, ex.backfiller
+	}
+	return api.New(opts).Handler()
 }
 
 func (ex *exporter) close() {

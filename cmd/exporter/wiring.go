@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
@@ -29,26 +30,35 @@ type awsFlags struct {
 const simRegion = "us-east-1"
 
 type startOptions struct {
-	cfg    *config.Config
-	aws    awsFlags
-	logger *slog.Logger
+	cfg      *config.Config
+	aws      awsFlags
+	backfill backfillFlags
+	logger   *slog.Logger
 }
 
-// start builds the clients, the inventory and the collector, runs the first
-// discovery, and starts the background loops, which stop with ctx.
-func start(ctx context.Context, o startOptions) (*exporter, error) {
-	tm := telemetry.New()
-	reg, err := newRegistry(tm)
+// awsParts are what every command that talks to AWS needs.
+type awsParts struct {
+	clients   []*cloudwatch.Client
+	inventory *inventory.Inventory
+	closers   []func()
+}
+
+func (p *awsParts) close() {
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		p.closers[i]()
+	}
+}
+
+// connect builds the AWS clients (starting the simulator first with
+// --aws.simulate) and the inventory, and runs the first discovery.
+func connect(ctx context.Context, o startOptions, tm *telemetry.Metrics) (*awsParts, error) {
+	p := &awsParts{}
+	loadOpts, err := p.awsLoadOptions(o)
 	if err != nil {
+		p.close()
 		return nil, err
 	}
-	ex := &exporter{registry: reg, telemetry: tm, logger: o.logger}
-	loadOpts, err := ex.awsLoadOptions(o)
-	if err != nil {
-		ex.close()
-		return nil, err
-	}
-	clients, err := cloudwatch.NewClients(ctx, cloudwatch.Options{
+	p.clients, err = cloudwatch.NewClients(ctx, cloudwatch.Options{
 		Regions:           o.cfg.Regions,
 		Accounts:          accounts(o.cfg.Accounts),
 		RequestsPerSecond: o.cfg.RateLimit.RequestsPerSecond,
@@ -59,18 +69,33 @@ func start(ctx context.Context, o startOptions) (*exporter, error) {
 		Observer:          tm,
 	})
 	if err != nil {
-		ex.close()
+		p.close()
 		return nil, err
 	}
-	inv := newInventory(o.cfg, clients, tm, o.logger)
-	if err := inv.Refresh(ctx); err != nil {
+	p.inventory = newInventory(o.cfg, p.clients, tm, o.logger)
+	if err := p.inventory.Refresh(ctx); err != nil {
 		o.logger.Warn("first instance discovery failed; will retry", "err", err)
 	}
-	go inv.Run(ctx, o.cfg.Discovery.Interval)
-	ex.inventory = inv
+	return p, nil
+}
+
+// start connects to AWS, starts the discovery and poll loops (which stop
+// with ctx) and the backfill job manager.
+func start(ctx context.Context, o startOptions) (*exporter, error) {
+	tm := telemetry.New()
+	reg, err := newRegistry(tm)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := connect(ctx, o, tm)
+	if err != nil {
+		return nil, err
+	}
+	ex := &exporter{registry: reg, telemetry: tm, logger: o.logger, inventory: parts.inventory, closers: []func(){parts.close}}
+	go parts.inventory.Run(ctx, o.cfg.Discovery.Interval)
 	ex.collector = collector.New(collector.Options{
-		Targets:   targets(clients),
-		Instances: inv,
+		Targets:   targets(parts.clients),
+		Instances: parts.inventory,
 		Metrics:   selections(o.cfg),
 		Interval:  o.cfg.Poll.Interval,
 		Period:    o.cfg.Poll.Period,
@@ -83,12 +108,54 @@ func start(ctx context.Context, o startOptions) (*exporter, error) {
 		return nil, err
 	}
 	go ex.collector.Run(ctx)
+	if err := ex.startBackfill(ctx, o, parts); err != nil {
+		ex.close()
+		return nil, err
+	}
 	return ex, nil
+}
+
+func (ex *exporter) startBackfill(ctx context.Context, o startOptions, parts *awsParts) error {
+	if o.backfill.Disabled {
+		return nil
+	}
+	b, err := newBackfiller(o, parts, ex.telemetry)
+	if err != nil {
+		return err
+	}
+	ex.backfiller = b
+	ex.jobs = backfill.NewJobs(ctx, b)
+	ex.closers = append(ex.closers, func() {
+		ex.jobs.Wait()
+		_ = b.Close()
+	})
+	return nil
+}
+
+func newBackfiller(o startOptions, parts *awsParts, tm *telemetry.Metrics) (*backfill.Backfiller, error) {
+	bt := make([]backfill.Target, 0, len(parts.clients))
+	for _, c := range parts.clients {
+		bt = append(bt, backfill.Target{AccountID: c.AccountID, Region: c.Region, Fetcher: c})
+	}
+	return backfill.New(backfill.Options{
+		OutputDir:         o.backfill.OutputDir,
+		PrometheusDataDir: o.backfill.PrometheusDataDir,
+		Targets:           bt,
+		Metrics:           selections(o.cfg),
+		Period:            o.backfill.Period,
+		HeadMargin:        o.backfill.HeadMargin,
+		MaxDays:           o.backfill.MaxDays,
+		Labels:            o.backfill.Labels,
+		ResweepEmpty:      o.backfill.ResweepEmpty,
+		BlockWindow:       o.backfill.BlockDuration,
+		Logger:            o.logger.With("component", "backfill"),
+		Telemetry:         tm,
+	})
 }
 
 // awsLoadOptions returns the extra SDK load options: none for real AWS, the
 // simulator's endpoint and dummy credentials with --aws.simulate.
-func (ex *exporter) awsLoadOptions(o startOptions) ([]func(*awsconfig.LoadOptions) error, error) {
+func (p *awsParts) awsLoadOptions(o startOptions) ([]func(*awsconfig.LoadOptions) error, error) {
 	if !o.aws.Simulate {
 		return nil, nil
 	}
@@ -100,7 +167,7 @@ func (ex *exporter) awsLoadOptions(o startOptions) ([]func(*awsconfig.LoadOption
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start simulated AWS: %w", err)
 	}
-	ex.closers = append(ex.closers, func() { _ = sim.Close() })
+	p.closers = append(p.closers, func() { _ = sim.Close() })
 	o.logger.Info("simulated AWS started", "url", sim.URL(), "region", region, "instances", o.aws.SimulateInstances)
 	return []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithBaseEndpoint(sim.URL()),

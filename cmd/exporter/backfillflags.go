@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
+)
+
+// backfillFlags configure the backfill, for serve and the backfill command.
+type backfillFlags struct {
+	Disabled          bool              `name:"backfill.disabled" help:"Turn the backfill API off (serve only)."`
+	OutputDir         string            `name:"backfill.output-dir" aliases:"output-dir" default:"data/backfill" type:"path" help:"Folder the TSDB blocks are written to; point Prometheus at it or move its blocks into Prometheus's data folder."`
+	PrometheusDataDir string            `name:"backfill.prometheus-data-dir" type:"path" help:"Prometheus's data folder, read-only: hours its blocks already hold are skipped."`
+	MaxDays           int               `name:"backfill.max-days" default:"7" help:"Cap on the days of one backfill (at most 455 for period 1h, 63 for 5m, 15 for 1m: CloudWatch retention)."`
+	HeadMargin        time.Duration     `name:"backfill.head-margin" default:"3h" help:"Hours newer than this are never backfilled: Prometheus's head block holds them."`
+	Period            time.Duration     `name:"backfill.period" default:"1h" help:"CloudWatch period of backfilled samples: 1h, or 5m (within 63 days) or 1m (within 15 days)."`
+	Labels            map[string]string `name:"backfill.label" default:"job=rds" help:"Target labels added to every backfilled series, as name=value (repeatable); use the job (and instance, if you aggregate by it) of your scrape config."`
+	ResweepEmpty      bool              `name:"backfill.resweep-empty" help:"Ask CloudWatch again for hours an earlier backfill found no datapoint in."`
+	BlockDuration     time.Duration     `name:"backfill.block-duration" default:"24h" help:"Time span of one TSDB block, aligned to UTC midnight; must divide 24h."`
+}
+
+// Validate checks the flags; kong calls it after parsing.
+func (f *backfillFlags) Validate() error {
+	limit := map[time.Duration]int{time.Minute: 15, 5 * time.Minute: 63, time.Hour: backfill.MaxDays}[f.Period]
+	switch {
+	case limit == 0:
+		return fmt.Errorf("--backfill.period=%s: want 1h, 5m or 1m", f.Period)
+	case f.MaxDays < 1 || f.MaxDays > limit:
+		return fmt.Errorf("--backfill.max-days=%d: want 1 to %d for --backfill.period=%s (CloudWatch retention)", f.MaxDays, limit, f.Period)
+	case f.HeadMargin < 0:
+		return fmt.Errorf("--backfill.head-margin=%s: must not be negative", f.HeadMargin)
+	case f.BlockDuration <= 0 || (24*time.Hour)%f.BlockDuration != 0:
+		return fmt.Errorf("--backfill.block-duration=%s: must divide 24h", f.BlockDuration)
+	}
+	return nil
+}
