@@ -41,7 +41,11 @@ func (o *countingObserver) Request(api string, err error) {
 
 func (o *countingObserver) Throttled(string) { o.mu.Lock(); o.throttled++; o.mu.Unlock() }
 
-func (o *countingObserver) MetricsRequested(_ string, n int) { o.mu.Lock(); o.metrics += n; o.mu.Unlock() }
+func (o *countingObserver) MetricsRequested(_ string, n int) {
+	o.mu.Lock()
+	o.metrics += n
+	o.mu.Unlock()
+}
 
 func (o *countingObserver) Datapoints(_ string, n int) { o.mu.Lock(); o.points += n; o.mu.Unlock() }
 

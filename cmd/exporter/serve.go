@@ -22,10 +22,10 @@ import (
 
 // ServeCmd runs the exporter.
 type ServeCmd struct {
-	ListenAddresses []string `name:"web.listen-address" default:":19106" help:"Addresses on which to expose metrics and the API (repeatable)."`
-	WebConfigFile   string   `name:"web.config.file" default:"" help:"Path to a web configuration file for TLS and basic authentication (exporter-toolkit format)."`
-	TelemetryPath   string   `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
-	ConfigFile      string   `name:"config.file" default:"" help:"Path to the YAML config file; none: discovery in the default region with the default metrics."`
+	ListenAddresses []string      `name:"web.listen-address" default:":19106" help:"Addresses on which to expose metrics and the API (repeatable)."`
+	WebConfigFile   string        `name:"web.config.file" default:"" help:"Path to a web configuration file for TLS and basic authentication (exporter-toolkit format)."`
+	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
+	ConfigFile      string        `name:"config.file" default:"" help:"Path to the YAML config file; none: discovery in the default region with the default metrics."`
 	AWS             awsFlags      `embed:""`
 	Backfill        backfillFlags `embed:""`
 }
@@ -77,14 +77,14 @@ func (s *ServeCmd) listen(ctx context.Context, ex *exporter, logger *slog.Logger
 
 // exporter is the running process: registry, inventory, collector.
 type exporter struct {
-	registry  *prometheus.Registry
-	telemetry *telemetry.Metrics
+	registry   *prometheus.Registry
+	telemetry  *telemetry.Metrics
 	inventory  api.Instances
 	collector  *collector.Collector
 	backfiller *backfill.Backfiller
 	jobs       *backfill.Jobs
-	logger    *slog.Logger
-	closers   []func()
+	logger     *slog.Logger
+	closers    []func()
 }
 
 func (ex *exporter) handler(telemetryPath string) http.Handler {
