@@ -90,8 +90,8 @@ func mustExpand(t *testing.T, expr string, vars map[string]string) string {
 	return s
 }
 
-// exec runs a query the engine made (or failed to make) from expr.
-func exec(t *testing.T, expr string, q promql.Query, err error) parser.Value {
+// execQuery runs a query the engine made (or failed to make) from expr.
+func execQuery(t *testing.T, expr string, q promql.Query, err error) parser.Value {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
@@ -107,7 +107,7 @@ func exec(t *testing.T, expr string, q promql.Query, err error) parser.Value {
 func evalRange(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, start, end time.Time, step time.Duration) promql.Matrix {
 	t.Helper()
 	q, err := engine.NewRangeQuery(context.Background(), db, nil, expr, start, end, step)
-	m, err := (&promql.Result{Value: exec(t, expr, q, err)}).Matrix()
+	m, err := (&promql.Result{Value: execQuery(t, expr, q, err)}).Matrix()
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
@@ -147,7 +147,7 @@ func continuityProblems(m promql.Matrix, start, end time.Time, step time.Duratio
 func checkInstant(t *testing.T, engine *promql.Engine, db storage.Queryable, expr string, ts time.Time) {
 	t.Helper()
 	q, err := engine.NewInstantQuery(context.Background(), db, nil, expr, ts)
-	switch v := exec(t, expr, q, err).(type) {
+	switch v := execQuery(t, expr, q, err).(type) {
 	case promql.Vector:
 		if len(v) == 0 {
 			t.Errorf("%s returns no series", expr)
@@ -182,7 +182,7 @@ func TestDaysUntilFull(t *testing.T) {
 		t.Fatal("no days-until-full query in the fleet overview")
 	}
 	q, err := newEngine().NewInstantQuery(context.Background(), db, nil, expr, h.now)
-	v, err := (&promql.Result{Value: exec(t, expr, q, err)}).Vector()
+	v, err := (&promql.Result{Value: execQuery(t, expr, q, err)}).Vector()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,13 @@ package dashboards_test
 
 import (
 	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
 // metricKind is how a series behaves, which decides the PromQL that may read it.
@@ -107,4 +112,61 @@ func catalogMetricOf(name string) (catalog.Metric, bool) {
 		}
 	}
 	return catalog.Metric{}, false
+}
+
+// TestSelfMetricsAreRegistered checks the list above against what the
+// exporter registers: every listed metric exists, with the same type and
+// label names.
+func TestSelfMetricsAreRegistered(t *testing.T) {
+	m := telemetry.New()
+	reg := prometheus.NewPedanticRegistry()
+	if err := m.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	// Vectors show only once they have a child.
+	m.Requests.WithLabelValues("GetMetricData", "success")
+	m.Throttles.WithLabelValues("GetMetricData")
+	m.MetricsRequestedTotal.WithLabelValues("live")
+	m.DatapointsTotal.WithLabelValues("live")
+	m.Polls.WithLabelValues("success")
+	m.Instances.WithLabelValues("aws")
+	m.BackfillJobs.WithLabelValues("success")
+	m.BackfillHoursCover.WithLabelValues("db-1")
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		registered[f.GetName()] = f
+	}
+	kinds := map[metricKind]dto.MetricType{gauge: dto.MetricType_GAUGE, counter: dto.MetricType_COUNTER, histogram: dto.MetricType_HISTOGRAM}
+	for _, sm := range selfMetrics() {
+		f, ok := registered[selfPrefix+sm.name]
+		if !ok {
+			t.Errorf("%s%s is not registered by the exporter", selfPrefix, sm.name)
+			continue
+		}
+		if f.GetType() != kinds[sm.kind] {
+			t.Errorf("%s: registered as %s", f.GetName(), f.GetType())
+		}
+		for _, pairs := range sm.series {
+			for i := 0; i < len(pairs); i += 2 {
+				if !hasLabel(f, pairs[i]) {
+					t.Errorf("%s has no label %s", f.GetName(), pairs[i])
+				}
+			}
+		}
+	}
+}
+
+func hasLabel(f *dto.MetricFamily, name string) bool {
+	for _, m := range f.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name {
+				return true
+			}
+		}
+	}
+	return false
 }
