@@ -110,7 +110,7 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 	}
 	res = b.finishResult(res, started)
-	b.opts.Telemetry.BackfillHours.Add(float64(res.HoursBackfilled))
+	b.opts.Telemetry.BackfillHistory.Add(float64(res.HoursBackfilled) * 3600)
 	b.opts.Telemetry.BackfillSamples.Add(float64(res.Samples))
 	b.opts.Telemetry.BackfillBlocks.Add(float64(res.Blocks))
 	b.opts.Logger.Info("backfill done", "instances", len(plans), "hours_backfilled", res.HoursBackfilled,
@@ -275,6 +275,8 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r 
 		res.HoursBackfilled += len(c.filled)
 		res.HoursEmpty += len(c.empty)
 		changes[p.key] = c
+		covered := r.Hours() - len(p.missing) + len(c.filled)
+		b.opts.Telemetry.BackfillCoverage.WithLabelValues(p.inst.ID).Set(float64(covered) * 3600)
 	}
 	keepFrom := r.To.Add(-time.Duration(maxDaysFor(b.opts.Period)) * 24 * time.Hour).Unix()
 	return b.swept.record(changes, keepFrom)

@@ -31,12 +31,12 @@ type Metrics struct {
 	DiscoveryLastSuccess   prometheus.Gauge
 	DiscoveryRefreshErrors prometheus.Counter
 
-	BackfillHours       prometheus.Counter
+	BackfillHistory     prometheus.Counter
 	BackfillSamples     prometheus.Counter
 	BackfillBlocks      prometheus.Counter
 	BackfillJobsRunning prometheus.Gauge
 	BackfillJobs        *prometheus.CounterVec
-	BackfillHoursCover  *prometheus.GaugeVec
+	BackfillCoverage    *prometheus.GaugeVec
 }
 
 // New creates the self-metrics, unregistered.
@@ -69,8 +69,8 @@ func New() *Metrics {
 			Namespace: Namespace, Name: "discovery_errors_total",
 			Help: "Failed refreshes of the instance list; the previous list is kept.",
 		}),
-		BackfillHours: counter("backfill_hours_total",
-			"Instance-hours of history written to TSDB blocks by backfills."),
+		BackfillHistory: counter("backfill_history_seconds_total",
+			"Seconds of instance history written to TSDB blocks by backfills: 3600 per instance-hour."),
 		BackfillSamples: counter("backfill_samples_total",
 			"Samples written to TSDB blocks by backfills."),
 		BackfillBlocks: counter("backfill_blocks_total",
@@ -79,8 +79,8 @@ func New() *Metrics {
 			"Backfill jobs running now."),
 		BackfillJobs: counterVec("backfill_jobs_total",
 			"Finished backfill jobs, by outcome (success, failure or canceled).", "outcome"),
-		BackfillHoursCover: gaugeVec("backfill_hours_covered",
-			"Hours of the backfill range (the last max-days) that TSDB blocks cover, per DB instance, as of the last backfill or coverage scan.", "dimension_DBInstanceIdentifier"),
+		BackfillCoverage: gaugeVec("backfill_coverage_seconds",
+			"Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance, as of the last backfill or coverage scan.", "dimension_DBInstanceIdentifier"),
 	}
 }
 
@@ -91,8 +91,8 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 		m.Requests, m.Throttles, m.MetricsRequestedTotal, m.DatapointsTotal,
 		m.PollDuration, m.Polls, m.LastPollSuccess, m.LastPollSuccessTime,
 		m.Instances, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
-		m.BackfillHours, m.BackfillSamples, m.BackfillBlocks,
-		m.BackfillJobsRunning, m.BackfillJobs, m.BackfillHoursCover,
+		m.BackfillHistory, m.BackfillSamples, m.BackfillBlocks,
+		m.BackfillJobsRunning, m.BackfillJobs, m.BackfillCoverage,
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

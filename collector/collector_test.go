@@ -1,0 +1,226 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fakeFetcher answers every query with two datapoints whose last value is
+// derived from the query, or fails.
+type fakeFetcher struct {
+	mu     sync.Mutex
+	fail   error
+	offset float64
+	reqs   []cloudwatch.FetchRequest
+}
+
+func (f *fakeFetcher) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs = append(f.reqs, req)
+	if f.fail != nil {
+		return nil, cloudwatch.FetchStats{}, f.fail
+	}
+	out := make([]model.Series, len(req.Queries))
+	for i, q := range req.Queries {
+		out[i] = model.Series{Query: q}
+		if q.Metric == "SwapUsage" {
+			continue // CloudWatch has no data: no series
+		}
+		v := float64(len(q.InstanceID)*100+len(q.Metric)) + f.offset
+		if q.Statistic == catalog.Maximum {
+			v *= 2
+		}
+		out[i].Points = []model.Datapoint{
+			{Timestamp: req.Window.Start, Value: -1},
+			{Timestamp: req.Window.Start.Add(req.Window.Period), Value: v},
+		}
+	}
+	return out, cloudwatch.FetchStats{Calls: 1}, nil
+}
+
+type staticInstances []model.Instance
+
+func (s staticInstances) All() []model.Instance { return s }
+
+func testInstances() staticInstances {
+	return staticInstances{
+		{ID: "db-a", ARN: "arn:aws:rds:us-east-1:123456789012:db:db-a", AccountID: "123456789012", Region: "us-east-1", Provider: "aws", Engine: "postgres", EngineVersion: "16.3", InstanceClass: "db.t4g.micro", Status: "available", AvailabilityZone: "us-east-1a", StorageType: "gp3"},
+		{ID: "db-bb", ARN: "arn:aws:rds:us-east-1:123456789012:db:db-bb", AccountID: "123456789012", Region: "us-east-1", Provider: "aws", Engine: "mysql", EngineVersion: "8.0.39", InstanceClass: "db.r6g.large", Status: "available", AvailabilityZone: "us-east-1b", MultiAZ: true, StorageType: "io2"},
+		{ID: "onprem-1", Region: "us-east-1", AccountID: "123456789012", Provider: "onprem", Engine: "postgres"},
+		{ID: "db-other", ARN: "arn:aws:rds:eu-west-1:123456789012:db:db-other", AccountID: "123456789012", Region: "eu-west-1", Provider: "aws"},
+	}
+}
+
+func testSelection() []catalog.Selection {
+	return []catalog.Selection{
+		{Metric: "CPUUtilization", Statistics: []string{catalog.Average, catalog.Maximum}},
+		{Metric: "FreeStorageSpace", Statistics: []string{catalog.Average}},
+		{Metric: "SwapUsage", Statistics: []string{catalog.Average}},
+	}
+}
+
+func newTestCollector(f Fetcher, tm *telemetry.Metrics) *Collector {
+	now := time.Date(2026, 11, 28, 12, 7, 30, 0, time.UTC)
+	return New(Options{
+		Targets:   []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Instances: testInstances(),
+		Metrics:   testSelection(),
+		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
+		Now:       func() time.Time { return now },
+		Telemetry: tm,
+	})
+}
+
+func TestCollectorGolden(t *testing.T) {
+	f := &fakeFetcher{}
+	c := newTestCollector(f, telemetry.New())
+	if err := c.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	golden := "testdata/metrics.golden.prom"
+	if *update {
+		writeGolden(t, reg, golden)
+	}
+	want, err := os.Open(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+	if err := testutil.GatherAndCompare(reg, want); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		// dimension_DBInstanceIdentifier is YACE's label name, kept on
+		// purpose so that existing dashboards work.
+		if p.Text == "label names should be written in 'snake_case' not 'camelCase'" {
+			continue
+		}
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	// Only the AWS instances of the target's account and region are asked
+	// for, in one request, over a window that ends delay before now.
+	if len(f.reqs) != 1 {
+		t.Fatalf("%d fetches, want 1", len(f.reqs))
+	}
+	req := f.reqs[0]
+	if got, want := len(req.Queries), 2*4; got != want {
+		t.Errorf("%d queries, want %d", got, want)
+	}
+	if got := req.Window.End; !got.Equal(time.Date(2026, 11, 28, 12, 5, 0, 0, time.UTC)) {
+		t.Errorf("window end %s", got)
+	}
+	if got := req.Window.End.Sub(req.Window.Start); got != 5*time.Minute {
+		t.Errorf("window span %s", got)
+	}
+	if req.Caller != CallerLive {
+		t.Errorf("caller %q", req.Caller)
+	}
+}
+
+func writeGolden(t *testing.T, reg prometheus.Gatherer, path string) {
+	t.Helper()
+	var b strings.Builder
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if _, err := expfmtWrite(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCollectorKeepsLastValuesOnFailure(t *testing.T) {
+	f := &fakeFetcher{}
+	tm := telemetry.New()
+	c := newTestCollector(f, tm)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	if err := c.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := gatherText(t, reg)
+	select {
+	case <-c.Ready():
+	default:
+		t.Fatal("not ready after the first poll")
+	}
+	f.fail = errors.New("api error Throttling: Rate exceeded")
+	f.offset = 1000
+	err := c.Poll(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "Rate exceeded") {
+		t.Fatalf("Poll() = %v, want the fetch error", err)
+	}
+	if after := gatherText(t, reg); after != before {
+		t.Errorf("values changed after a failed poll:\n%s\nwant\n%s", after, before)
+	}
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 0 {
+		t.Errorf("last_poll_success = %v, want 0", got)
+	}
+	if got := testutil.ToFloat64(tm.Polls.WithLabelValues("failure")); got != 1 {
+		t.Errorf("polls_total{outcome=failure} = %v, want 1", got)
+	}
+	f.fail = nil
+	if err := c.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := gatherText(t, reg); after == before {
+		t.Error("values did not change after a successful poll")
+	}
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 1 {
+		t.Errorf("last_poll_success = %v, want 1", got)
+	}
+}
+
+func gatherText(t *testing.T, g prometheus.Gatherer) string {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, mf := range mfs {
+		if _, err := expfmtWrite(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+func TestQueries(t *testing.T) {
+	qs := Queries(testInstances()[:2], testSelection())
+	if len(qs) != 8 {
+		t.Fatalf("%d queries, want 8", len(qs))
+	}
+	want := model.MetricQuery{InstanceID: "db-bb", Metric: "CPUUtilization", Statistic: catalog.Maximum}
+	if qs[5] != want {
+		t.Errorf("qs[5] = %+v, want %+v", qs[5], want)
+	}
+}

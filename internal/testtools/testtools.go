@@ -1,0 +1,94 @@
+// Package testtools finds the real Prometheus tools pinned in go.mod (the
+// tool directive) for tests: `go tool -n NAME` builds the tool once into Go's
+// build cache and prints its path, so every test of a run reuses one build.
+package testtools
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// paths caches tool paths per test binary.
+type paths struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (p *paths) get(tb testing.TB, name string) string {
+	tb.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if path, ok := p.m[name]; ok {
+		return path
+	}
+	path, err := goToolPath(name)
+	if err != nil {
+		tb.Fatalf("build %s: %v", name, err)
+	}
+	if p.m == nil {
+		p.m = map[string]string{}
+	}
+	p.m[name] = path
+	return path
+}
+
+func goToolPath(name string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("go", "tool", "-n", name)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go tool -n %s: %w: %s", name, err, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// Tools hands out the paths of the pinned tools.
+type Tools struct{ p paths }
+
+// Promtool returns the path of the pinned promtool.
+func (t *Tools) Promtool(tb testing.TB) string { return t.p.get(tb, "promtool") }
+
+// Prometheus returns the path of the pinned prometheus.
+func (t *Tools) Prometheus(tb testing.TB) string { return t.p.get(tb, "prometheus") }
+
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return addr
+}
+
+// Eventually calls f every interval until it returns nil or timeout
+// passes, and then fails the test with f's last error. The timeout bounds
+// a wait for a server; it asserts nothing about speed.
+func Eventually(tb testing.TB, timeout, interval time.Duration, f func() error) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var err error
+	for {
+		if err = f(); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("gave up after %s: %v", timeout, err)
+		case <-time.After(interval):
+		}
+	}
+}
