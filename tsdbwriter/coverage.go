@@ -129,12 +129,14 @@ func (c *Coverage) scanBlock(ctx context.Context, r *blockReader, matchers []*la
 	if err != nil {
 		return err
 	}
-	ms := append(slices.Clone(matchers), nil)
 	for _, v := range values {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ms[len(ms)-1] = labels.MustNewMatcher(labels.MatchEqual, c.label, v)
+		// A new slice each time: PostingsForMatchers sorts its matchers in
+		// place, so overwriting the last element of a reused slice would
+		// replace one of the caller's matchers.
+		ms := append(slices.Clone(matchers), labels.MustNewMatcher(labels.MatchEqual, c.label, v))
 		if err := c.scanValue(ctx, r, v, ms, mark); err != nil {
 			return err
 		}
