@@ -162,8 +162,8 @@ func pollQuantile(q string) string {
 }
 
 func backfillPanels() []cog.Builder[dashboard.Panel] {
-	covered := fmt.Sprintf(`max by (%s) (%s{job=~"$%s", %s=~"$%s"})`, catalog.LabelInstanceID,
-		selfPrefix+"backfill_hours_covered", varJob, catalog.LabelInstanceID, varInstance)
+	covered := fmt.Sprintf(`max by (%s) (%s{job=~"$%s", %s=~"$%s"}) / 3600`, catalog.LabelInstanceID,
+		selfPrefix+"backfill_coverage_seconds", varJob, catalog.LabelInstanceID, varInstance)
 	return []cog.Builder[dashboard.Panel]{
 		graph(spec{
 			title:       "Backfill jobs running",
@@ -182,10 +182,11 @@ func backfillPanels() []cog.Builder[dashboard.Panel] {
 		graph(spec{
 			title: "Backfill hours and blocks written",
 			description: "Instance-hours of history and TSDB blocks the backfill wrote in each interval " +
-				"(`increase(...[$__rate_interval])`). " + liveOnlyNote,
+				"(`increase(...[$__rate_interval])`; history is counted in seconds, shown in hours). " + liveOnlyNote,
 			unit: units.Short,
 			queries: []query{
-				{expr: fmt.Sprintf("sum(increase(%s[$__rate_interval]))", selfSelector("backfill_hours_total")), legend: "hours"},
+				{expr: fmt.Sprintf("sum(increase(%s[$__rate_interval])) / 3600", selfSelector("backfill_history_seconds_total")),
+					legend: "instance-hours"},
 				{expr: fmt.Sprintf("sum(increase(%s[$__rate_interval]))", selfSelector("backfill_blocks_total")), legend: "blocks"},
 			},
 		}),
@@ -193,8 +194,8 @@ func backfillPanels() []cog.Builder[dashboard.Panel] {
 			"backfill_samples_total", units.CountsPerSecond, "job"),
 		bars(spec{
 			title: "Hours covered per instance",
-			description: "Hours of the backfill range that blocks already cover, per DB instance: the " +
-				"backfill skips these hours. Fewer than the backfill range (7 days: 168 hours) means history " +
+			description: "Hours of the backfill range that blocks already cover, per DB instance " +
+				"(backfill_coverage_seconds / 3600): the backfill skips these hours. Fewer than the backfill range (7 days: 168 hours) means history " +
 				"is missing; run a backfill. " + liveOnlyNote,
 			unit:    units.Hours,
 			width:   12,

@@ -151,7 +151,7 @@ func rdsValue(h history, i int, m catalog.Metric, stat string, ts time.Time) flo
 func writeSelfMetrics(h history, add appendFunc) {
 	for _, m := range selfMetrics() {
 		series := m.series
-		if m.name == "backfill_hours_covered" {
+		if m.name == "backfill_coverage_seconds" {
 			series = nil
 			for _, inst := range h.instances {
 				series = append(series, []string{catalog.LabelInstanceID, inst.id})
@@ -186,8 +186,8 @@ func selfValue(h history, m selfMetric, series int, ts time.Time) float64 {
 		return float64(ts.Truncate(15 * time.Minute).Unix())
 	case "instances":
 		return float64(len(h.instances))
-	case "backfill_hours_covered":
-		return float64(h.days*24) - h.liveFor.Hours()
+	case "backfill_coverage_seconds":
+		return (time.Duration(h.days)*24*time.Hour - h.liveFor).Seconds()
 	case "backfill_jobs_running":
 		if elapsed < 3600 {
 			return 1

@@ -2,6 +2,7 @@ package dashboards_test
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -357,13 +358,10 @@ func catalogMetricsOf(expr parser.Expr) []catalog.Metric {
 	return ms
 }
 
-// TestFleetOverviewUsesDefaultMetrics: a fleet view must not be empty for a
-// user who has not enabled optional metrics.
-func TestFleetOverviewUsesDefaultMetrics(t *testing.T) {
+// eachCatalogMetric calls f for every catalog metric every panel query reads.
+func eachCatalogMetric(t *testing.T, f func(d grafanaDashboard, p grafanaPanel, m catalog.Metric)) {
+	t.Helper()
 	for _, d := range loadDashboards(t) {
-		if d.UID != "rds-fleet-overview" {
-			continue
-		}
 		for _, p := range d.panels() {
 			for _, tg := range p.Targets {
 				s, _ := expand(tg.Expr, lintVars(d))
@@ -372,13 +370,21 @@ func TestFleetOverviewUsesDefaultMetrics(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, m := range catalogMetricsOf(expr) {
-					if !m.Default {
-						t.Errorf("%s: %s reads %s, which is not fetched by default", p.Title, tg.RefID, m.Name)
-					}
+					f(d, p, m)
 				}
 			}
 		}
 	}
+}
+
+// TestFleetOverviewUsesDefaultMetrics: a fleet view must not be empty for a
+// user who has not enabled optional metrics.
+func TestFleetOverviewUsesDefaultMetrics(t *testing.T) {
+	eachCatalogMetric(t, func(d grafanaDashboard, p grafanaPanel, m catalog.Metric) {
+		if d.UID == "rds-fleet-overview" && !m.Default {
+			t.Errorf("%s reads %s, which is not fetched by default", p.Title, m.Name)
+		}
+	})
 }
 
 // TestLintCatches shows the lint finds what it is meant to find.
@@ -409,4 +415,19 @@ func TestLintCatches(t *testing.T) {
 			t.Errorf("%s: problems %q, want %q", tt.expr, got, tt.want)
 		}
 	}
+}
+
+// TestREADMEListsOptionalMetrics keeps the README's table of optional
+// metrics in step with the panels that read them.
+func TestREADMEListsOptionalMetrics(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	eachCatalogMetric(t, func(_ grafanaDashboard, p grafanaPanel, m catalog.Metric) {
+		if !m.Default && (!strings.Contains(readme, "| "+p.Title+" |") || !strings.Contains(readme, m.Name)) {
+			t.Errorf("README.md's optional metrics table has no row for panel %q and metric %s", p.Title, m.Name)
+		}
+	})
 }
