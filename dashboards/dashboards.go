@@ -109,6 +109,8 @@ func (l layout) build() (dashboard.Dashboard, error) {
 		Editable().
 		Link(dashboard.NewDashboardLinkBuilder("RDS dashboards").
 			Type(dashboard.DashboardLinkTypeDashboards).
+			Icon("external link").
+			Tooltip("Other rds-backfill-exporter dashboards").
 			Tags([]string{Tag}).
 			AsDropdown(true).
 			IncludeVars(true).

@@ -106,7 +106,10 @@ func graph(s spec) cog.Builder[dashboard.Panel] {
 			DisplayMode(common.LegendDisplayModeTable).
 			Placement(common.LegendPlacementBottom).
 			ShowLegend(true).
-			Calcs([]string{"lastNotNull", "max"}))
+			Calcs([]string{"lastNotNull", "max"})).
+		Tooltip(common.NewVizTooltipOptionsBuilder().
+			Mode(common.TooltipDisplayModeMulti).
+			Sort(common.SortOrderDescending))
 }
 
 // single is a stat panel showing the value of an instant query.
@@ -135,7 +138,8 @@ func bars(s spec) cog.Builder[dashboard.Panel] {
 // columns named in hide are not shown; each query's value column is named by
 // query.column and formatted by query.unit.
 func grid(s spec, hide ...string) cog.Builder[dashboard.Panel] {
-	b := withSpec(table.NewPanelBuilder(), s, tableQueries)
+	b := withSpec(table.NewPanelBuilder(), s, tableQueries).
+		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}))
 	exclude := map[string]any{"Time": true, "__name__": true}
 	for _, h := range hide {
 		exclude[h] = true
