@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// TestBackfillIntoPrometheus backfills 7 days of every simulated instance
+// through the HTTP API, then serves the blocks with a real Prometheus and
+// checks every sample of every instance, metric and hour against what awssim
+// served; a repeat costs no CloudWatch request.
+func TestBackfillIntoPrometheus(t *testing.T) {
+	sim := startSim(t, awssim.Options{Instances: 3})
+	out := t.TempDir()
+	exp := startExporter(t, sim, "--backfill.output-dir="+out)
+
+	results := map[string]map[string]any{}
+	for _, inst := range sim.Instances() {
+		code, body := exp.call(t, "POST", "/api/v1/instances/"+inst.ID+"/metrics/backfill?days=7")
+		if code != 200 || body["success"] != true || body["instance_id"] != inst.ID {
+			t.Fatalf("backfill %s: %d %v\n%s", inst.ID, code, body, exp.logs)
+		}
+		// One GetMetricData call: 20 metrics x 2 statistics x 168 hours.
+		if body["cloudwatch_requests"] != 1.0 || body["days_requested"] != 7.0 {
+			t.Errorf("backfill %s: %v", inst.ID, body)
+		}
+		results[inst.ID] = body
+	}
+	before := sim.Counters().Requests["GetMetricData"]
+	for _, inst := range sim.Instances() {
+		code, body := exp.call(t, "POST", "/api/v1/instances/"+inst.ID+"/metrics/backfill?days=7")
+		if code != 200 || body["hours_backfilled"] != 0.0 {
+			t.Errorf("repeat backfill %s: %d %v", inst.ID, code, body)
+		}
+	}
+	if after := sim.Counters().Requests["GetMetricData"]; after != before {
+		t.Errorf("the repeat made %d GetMetricData calls, want 0", after-before)
+	}
+	exp.kill()
+
+	from, to := parseTime(t, results[sim.Instances()[0].ID]["from"]), parseTime(t, results[sim.Instances()[0].ID]["to"])
+	analyze(t, out)
+	prom := startPrometheus(t, copyDir(t, out))
+	checked := 0
+	for _, inst := range sim.Instances() {
+		hours := 0
+		for _, sel := range catalog.DefaultSelection() {
+			for _, stat := range sel.Statistics {
+				n := checkSeries(t, prom, sim, inst.ID, sel.Metric, stat, from, to)
+				checked += n
+				hours = max(hours, n)
+			}
+		}
+		if want := results[inst.ID]["hours_backfilled"]; float64(hours) != want {
+			t.Errorf("%s: Prometheus has %d hours, the backfill said %v", inst.ID, hours, want)
+		}
+	}
+	t.Logf("checked %d samples against awssim", checked)
+}
+
+// checkSeries compares the raw samples Prometheus holds for one series in
+// [from, to) with awssim's datapoints, hour by hour, and returns how many
+// matched.
+func checkSeries(t *testing.T, prom *proc, sim *awssim.Server, id, metric, stat string, from, to time.Time) int {
+	t.Helper()
+	name := catalog.PromName(metric, stat)
+	rng := strconv.Itoa(int(to.Sub(from).Seconds())) + "s"
+	res := prom.queryRangeVector(t, name+`{dimension_DBInstanceIdentifier="`+id+`",job="rds"}[`+rng+`]`, to.Add(-time.Millisecond))
+	got := map[int64]float64{}
+	for _, r := range res {
+		if r.Metric["region"] != sim.Region() || r.Metric["account_id"] != sim.AccountID() || r.Metric["name"] == "" {
+			t.Fatalf("%s: labels %v", name, r.Metric)
+		}
+		for _, v := range r.Values {
+			ts := int64(v[0].(float64))
+			f, err := strconv.ParseFloat(v[1].(string), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[ts] = f
+		}
+	}
+	n := 0
+	for h := from; h.Before(to); h = h.Add(time.Hour) {
+		want, ok := sim.Value(id, metric, stat, h, time.Hour)
+		v, have := got[h.Unix()]
+		switch {
+		case ok && !have:
+			t.Errorf("%s{%s} at %s: Prometheus has no sample, awssim served %v", name, id, h, want)
+		case !ok && have:
+			t.Errorf("%s{%s} at %s: Prometheus has %v, awssim served nothing", name, id, h, v)
+		case ok && math.Abs(v-want) > 1e-9*math.Max(1, math.Abs(want)):
+			t.Errorf("%s{%s} at %s: Prometheus has %v, awssim served %v", name, id, h, v, want)
+		case ok:
+			n++
+		}
+	}
+	if len(got) > int(to.Sub(from)/time.Hour) {
+		t.Errorf("%s{%s}: %d samples for %s", name, id, len(got), to.Sub(from))
+	}
+	return n
+}
+
+func parseTime(t *testing.T, v any) time.Time {
+	t.Helper()
+	s, _ := v.(string)
+	ts, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("time %v: %v", v, err)
+	}
+	return ts
+}
+
+// analyze runs promtool tsdb analyze on a copy of the blocks (it wants a
+// wal/ folder) and fails on any error.
+func analyze(t *testing.T, dir string) {
+	t.Helper()
+	cp := copyDir(t, dir)
+	if err := os.MkdirAll(filepath.Join(cp, "wal"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tools.Promtool(t), "tsdb", "analyze", cp).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool tsdb analyze: %v\n%s", err, out)
+	}
+}
+
+// copyDir copies the blocks of dir into a new temporary folder.
+func copyDir(t *testing.T, dir string) string {
+	t.Helper()
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}

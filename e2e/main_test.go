@@ -1,0 +1,190 @@
+// Package e2e tests the exporter as users run it: the real binary, the real
+// AWS SDK against awssim over 127.0.0.1, and a real Prometheus and promtool
+// (pinned in go.mod, run through `go tool`).
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+)
+
+var tools testtools.Tools
+
+// exporterBin is the exporter binary TestMain builds.
+var exporterBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rds-backfill-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	exporterBin = filepath.Join(dir, "rds-backfill-exporter")
+	build := exec.Command("go", "build", "-o", exporterBin, "github.com/rds-backfill-exporter/rds-backfill-exporter/cmd/exporter")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build exporter:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startSim starts awssim on loopback for the test.
+func startSim(t *testing.T, opts awssim.Options) *awssim.Server {
+	t.Helper()
+	sim := awssim.New(opts)
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim
+}
+
+// proc is a process the test started; it is killed when the test ends.
+type proc struct {
+	cmd  *exec.Cmd
+	addr string
+	logs *bytes.Buffer
+	done chan error
+}
+
+// startExporter runs the exporter binary against sim with args and waits
+// until it is ready.
+func startExporter(t *testing.T, sim *awssim.Server, args ...string) *proc {
+	t.Helper()
+	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(exporterBin, append([]string{"serve", "--web.listen-address=" + p.addr}, args...)...)
+	p.cmd.Env = append(os.Environ(),
+		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_REGION="+sim.Region(),
+		"AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true")
+	p.start(t)
+	p.waitHTTP(t, "/-/ready")
+	return p
+}
+
+func (p *proc) start(t *testing.T) {
+	t.Helper()
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.kill() })
+}
+
+func (p *proc) kill() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	}
+}
+
+func (p *proc) waitHTTP(t *testing.T, path string) {
+	t.Helper()
+	testtools.Eventually(t, 90*time.Second, 100*time.Millisecond, func() error {
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("%s exited: %v\n%s", p.cmd.Path, err, p.logs)
+		default:
+		}
+		resp, err := http.Get("http://" + p.addr + path)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", path, resp.Status)
+		}
+		return nil
+	})
+}
+
+// call sends a request and decodes the JSON answer.
+func (p *proc) call(t *testing.T, method, path string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+p.addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode, body
+}
+
+// startPrometheus runs the pinned Prometheus on dataDir, listening on
+// loopback, without scrape targets.
+func startPrometheus(t *testing.T, dataDir string) *proc {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(tools.Prometheus(t),
+		"--config.file="+cfg, "--storage.tsdb.path="+dataDir, "--web.listen-address="+p.addr,
+		"--storage.tsdb.retention.time=30d", "--log.level=warn")
+	p.start(t)
+	p.waitHTTP(t, "/-/ready")
+	return p
+}
+
+// promResult is one series of a Prometheus range-vector result.
+type promResult struct {
+	Metric map[string]string `json:"metric"`
+	Values [][2]any          `json:"values"`
+}
+
+// queryRangeVector evaluates expr (a range selector) at ts through the
+// HTTP API and returns its series with their raw samples.
+func (p *proc) queryRangeVector(t *testing.T, expr string, ts time.Time) []promResult {
+	t.Helper()
+	u := fmt.Sprintf("http://%s/api/v1/query?query=%s&time=%d", p.addr, url.QueryEscape(expr), ts.Unix())
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string       `json:"resultType"`
+			Result     []promResult `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Status != "success" {
+		t.Fatalf("query %s: %s", expr, body.Error)
+	}
+	return body.Data.Result
+}
+
