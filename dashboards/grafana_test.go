@@ -146,8 +146,9 @@ func variableRef() *regexp.Regexp {
 // variable without a value is an error.
 func expand(s string, vars map[string]string) (string, error) {
 	var missing []string
-	out := variableRef().ReplaceAllStringFunc(s, func(ref string) string {
-		m := variableRef().FindStringSubmatch(ref)
+	re := variableRef()
+	out := re.ReplaceAllStringFunc(s, func(ref string) string {
+		m := re.FindStringSubmatch(ref)
 		name := m[1] + m[2] + m[3]
 		v, ok := vars[name]
 		if !ok {
@@ -208,7 +209,7 @@ func scrapeInterval(t testing.TB) time.Duration {
 	return 0
 }
 
-// readYAML decodes a YAML file strictly.
+// readYAML decodes a YAML file.
 func readYAML(t testing.TB, path string, v any) {
 	t.Helper()
 	f, err := os.Open(path)
