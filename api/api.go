@@ -124,8 +124,20 @@ func (s *Server) wrap(h handler) httprouter.Handle {
 			writeError(w, ae)
 			return
 		}
+		if wh, ok := body.(withHeaders); ok {
+			for k, vs := range wh.header {
+				w.Header()[k] = vs
+			}
+			body = wh.body
+		}
 		writeJSON(w, status, body)
 	}
+}
+
+// withHeaders is a handler's body that also sets response headers.
+type withHeaders struct {
+	header http.Header
+	body   any
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

@@ -99,7 +99,8 @@ func (s *Server) runBackfill(r *http.Request, instances []model.Instance, id str
 		if err != nil {
 			return 0, nil, s.backfillFailure(err, id)
 		}
-		return http.StatusAccepted, jobAccepted(st, id, s.opts.History.MaxDays()), nil
+		body := jobAccepted(st, id, s.opts.History.MaxDays())
+		return http.StatusAccepted, withHeaders{header: http.Header{"Location": {body["location"].(string)}}, body: body}, nil
 	}
 	res, st, err := s.opts.Backfill.Run(r.Context(), req)
 	if err != nil {

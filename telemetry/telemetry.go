@@ -39,8 +39,20 @@ type Metrics struct {
 	BackfillCoverage    *prometheus.GaugeVec
 }
 
-// New creates the self-metrics, unregistered.
+// New creates the self-metrics, unregistered. Counters with a fixed set of
+// outcomes start at 0 for each, so that increase() sees the first event.
 func New() *Metrics {
+	m := newMetrics()
+	for _, o := range []string{"success", "failure", "canceled"} {
+		m.BackfillJobs.WithLabelValues(o)
+	}
+	for _, o := range []string{"success", "failure"} {
+		m.Polls.WithLabelValues(o)
+	}
+	return m
+}
+
+func newMetrics() *Metrics {
 	return &Metrics{
 		Requests: counterVec("cloudwatch_requests_total",
 			"AWS API operations the exporter made (after the SDK's retries), by API and outcome (success or error).", "api", "outcome"),
