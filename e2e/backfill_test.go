@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"cmp"
+	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -141,4 +144,69 @@ func copyDir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// TestBackfillRefetchesRemovedBlock removes one daily block and checks that
+// the next backfill fetches and writes exactly that block's hours.
+func TestBackfillRefetchesRemovedBlock(t *testing.T) {
+	sim := startSim(t, awssim.Options{Instances: 2})
+	out := t.TempDir()
+	exp := startExporter(t, sim, "--backfill.output-dir="+out)
+	code, body := exp.call(t, "POST", "/api/v1/metrics/backfill?days=7")
+	if code != 200 {
+		t.Fatalf("%d %v", code, body)
+	}
+	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	before := coveredHours(t, out, from, to)
+	// The second block is a whole UTC day inside the range.
+	bs := blocks(t, out)
+	removed := filepath.Join(out, sortedBlocks(t, out, bs)[1])
+	if err := os.RemoveAll(removed); err != nil {
+		t.Fatal(err)
+	}
+	lost := before - coveredHours(t, out, from, to)
+	if lost != 2*24 {
+		t.Fatalf("removing a daily block lost %d instance-hours, want 48", lost)
+	}
+	sim.ResetCounters()
+	code, body = exp.call(t, "POST", "/api/v1/metrics/backfill?days=7")
+	if code != 200 || body["hours_backfilled"].(float64)+body["hours_empty"].(float64) != float64(lost) {
+		t.Fatalf("refill: %d %v, want %d hours", code, body, lost)
+	}
+	// One window for both instances: 80 queries in one call.
+	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || c.MetricsRequested != 80 {
+		t.Errorf("refill made %d calls for %d metrics, want 1 call for 80", c.Requests["GetMetricData"], c.MetricsRequested)
+	}
+	if coveredHours(t, out, from, to) != before {
+		t.Errorf("coverage after the refill differs from before the removal")
+	}
+}
+
+// sortedBlocks returns the block folders ordered by their minimum time.
+func sortedBlocks(t *testing.T, dir string, names []string) []string {
+	t.Helper()
+	type blk struct {
+		name string
+		mint int64
+	}
+	var bs []blk
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(dir, n, "meta.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			MinTime int64 `json:"minTime"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		bs = append(bs, blk{n, m.MinTime})
+	}
+	slices.SortFunc(bs, func(a, b blk) int { return cmp.Compare(a.mint, b.mint) })
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.name
+	}
+	return out
 }

@@ -187,4 +187,3 @@ func (p *proc) queryRangeVector(t *testing.T, expr string, ts time.Time) []promR
 	}
 	return body.Data.Result
 }
-

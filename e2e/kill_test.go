@@ -1,0 +1,118 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
+)
+
+// TestKillDuringBackfill kills the exporter (SIGKILL) as soon as the first
+// block of a fleet backfill lands, checks that the output folder holds only
+// complete blocks, and that the next backfill fetches and writes exactly the
+// hours the surviving blocks lack.
+func TestKillDuringBackfill(t *testing.T) {
+	sim := startSim(t, awssim.Options{Instances: 200})
+	out := t.TempDir()
+	exp := startExporter(t, sim, "--backfill.output-dir="+out)
+	code, body := exp.call(t, "POST", "/api/v1/metrics/backfill?days=7&async=true")
+	if code != 202 {
+		t.Fatalf("async fleet backfill: %d %v", code, body)
+	}
+	waitForBlock(t, out)
+	if err := exp.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exp.done
+	exp.done <- nil
+
+	survivors := blocks(t, out)
+	t.Logf("%d blocks survived the kill", len(survivors))
+	analyze(t, out) // every block in the folder is complete and sound
+	survived := copyDir(t, out)
+
+	exp2 := startExporter(t, sim, "--backfill.output-dir="+out)
+	code, body = exp2.call(t, "POST", "/api/v1/metrics/backfill?days=7")
+	if code != 200 {
+		t.Fatalf("second backfill: %d %v\n%s", code, body, exp2.logs)
+	}
+	first, second := parseTime(t, body["from"]), parseTime(t, body["to"])
+	covered := coveredHours(t, survived, first, second)
+	if body["hours_skipped_covered"] != float64(covered) {
+		t.Errorf("second backfill skipped %v hours, the surviving blocks cover %d", body["hours_skipped_covered"], covered)
+	}
+	total := body["hours_backfilled"].(float64) + body["hours_skipped_covered"].(float64) + body["hours_empty"].(float64) + body["hours_skipped_known_empty"].(float64)
+	if want := float64(200 * 168); total != want {
+		t.Errorf("hours add up to %v, want %v: %v", total, want, body)
+	}
+	exp2.kill()
+	prom := startPrometheus(t, copyDir(t, out))
+	for _, inst := range sim.Instances()[:5] {
+		checkSeries(t, prom, sim, inst.ID, "CPUUtilization", "Average", first, second)
+		checkSeries(t, prom, sim, inst.ID, "FreeStorageSpace", "Maximum", first, second)
+	}
+}
+
+// coveredHours counts the instance-hours of [from, to) that the blocks in
+// dir hold samples for.
+func coveredHours(t *testing.T, dir string, from, to time.Time) int {
+	t.Helper()
+	cov, err := tsdbwriter.ScanCoverage(context.Background(), []string{dir}, tsdbwriter.CoverageOptions{
+		Label: catalog.LabelInstanceID, Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range cov.Values() {
+		n += cov.Count(v)
+	}
+	return n
+}
+
+// waitForBlock polls the folder until a block appears in it.
+func waitForBlock(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		if len(blocks(t, dir)) > 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("no block was written")
+}
+
+// blocks lists the block folders (named by a ULID) in dir, and fails the
+// test on any other entry but the hidden staging folders and the empty-hours
+// file.
+func blocks(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if _, err := ulid.ParseStrict(name); err == nil && e.IsDir() {
+			if _, err := os.Stat(filepath.Join(dir, name, "meta.json")); err != nil {
+				t.Fatalf("block %s has no meta.json", name)
+			}
+			out = append(out, name)
+			continue
+		}
+		if name[0] == '.' || name == "rds-backfill-empty-hours.json" || name == "rds-backfill-empty-hours.json.tmp" {
+			continue
+		}
+		t.Fatalf("unexpected entry %q in the output folder", name)
+	}
+	return out
+}
