@@ -105,22 +105,25 @@ func benchWrite(b *testing.B, spec fleetSpec, write func(dir string)) {
 
 // watchMemory samples the heap from now until the returned function is
 // called, which reports the peaks as metrics of b: the heap's objects (live
-// and not yet swept) and the process's resident set (VmHWM, reset where
-// Linux allows it), both including the benchmark's input.
+// and not yet swept), the live heap as of the last GC, and the process's
+// resident set (VmHWM, reset where Linux allows it), all including the
+// benchmark's input.
 func watchMemory(b *testing.B) func() {
 	runtime.GC()
 	debug.FreeOSMemory()
 	rssReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	var (
-		wg   sync.WaitGroup
-		peak uint64
-		stop = make(chan struct{})
+		wg    sync.WaitGroup
+		peaks [2]uint64
+		stop  = make(chan struct{})
 	)
 	wg.Go(func() {
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 		for tick := time.NewTicker(time.Millisecond); ; {
-			metrics.Read(sample)
-			peak = max(peak, sample[0].Value.Uint64())
+			metrics.Read(samples)
+			for i, s := range samples {
+				peaks[i] = max(peaks[i], s.Value.Uint64())
+			}
 			select {
 			case <-stop:
 				tick.Stop()
@@ -132,7 +135,8 @@ func watchMemory(b *testing.B) func() {
 	return func() {
 		close(stop)
 		wg.Wait()
-		b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
+		b.ReportMetric(float64(peaks[0])/1e6, "peak-heap-MB")
+		b.ReportMetric(float64(peaks[1])/1e6, "peak-live-MB")
 		if rss := peakRSS(); rssReset && rss > 0 {
 			b.ReportMetric(float64(rss)/1e6, "peak-RSS-MB")
 		}

@@ -51,7 +51,7 @@ func listBlocks(dirs []string, mint, maxt int64) ([]blockDir, error) {
 
 // completeBlock reads the meta.json of e in dir if e is a complete block.
 func completeBlock(dir string, e fs.DirEntry) (blockDir, bool, error) {
-	if _, err := ulid.ParseStrict(e.Name()); err != nil || !e.IsDir() {
+	if !e.IsDir() || !isULID(e.Name()) {
 		return blockDir{}, false, nil
 	}
 	path := filepath.Join(dir, e.Name())
@@ -63,6 +63,12 @@ func completeBlock(dir string, e fs.DirEntry) (blockDir, bool, error) {
 		return blockDir{}, false, err
 	}
 	return blockDir{dir: path, meta: meta}, !meta.Compaction.Deletable, nil
+}
+
+// isULID reports whether name is a ULID, as the name of a block folder is.
+func isULID(name string) bool {
+	_, err := ulid.ParseStrict(name)
+	return err == nil
 }
 
 // readMeta reads the meta.json of the block in dir.

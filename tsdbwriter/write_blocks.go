@@ -22,7 +22,9 @@ type Result struct {
 // samples of each series are in strictly ascending time order (checked
 // before anything is written) and must not change series during the call.
 // It should not write hours that existing blocks cover (see ScanCoverage):
-// Prometheus would merge the overlapping blocks, which costs it time.
+// Prometheus would merge the overlapping blocks, which costs it time. It
+// must not write samples in the range of a running Prometheus's head block
+// (about the last 3 hours), which Prometheus documents as unsafe.
 //
 // On error, blocks of windows already finished stay in the output folder
 // (each complete and listed in the Result) and nothing of the failed window

@@ -140,7 +140,7 @@ func TestWriteBlocksCancelledMidWindow(t *testing.T) {
 	require.NoError(t, err)
 	series := fleet(fleetSpec{instances: 10, metrics: 10, start: t0, hours: 72})
 	// A window of 2400 samples checks ctx 26 times: once at its start, at
-	// each of 24 commits and at the last. The third window is cancelled.
+	// each of 24 commits and at the last. The third window is canceled.
 	ctx := &cancelAfter{Context: t.Context(), n: 2*26 + 10}
 	res, err := w.WriteBlocks(ctx, series)
 	require.ErrorIs(t, err, context.Canceled)
