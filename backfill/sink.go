@@ -12,95 +12,79 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// sink appends fetched datapoints to one window writer per block window and
-// writes the blocks at the end. Nothing reaches the output folder before
-// finish.
+// sink keeps the fetched datapoints of a sweep, compactly, until every
+// fetch has succeeded, and then writes them one block window at a time, so
+// that only one TSDB head is in memory at once. Nothing reaches the output
+// folder before finish.
 type sink struct {
-	b       *Backfiller
-	windows map[int64]*tsdbwriter.WindowWriter
+	b      *Backfiller
+	series []sinkSeries
+	index  map[string]int // series key -> index in series
 	// filled are the hours that got datapoints, by instance key.
 	filled map[string]hourSet
 }
 
+// sinkSeries is one series and its samples, ascending.
+type sinkSeries struct {
+	labels  labels.Labels
+	samples []tsdbwriter.Sample
+}
+
 func newSink(b *Backfiller, plans []*instancePlan) *sink {
-	s := &sink{b: b, windows: map[int64]*tsdbwriter.WindowWriter{}, filled: map[string]hourSet{}}
+	s := &sink{b: b, index: map[string]int{}, filled: map[string]hourSet{}}
 	for _, p := range plans {
 		s.filled[p.key] = hourSet{}
 	}
 	return s
 }
 
-// add appends the datapoints of series, fetched for group g, that fall in
+// add keeps the datapoints of series, fetched for group g, that fall in
 // hours the instance misses.
-func (s *sink) add(ctx context.Context, g *group, series []model.Series) error {
+func (s *sink) add(g *group, series []model.Series) {
 	byID := make(map[string]*instancePlan, len(g.instances))
 	for _, p := range g.instances {
 		byID[p.inst.ID] = p
 	}
-	var buf []tsdbwriter.Sample
 	for _, sr := range series {
 		p := byID[sr.Query.InstanceID]
 		if p == nil || len(sr.Points) == 0 {
 			continue
 		}
-		buf = buf[:0]
+		dst := s.seriesFor(p, sr.Query, len(sr.Points))
 		for _, dp := range sr.Points {
 			h := dp.Timestamp.Unix() - dp.Timestamp.Unix()%3600
 			if !p.missing.has(h) {
 				continue
 			}
-			buf = append(buf, tsdbwriter.Sample{T: dp.Timestamp.UnixMilli(), V: dp.Value})
+			dst.samples = append(dst.samples, tsdbwriter.Sample{T: dp.Timestamp.UnixMilli(), V: dp.Value})
 			s.filled[p.key].add(h)
 		}
-		if err := s.append(ctx, s.b.seriesLabelsFor(p, sr.Query), buf); err != nil {
-			return err
-		}
 	}
-	return nil
 }
 
-// append splits samples (ascending) by block window.
-func (s *sink) append(ctx context.Context, lbls labels.Labels, samples []tsdbwriter.Sample) error {
-	for len(samples) > 0 {
-		ww, err := s.window(ctx, samples[0].T)
-		if err != nil {
-			return err
-		}
-		n, _ := slices.BinarySearchFunc(samples, ww.End(), func(x tsdbwriter.Sample, end int64) int {
-			return int(x.T - end)
-		})
-		if err := ww.Append(lbls, samples[:n]); err != nil {
-			return fmt.Errorf("write samples: %w", err)
-		}
-		samples = samples[n:]
+// seriesFor returns the series of an instance's query, creating it with
+// room for n samples.
+func (s *sink) seriesFor(p *instancePlan, q model.MetricQuery, n int) *sinkSeries {
+	key := p.key + "\xff" + q.Metric + "\xff" + q.Statistic
+	i, ok := s.index[key]
+	if !ok {
+		i = len(s.series)
+		s.index[key] = i
+		s.series = append(s.series, sinkSeries{labels: s.b.seriesLabelsFor(p, q), samples: make([]tsdbwriter.Sample, 0, n)})
 	}
-	return nil
+	return &s.series[i]
 }
 
-func (s *sink) window(ctx context.Context, t int64) (*tsdbwriter.WindowWriter, error) {
-	start, _ := s.b.writer.WindowOf(t)
-	if ww := s.windows[start]; ww != nil {
-		return ww, nil
+// finish writes one block per window that has samples, in time order. A
+// block already moved into place stays if a later one fails: each block is
+// complete on its own.
+func (s *sink) finish(ctx context.Context, res *Result) error {
+	for _, sr := range s.series {
+		// Windows fetched in several groups may interleave.
+		slices.SortFunc(sr.samples, func(a, b tsdbwriter.Sample) int { return int(a.T - b.T) })
 	}
-	ww, err := s.b.writer.BeginWindow(ctx, t)
-	if err != nil {
-		return nil, fmt.Errorf("write samples: %w", err)
-	}
-	s.windows[start] = ww
-	return ww, nil
-}
-
-// finish writes the blocks in time order. A block already moved into place
-// stays if a later one fails: each block is complete on its own.
-func (s *sink) finish(res *Result) error {
-	starts := make([]int64, 0, len(s.windows))
-	for t := range s.windows {
-		starts = append(starts, t)
-	}
-	slices.Sort(starts)
-	for _, t := range starts {
-		st, err := s.windows[t].Finish()
-		delete(s.windows, t)
+	for _, start := range s.windowStarts() {
+		st, err := s.writeWindow(ctx, start)
 		if errors.Is(err, tsdbwriter.ErrEmptyWindow) {
 			continue
 		}
@@ -113,10 +97,46 @@ func (s *sink) finish(res *Result) error {
 	return nil
 }
 
-// abort drops every window not finished.
-func (s *sink) abort() {
-	for t, ww := range s.windows {
-		_ = ww.Abort()
-		delete(s.windows, t)
+// windowStarts lists the starts of the windows that have samples.
+func (s *sink) windowStarts() []int64 {
+	seen := map[int64]bool{}
+	for _, sr := range s.series {
+		for _, smp := range sr.samples {
+			start, _ := s.b.writer.WindowOf(smp.T)
+			seen[start] = true
+		}
 	}
+	starts := make([]int64, 0, len(seen))
+	for t := range seen {
+		starts = append(starts, t)
+	}
+	slices.Sort(starts)
+	return starts
+}
+
+func (s *sink) writeWindow(ctx context.Context, start int64) (tsdbwriter.BlockStats, error) {
+	ww, err := s.b.writer.BeginWindow(ctx, start)
+	if err != nil {
+		return tsdbwriter.BlockStats{}, err
+	}
+	defer func() { _ = ww.Abort() }()
+	for i := range s.series {
+		sr := &s.series[i]
+		lo, _ := slices.BinarySearchFunc(sr.samples, ww.Start(), cmpSampleT)
+		hi, _ := slices.BinarySearchFunc(sr.samples, ww.End(), cmpSampleT)
+		if err := ww.Append(sr.labels, sr.samples[lo:hi]); err != nil {
+			return tsdbwriter.BlockStats{}, err
+		}
+	}
+	return ww.Finish()
+}
+
+func cmpSampleT(x tsdbwriter.Sample, t int64) int {
+	switch {
+	case x.T < t:
+		return -1
+	case x.T > t:
+		return 1
+	}
+	return 0
 }

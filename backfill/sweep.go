@@ -96,14 +96,13 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
 		"hours_skipped_known_empty", res.HoursKnownEmpty, "windows", len(groups))
 	s := newSink(b, plans)
-	defer s.abort()
 	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
 	for _, g := range groups {
 		if err := b.fetchGroup(ctx, g, s, prog, &res); err != nil {
 			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 		}
 	}
-	if err := s.finish(&res); err != nil {
+	if err := s.finish(ctx, &res); err != nil {
 		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 	}
 	if err := b.recordSwept(plans, s, &res, r); err != nil {
@@ -238,9 +237,7 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 		if err != nil {
 			return err
 		}
-		if err := s.add(ctx, g, series); err != nil {
-			return err
-		}
+		s.add(g, series)
 		prog.add(n * g.window.hours() / perInstance)
 	}
 	return nil

@@ -165,6 +165,9 @@ func appendResults(out []model.Series, results []types.MetricDataResult) (int, e
 			return n, fmt.Errorf("result %s: status %s: %s", aws.ToString(r.Id), r.StatusCode, messages(r.Messages))
 		}
 		s := &out[i]
+		if s.Points == nil && len(r.Timestamps) > 0 {
+			s.Points = make([]model.Datapoint, 0, len(r.Timestamps))
+		}
 		for j, ts := range r.Timestamps {
 			s.Points = append(s.Points, model.Datapoint{Timestamp: ts.UTC(), Value: r.Values[j]})
 		}

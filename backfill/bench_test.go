@@ -1,0 +1,132 @@
+package backfill_test
+
+import (
+	"context"
+	"runtime"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// simFleet starts awssim with n instances and returns a client for it (rate
+// limit lifted to 1000/s: the benchmark measures the exporter and the
+// simulator, not the limiter) and the instances.
+func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model.Instance) {
+	tb.Helper()
+	sim := awssim.New(awssim.Options{Instances: n})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = sim.Close() })
+	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
+		RequestsPerSecond: 1000, Burst: 10, Parallel: 4,
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
+		},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	instances, err := clients[0].DescribeInstances(context.Background(), cloudwatch.DiscoveryFilter{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, clients[0], instances
+}
+
+func newSimBackfiller(tb testing.TB, c *cloudwatch.Client, dir string, metrics []catalog.Selection) *backfill.Backfiller {
+	tb.Helper()
+	b, err := backfill.New(backfill.Options{
+		OutputDir: dir,
+		Targets:   []backfill.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
+		Metrics:   metrics,
+		Labels:    map[string]string{"job": "rds"},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// averageOnly is the 20 default metrics with one statistic: 3.36M samples
+// for 1000 instances over 7 days.
+func averageOnly() []catalog.Selection {
+	sel := catalog.DefaultSelection()
+	for i := range sel {
+		sel[i].Statistics = []string{catalog.Average}
+	}
+	return sel
+}
+
+// BenchmarkFleetBackfill backfills 7 days of 1000 instances x 20 metrics
+// (3.36M hourly samples) from awssim into a fresh folder per iteration.
+func BenchmarkFleetBackfill(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		metrics []catalog.Selection
+	}{
+		{"20metrics_x_Average", averageOnly()},
+		{"20metrics_x_Average_Maximum", catalog.DefaultSelection()},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			sim, c, instances := simFleet(b, 1000)
+			var res backfill.Result
+			var peak uint64
+			for b.Loop() {
+				b.StopTimer()
+				bf := newSimBackfiller(b, c, b.TempDir(), bc.metrics)
+				sim.ResetCounters()
+				stop := watchHeap(&peak)
+				b.StartTimer()
+				var err error
+				res, err = bf.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7})
+				b.StopTimer()
+				stop()
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(res.Requests), "calls/op")
+			b.ReportMetric(float64(res.MetricsRequested), "metrics/op")
+			b.ReportMetric(float64(res.Samples), "samples/op")
+			b.ReportMetric(float64(res.Samples)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+// watchHeap samples the live heap every 10ms and keeps the peak in *peak
+// until stop is called.
+func watchHeap(peak *uint64) (stop func()) {
+	runtime.GC()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			*peak = max(*peak, s[0].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
