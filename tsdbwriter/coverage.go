@@ -51,9 +51,12 @@ type Coverage struct {
 // deletes meanwhile are reported in Vanished; the samples they held are
 // usually in the blocks that replaced them, which a later scan finds.
 //
-// It marks a chunk's buckets from its metadata when the chunk's first and
-// last samples say all there is to know, and decodes the chunk otherwise, so
-// a chunk that spans hours covers only the hours where it has samples.
+// It reads each block's index one label value at a time: the chunk
+// metadata of the value's series, without building their labels. A chunk's
+// first and last sample times come from its metadata; the chunk is decoded
+// only when a bucket between them is not yet marked, so a chunk that spans
+// hours covers only the hours where it has samples. Once all of a value's
+// buckets in a block's range are marked, its other series are skipped.
 func ScanCoverage(ctx context.Context, dirs []string, opts CoverageOptions) (*Coverage, error) {
 	cov, err := newCoverage(opts)
 	if err != nil {

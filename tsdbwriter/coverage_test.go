@@ -95,6 +95,19 @@ func TestScanCoverageRangeAndStep(t *testing.T) {
 	require.Equal(t, []int64{t0 + 23*hourMs + 59*60e3}, cov.Buckets("db-gap"))
 }
 
+func TestScanCoverageSubtractingMatcher(t *testing.T) {
+	dir, _ := coverageFixture(t)
+	// PostingsForMatchers moves subtracting matchers last, in place.
+	notOther := []*labels.Matcher{labels.MustNewMatcher(labels.MatchNotEqual, "job", "other")}
+	cov, err := ScanCoverage(t.Context(), []string{dir}, CoverageOptions{
+		Label: instance, Mint: t0, Maxt: t0 + 2*dayMs, Matchers: notOther,
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"db-0000", "db-0001", "db-gap"}, cov.Values())
+	require.Equal(t, hours(0, 48), cov.Buckets("db-0001"))
+	require.Equal(t, "job", notOther[0].Name, "caller's matchers untouched")
+}
+
 func TestScanCoverageAfterDeletingBlock(t *testing.T) {
 	dir, res := coverageFixture(t)
 	require.NoError(t, os.RemoveAll(res.Blocks[1].Dir))
