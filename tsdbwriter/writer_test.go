@@ -2,7 +2,6 @@ package tsdbwriter
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
 )
 
 func TestOptionsValidation(t *testing.T) {
@@ -231,5 +231,20 @@ func TestWriterClose(t *testing.T) {
 	require.NoError(t, ww.Append(fleetLabels(0, 0), hourly(t0, 3, 0)))
 	require.NoError(t, w.Close())
 	require.Empty(t, entries(t, w.Dir()), "unfinished window and staging removed")
-	require.True(t, errors.Is(ww.Abort(), nil))
+	require.NoError(t, ww.Abort())
+}
+
+func TestWriterConcurrentWindows(t *testing.T) {
+	dir := t.TempDir()
+	w := newTestWriter(t, Options{Dir: dir})
+	series := fleet(fleetSpec{instances: 4, metrics: 3, start: t0, hours: 72})
+	var g errgroup.Group
+	for _, part := range [][]Series{series[:6], series[6:]} {
+		g.Go(func() error {
+			_, err := w.WriteBlocks(t.Context(), part)
+			return err
+		})
+	}
+	require.NoError(t, g.Wait())
+	require.Len(t, blockDirs(t, dir), 6)
 }
