@@ -129,7 +129,7 @@ func parseBool(v string) (bool, error) {
 }
 
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
-// for a caller's mistake, 502 when AWS failed, 503 when cancelled, 500
+// for a caller's mistake, 502 when AWS failed, 503 when canceled, 500
 // otherwise.
 func (s *Server) backfillFailure(err error, id string) error {
 	var busy *backfill.BusyError

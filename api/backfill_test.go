@@ -213,7 +213,7 @@ func TestBackfillAsyncConflictCancel(t *testing.T) {
 	if status != 200 || st["state"] != "canceled" {
 		t.Errorf("DELETE: %d %v", status, st)
 	}
-	// The cancelled job released its instances.
+	// The canceled job released its instances.
 	if status, _, body := call(t, "POST", srv.URL+"/api/v1/instances/db-2/metrics/backfill?days=1&async=true"); status != 202 {
 		t.Errorf("after cancel: %d %v", status, body)
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
@@ -177,8 +178,8 @@ func (b *Backfiller) Dirs() []string {
 // or not).
 func seriesMatchers() []*labels.Matcher {
 	return []*labels.Matcher{
-		labels.MustNewMatcher(labels.MatchRegexp, labels.MetricName, "aws_rds_.+"),
-		labels.MustNewMatcher(labels.MatchNotEqual, labels.MetricName, catalog.InfoMetric),
+		labels.MustNewMatcher(labels.MatchRegexp, pmodel.MetricNameLabel, "aws_rds_.+"),
+		labels.MustNewMatcher(labels.MatchNotEqual, pmodel.MetricNameLabel, catalog.InfoMetric),
 	}
 }
 

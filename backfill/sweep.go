@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
@@ -284,7 +285,7 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r 
 func (b *Backfiller) seriesLabelsFor(p *instancePlan, q model.MetricQuery) labels.Labels {
 	inst := p.inst
 	m := map[string]string{
-		labels.MetricName:       catalog.PromName(q.Metric, q.Statistic),
+		pmodel.MetricNameLabel:  catalog.PromName(q.Metric, q.Statistic),
 		catalog.LabelName:       inst.ARN,
 		catalog.LabelInstanceID: inst.ID,
 		catalog.LabelRegion:     inst.Region,

@@ -60,7 +60,7 @@ func (c *Config) validateAccounts(p *problems) {
 		case first < i:
 			p.errorf(f+".role_arn", "duplicate role %q (also accounts[%d])", a.RoleARN, first)
 		}
-		if a.ExternalID != "" && !(len(a.ExternalID) >= 2 && len(a.ExternalID) <= 1224 && regexp.MustCompile(`^[\w+=,.@:/-]+$`).MatchString(a.ExternalID)) {
+		if a.ExternalID != "" && !validExternalID(a.ExternalID) {
 			p.errorf(f+".external_id", "%q is not an STS external ID (2 to 1224 letters, digits and +=,.@:/-)", a.ExternalID)
 		}
 		if !regexp.MustCompile(`^[\w+=,.@-]{2,64}$`).MatchString(a.SessionName) {
@@ -269,4 +269,10 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
 	return d.String()
+}
+
+// validExternalID reports whether id is an STS external ID: 2 to 1224
+// letters, digits and +=,.@:/-.
+func validExternalID(id string) bool {
+	return len(id) >= 2 && len(id) <= 1224 && regexp.MustCompile(`^[\w+=,.@:/-]+$`).MatchString(id)
 }

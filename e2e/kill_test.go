@@ -27,11 +27,7 @@ func TestKillDuringBackfill(t *testing.T) {
 		t.Fatalf("async fleet backfill: %d %v", code, body)
 	}
 	waitForBlock(t, out)
-	if err := exp.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-exp.done
-	exp.done <- nil
+	exp.kill() // SIGKILL
 
 	survivors := blocks(t, out)
 	t.Logf("%d blocks survived the kill", len(survivors))

@@ -59,14 +59,17 @@ type proc struct {
 	cmd  *exec.Cmd
 	addr string
 	logs *bytes.Buffer
-	done chan error
+	// exited is closed when the process has exited, with its Wait error
+	// in waitErr.
+	exited  chan struct{}
+	waitErr error
 }
 
 // startExporter runs the exporter binary against sim with args and waits
 // until it is ready.
 func startExporter(t *testing.T, sim *awssim.Server, args ...string) *proc {
 	t.Helper()
-	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(exporterBin, append([]string{"serve", "--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(),
 		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_REGION="+sim.Region(),
@@ -82,15 +85,20 @@ func (p *proc) start(t *testing.T) {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() { p.kill() })
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(p.kill)
 }
 
+// kill sends SIGKILL, if the process still runs, and waits for it to exit.
 func (p *proc) kill() {
-	if p.cmd.ProcessState == nil {
+	select {
+	case <-p.exited:
+	default:
 		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.done <- nil
+		<-p.exited
 	}
 }
 
@@ -98,9 +106,8 @@ func (p *proc) waitHTTP(t *testing.T, path string) {
 	t.Helper()
 	testtools.Eventually(t, 90*time.Second, 100*time.Millisecond, func() error {
 		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("%s exited: %v\n%s", p.cmd.Path, err, p.logs)
+		case <-p.exited:
+			t.Fatalf("%s exited: %v\n%s", p.cmd.Path, p.waitErr, p.logs)
 		default:
 		}
 		resp, err := http.Get("http://" + p.addr + path)
@@ -146,7 +153,7 @@ func startPrometheus(t *testing.T, dataDir string) *proc {
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(tools.Prometheus(t),
 		"--config.file="+cfg, "--storage.tsdb.path="+dataDir, "--web.listen-address="+p.addr,
 		"--storage.tsdb.retention.time=30d", "--log.level=warn")

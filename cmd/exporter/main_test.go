@@ -144,7 +144,7 @@ func parseExposition(t *testing.T, body string) []sample {
 			continue
 		}
 		s := sample{labels: map[string]string{}}
-		rest := line
+		var rest string
 		if i := strings.IndexByte(line, '{'); i >= 0 {
 			s.name = line[:i]
 			j := strings.LastIndexByte(line, '}')
@@ -337,7 +337,7 @@ func TestCommandLineErrors(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"unknown flag", []string{"serve", "--web.listen-adress=:1"}, 2, "unknown flag --web.listen-adress"},
+		{"unknown flag", []string{"serve", "--web.listen-addr=:1"}, 2, "unknown flag --web.listen-addr"},
 		{"bad log level", []string{"--log.level=loud", "version"}, 2, "--log.level must be one of"},
 		{"bad config", []string{"serve", "--config.file=" + bad}, 1, bad + ":2: poll.period: "},
 		{"missing config", []string{"serve", "--config.file=" + filepath.Join(dir, "none.yml")}, 1, "none.yml: no such file"},

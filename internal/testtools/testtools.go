@@ -41,7 +41,7 @@ func (p *paths) get(tb testing.TB, name string) string {
 
 func goToolPath(name string) (string, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("go", "tool", "-n", name)
+	cmd := exec.CommandContext(context.Background(), "go", "tool", "-n", name)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go tool -n %s: %w: %s", name, err, stderr.String())
@@ -62,7 +62,8 @@ func (t *Tools) Prometheus(tb testing.TB) string { return t.p.get(tb, "prometheu
 // ago.
 func FreeAddr(tb testing.TB) string {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
