@@ -30,15 +30,16 @@ func (f fleet) All() []model.Instance { return f }
 // 1000/s so that the benchmark measures the exporter and the simulator,
 // not the limiter (at the default 10/s, the 80 calls of 1000 instances take
 // 8 s by design).
-func benchCollector(b *testing.B, n int) (*collector.Collector, *awssim.Server) {
+func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) {
 	b.Helper()
 	sim := awssim.New(awssim.Options{Instances: n})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = sim.Close() })
+	tm := telemetry.New()
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
-		RequestsPerSecond: 1000, Burst: 10, Parallel: 4,
+		RequestsPerSecond: 1000, Burst: 10, Parallel: 4, Observer: tm,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
@@ -57,7 +58,7 @@ func benchCollector(b *testing.B, n int) (*collector.Collector, *awssim.Server) 
 		Instances: fleet(instances),
 		Metrics:   catalog.DefaultSelection(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Telemetry: telemetry.New(),
+		Telemetry: tm,
 	}), sim
 }
 

@@ -84,6 +84,9 @@ func New(opts Options) *Collector {
 	return c
 }
 
+// Telemetry returns the self-metrics the collector updates.
+func (c *Collector) Telemetry() *telemetry.Metrics { return c.opts.Telemetry }
+
 // Ready is closed when the first poll has ended, successfully or not.
 func (c *Collector) Ready() <-chan struct{} { return c.ready }
 
