@@ -1,222 +1,394 @@
 package dashboards_test
 
 import (
+	"bytes"
 	"context"
-	"fmt"
+	"errors"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/textparse"
+	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/inventory"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
-// history describes the TSDB the dashboards are evaluated on: hourly
-// backfilled history, then live scrapes every minute up to now.
+// The test fleet and how Prometheus scrapes the exporter.
+const (
+	// historyInstances: engines rotate through postgres, mysql, mariadb and
+	// aurora-postgresql, so six instances publish every metric the panels
+	// read. The sixth is a read replica (replica lag), the third a burstable
+	// class (CPU credits) with stopped windows (hours without data).
+	historyInstances = 6
+	historyJob       = "rds"            // job label of every series, live and backfilled
+	historyTarget    = "exporter:19106" // instance label of live series: the scrape target
+	scrapeEvery      = time.Minute
+	pollEvery        = 5 * time.Minute
+	discoverEvery    = 15 * time.Minute
+	// liveFor is how long Prometheus has scraped the exporter when the
+	// backfill runs: the backfill's head margin, so that backfilled hours
+	// end where the scrapes begin.
+	liveFor = backfill.DefaultHeadMargin
+)
+
+// historyNow is the fixed clock of the test at the last scrape: awssim,
+// the collector, discovery and the backfill all read it.
+func historyNow() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
+
+// liveFaults are the CloudWatch faults awssim injects during the scrapes,
+// by time since the first scrape, so that the self-metric panels of errors
+// and throttles have series for real: one poll whose GetMetricData calls
+// fail with 5xx, and ten minutes in which the account's quota is exhausted
+// (the first call still gets the bucket's one token; the next poll is
+// throttled on every attempt and fails).
+func liveFaults(since time.Duration) awssim.Faults {
+	switch {
+	case since == 65*time.Minute:
+		return awssim.Faults{ErrorRate: 1}
+	case since >= 90*time.Minute && since < 100*time.Minute:
+		return awssim.Faults{ThrottleAboveRPS: 0.001}
+	}
+	return awssim.Faults{}
+}
+
+// failingPolls are the polls liveFaults makes fail, by time since the first
+// scrape.
+func failingPolls() []time.Duration { return []time.Duration{65 * time.Minute, 95 * time.Minute} }
+
+// history is a TSDB as a user of the exporter gets it, made by the real
+// parts on awssim: Prometheus scraped the exporter every minute for the
+// last liveFor (live aws_rds_* series, aws_rds_info and the exporter's own
+// metrics, with the scrape target's job and instance labels), then a
+// backfill job wrote 7 days of hourly history before that as blocks (job
+// label, no instance label).
 type history struct {
-	now       time.Time     // end of the data, a whole hour
-	days      int           // days of history before now
-	liveFor   time.Duration // the last part of history, scraped live instead of backfilled
-	job       string        // job label of every series, live and backfilled
-	target    string        // instance label of live series: the exporter's scrape target
-	instances []dbInstance
+	dir string // the blocks
+	// start and liveStart bound the backfilled hours [start, liveStart);
+	// the scrapes run from liveStart to now, both included.
+	start, liveStart, now time.Time
+	sim                   *awssim.Server // stopped; its data functions still answer
+	instances             []model.Instance
+	backfill              backfill.Result
 }
 
-// dbInstance is one RDS DB instance of the test fleet.
-type dbInstance struct {
-	id, region, account, engine, class string
+// gapHours returns, per DB instance ID, the backfilled hours in which
+// CloudWatch has no data for it because it was stopped.
+func (h *history) gapHours() map[string][]time.Time {
+	gaps := map[string][]time.Time{}
+	for _, i := range h.instances {
+		if g := h.sim.Gaps(i.ID, h.start, h.liveStart); len(g) > 0 {
+			gaps[i.ID] = g
+		}
+	}
+	return gaps
 }
 
-func (i dbInstance) arn() string {
-	return fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", i.region, i.account, i.id)
-}
-
-func testHistory() history {
-	return history{
-		now:     time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC),
-		days:    7,
-		liveFor: 3 * time.Hour,
-		job:     "rds",
-		target:  "exporter:19106",
-		instances: []dbInstance{
-			{"orders-db", "eu-west-1", "111111111111", "postgres", "db.r6g.large"},
-			{"orders-db-replica", "eu-west-1", "111111111111", "postgres", "db.r6g.large"},
-			{"shop-db", "us-east-1", "222222222222", "mysql", "db.t3.medium"},
-		},
+// inGaps returns whether a time (Unix ms) of a series falls in one of the
+// gap hours of its DB instance: the one excuse for a series to have no value.
+func inGaps(gaps map[string][]time.Time) func(labels.Labels, int64) bool {
+	return func(ls labels.Labels, ts int64) bool {
+		for _, g := range gaps[ls.Get(catalog.LabelInstanceID)] {
+			if ts >= g.UnixMilli() && ts < g.Add(time.Hour).UnixMilli() {
+				return true
+			}
+		}
+		return false
 	}
 }
 
-// start is the first backfilled hour; liveStart the first live scrape, right
-// after the last backfilled hour (the backfill never writes the last hours,
-// which belong to Prometheus's head block).
-func (h history) start() time.Time     { return h.now.Add(-time.Duration(h.days) * 24 * time.Hour) }
-func (h history) liveStart() time.Time { return h.now.Add(-h.liveFor) }
+// clock is the fake clock every part reads; safe for concurrent use.
+type clock struct{ ns atomic.Int64 }
 
-// writeHistory writes h into dir as TSDB blocks, as Prometheus would hold
-// them: one block of backfilled history (hourly samples at the start of each
-// CloudWatch period, job label, no instance label) and one of live scrapes
-// (a sample every minute, holding the value of the last 5-minute poll, with
-// the scrape target's instance label), which also holds aws_rds_info and the
-// exporter's own metrics. It stands in for a real backfill run against awssim
-// plus scrapes of the exporter; whatever replaces it must leave a folder of
-// blocks covering [h.start(), h.now].
-func writeHistory(t testing.TB, dir string, h history) {
+func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// exporter is the exporter's parts wired as cmd/exporter wires them, on
+// awssim and the fake clock.
+type exporter struct {
+	sim       *awssim.Server
+	clock     *clock
+	telemetry *telemetry.Metrics
+	registry  *prometheus.Registry
+	inventory *inventory.Inventory
+	collector *collector.Collector
+	jobs      *backfill.Jobs
+}
+
+// buildHistory runs the exporter on awssim and writes the history into a
+// temporary folder.
+func buildHistory(t *testing.T) *history {
 	t.Helper()
-	metrics := catalog.Metrics()
-	writeBlock(t, dir, h.now.Sub(h.start()), func(add appendFunc) {
-		for i, inst := range h.instances {
-			for _, m := range metrics {
-				for _, stat := range catalog.DefaultStatistics() {
-					ls := rdsLabels(h, inst, catalog.PromName(m.Name, stat))
-					for ts := h.start(); ts.Before(h.liveStart()); ts = ts.Add(time.Hour) {
-						add(ls, ts, rdsValue(h, i, m, stat, ts))
-					}
-				}
+	ctx := t.Context()
+	now := historyNow()
+	h := &history{dir: t.TempDir(), liveStart: now.Add(-liveFor), now: now}
+	x := startExporter(t, h.dir, h.liveStart)
+	var samples []sample
+	sc := &scraper{registry: x.registry, add: func(s sample) { samples = append(samples, s) }}
+	var failed []time.Duration
+	faults := awssim.Faults{}
+	for ts := h.liveStart; !ts.After(now); ts = ts.Add(scrapeEvery) {
+		since := ts.Sub(h.liveStart)
+		x.clock.set(ts)
+		if f := liveFaults(since); f != faults {
+			x.sim.SetFaults(f) // refills the throttling bucket: set on changes only
+			faults = f
+		}
+		if since%discoverEvery == 0 {
+			if err := x.inventory.Refresh(ctx); err != nil {
+				t.Fatalf("discovery at %s: %v", ts, err)
 			}
 		}
-	})
-	writeBlock(t, dir, h.liveFor, func(add appendFunc) {
-		for i, inst := range h.instances {
-			for _, m := range metrics {
-				for _, stat := range catalog.DefaultStatistics() {
-					ls := rdsLabels(h, inst, catalog.PromName(m.Name, stat), "instance", h.target)
-					eachScrape(h, func(ts time.Time) { add(ls, ts, rdsValue(h, i, m, stat, ts.Truncate(5*time.Minute))) })
-				}
-			}
-			info := rdsLabels(h, inst, catalog.InfoMetric, "instance", h.target,
-				"engine", inst.engine, "engine_version", "16.4", "instance_class", inst.class)
-			eachScrape(h, func(ts time.Time) { add(info, ts, 1) })
+		if since%pollEvery == 0 && x.collector.Poll(ctx) != nil {
+			failed = append(failed, since)
 		}
-		writeSelfMetrics(h, add)
+		if ts.Equal(now) {
+			h.backfill = runBackfill(t, x)
+		}
+		if err := sc.scrape(ts); err != nil {
+			t.Fatalf("scrape at %s: %v", ts, err)
+		}
+	}
+	if !slices.Equal(failed, failingPolls()) {
+		t.Fatalf("polls failed at %v after the first scrape, want %v", failed, failingPolls())
+	}
+	if c := x.sim.Counters(); c.Throttled == 0 || c.InjectedErrors == 0 {
+		t.Fatalf("awssim throttled %d and failed %d requests; the self-metric panels of errors and throttles see no event",
+			c.Throttled, c.InjectedErrors)
+	}
+	writeBlock(t, h.dir, now.Sub(h.liveStart), func(add appendFunc) {
+		for _, s := range samples {
+			add(s.labels, s.ts, s.v)
+		}
 	})
+	h.sim, h.instances, h.start = x.sim, x.inventory.All(), h.backfill.From
+	checkHistory(t, h)
+	return h
+}
+
+// startExporter starts awssim and the exporter's parts on it, with the
+// clock at start. Everything stops when the test ends.
+func startExporter(t *testing.T, dir string, start time.Time) *exporter {
+	t.Helper()
+	x := &exporter{clock: &clock{}, telemetry: telemetry.New(), registry: prometheus.NewRegistry()}
+	x.clock.set(start)
+	x.sim = awssim.New(awssim.Options{Instances: historyInstances, Now: x.clock.Now})
+	if err := x.sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = x.sim.Close() })
+	clients, err := cloudwatch.NewClients(t.Context(), cloudwatch.Options{
+		RequestsPerSecond: 1000, Burst: 10, Parallel: 4,
+		// One retry: the SDK's backoff is real time, up to 2 s here.
+		MaxAttempts: 2,
+		Observer:    x.telemetry,
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("us-east-1"), config.WithBaseEndpoint(x.sim.URL()),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clients[0]
+	quiet := slog.New(slog.DiscardHandler)
+	x.inventory = inventory.New(inventory.Options{
+		Sources:   []inventory.Source{{AccountID: c.AccountID, Region: c.Region, Describer: c}},
+		Discovery: true,
+		Logger:    quiet,
+		OnRefresh: discovered(x.telemetry, x.clock),
+	})
+	metrics := dashboardSelection(t)
+	x.collector = collector.New(collector.Options{
+		Targets:   []collector.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
+		Instances: x.inventory,
+		Metrics:   metrics,
+		Interval:  pollEvery, Period: time.Minute, Delay: 2 * time.Minute,
+		Now: x.clock.Now, Logger: quiet, Telemetry: x.telemetry,
+	})
+	b, err := backfill.New(backfill.Options{
+		OutputDir: dir,
+		Targets:   []backfill.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
+		Metrics:   metrics,
+		Labels:    map[string]string{"job": historyJob},
+		Now:       x.clock.Now, Logger: quiet, Telemetry: x.telemetry,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	x.jobs = backfill.NewJobs(t.Context(), b)
+	if err := x.telemetry.Register(x.registry); err != nil {
+		t.Fatal(err)
+	}
+	x.registry.MustRegister(x.collector)
+	return x
+}
+
+// discovered records a refresh of the instance list in the self-metrics,
+// as cmd/exporter does, on the test clock.
+func discovered(tm *telemetry.Metrics, c *clock) func([]model.Instance, error) {
+	return func(all []model.Instance, err error) {
+		tm.Instances.Reset()
+		for _, i := range all {
+			tm.Instances.WithLabelValues(i.Provider).Inc()
+		}
+		if err != nil {
+			tm.DiscoveryRefreshErrors.Inc()
+			return
+		}
+		tm.DiscoveryLastSuccess.Set(float64(c.Now().Unix()))
+	}
+}
+
+// runBackfill runs a 7-day backfill job of every instance, as the
+// backfill API does.
+func runBackfill(t *testing.T, x *exporter) backfill.Result {
+	t.Helper()
+	res, status, err := x.jobs.Run(t.Context(), backfill.Request{Instances: x.inventory.All(), Days: 7})
+	if err != nil {
+		t.Fatalf("backfill job %s: %v", status.ID, err)
+	}
+	return res
+}
+
+// dashboardSelection is what the exporter is configured to fetch, live
+// and backfill: the default metrics plus every optional metric a panel
+// reads, with the default statistics.
+func dashboardSelection(t *testing.T) []catalog.Selection {
+	t.Helper()
+	sel := catalog.DefaultSelection()
+	seen := map[string]bool{}
+	for _, s := range sel {
+		seen[s.Metric] = true
+	}
+	eachCatalogMetric(t, func(_ grafanaDashboard, _ grafanaPanel, m catalog.Metric) {
+		if !seen[m.Name] {
+			seen[m.Name] = true
+			sel = append(sel, catalog.Selection{Metric: m.Name, Statistics: catalog.DefaultStatistics()})
+		}
+	})
+	return sel
+}
+
+// checkHistory checks that the history is what the tests need: backfilled
+// hours end where the scrapes begin, and the only hours the backfill found
+// empty are awssim's stopped windows, which lie in the backfilled range.
+func checkHistory(t *testing.T, h *history) {
+	t.Helper()
+	if want := h.liveStart.Add(-7 * 24 * time.Hour); !h.backfill.From.Equal(want) || !h.backfill.To.Equal(h.liveStart) {
+		t.Fatalf("backfill swept [%s, %s), want [%s, %s)", h.backfill.From, h.backfill.To, want, h.liveStart)
+	}
+	if len(h.instances) != historyInstances || h.backfill.HoursBackfilled+h.backfill.HoursEmpty != h.backfill.HoursTotal {
+		t.Fatalf("backfill of %d instances: %+v", len(h.instances), h.backfill)
+	}
+	gapHours := 0
+	for id, g := range h.gapHours() {
+		gapHours += len(g)
+		if late := h.sim.Gaps(id, h.liveStart.Add(-time.Hour), h.now.Add(time.Hour)); len(late) > 0 {
+			t.Fatalf("%s is stopped at %v, at or after the last backfilled hour: pick another clock", id, late)
+		}
+	}
+	if gapHours == 0 || h.backfill.HoursEmpty != gapHours {
+		t.Fatalf("the backfill found %d hours without data, awssim has %d stopped hours; want the same, more than 0",
+			h.backfill.HoursEmpty, gapHours)
+	}
+}
+
+// sample is one scraped sample.
+type sample struct {
+	labels labels.Labels
+	ts     time.Time
+	v      float64
+}
+
+// scraper does what a Prometheus scrape of the exporter does: it renders
+// the registry in the text exposition format, parses it with Prometheus's
+// parser, adds the target labels and stamps the samples with the scrape
+// time; a series that is gone from a scrape gets a staleness marker.
+type scraper struct {
+	registry *prometheus.Registry
+	add      func(sample)
+	last     map[uint64]labels.Labels
+}
+
+func (s *scraper) scrape(ts time.Time) error {
+	body, err := s.render()
+	if err != nil {
+		return err
+	}
+	p := textparse.NewPromParser(body, labels.NewSymbolTable(), false)
+	seen := map[uint64]labels.Labels{}
+	for {
+		entry, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if entry != textparse.EntrySeries {
+			continue
+		}
+		_, _, v := p.Series()
+		var ls labels.Labels
+		p.Labels(&ls)
+		if ls.Has("job") || ls.Has("instance") {
+			return errors.New(ls.String() + " has a target label")
+		}
+		ls = labels.NewBuilder(ls).Set("job", historyJob).Set("instance", historyTarget).Labels()
+		seen[ls.Hash()] = ls
+		s.add(sample{ls, ts, v})
+	}
+	for hash, ls := range s.last {
+		if _, ok := seen[hash]; !ok {
+			s.add(sample{ls, ts, math.Float64frombits(value.StaleNaN)})
+		}
+	}
+	s.last = seen
+	return nil
+}
+
+// render returns what /metrics would serve.
+func (s *scraper) render() ([]byte, error) {
+	families, err := s.registry.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
 }
 
 // appendFunc adds one sample; samples of a series come in time order.
 type appendFunc func(ls labels.Labels, ts time.Time, v float64)
-
-// eachScrape calls f at every live scrape, once a minute.
-func eachScrape(h history, f func(time.Time)) {
-	for ts := h.liveStart(); !ts.After(h.now); ts = ts.Add(time.Minute) {
-		f(ts)
-	}
-}
-
-func rdsLabels(h history, inst dbInstance, name string, extra ...string) labels.Labels {
-	return labels.FromStrings(append([]string{
-		labels.MetricName, name,
-		catalog.LabelName, inst.arn(),
-		catalog.LabelInstanceID, inst.id,
-		catalog.LabelRegion, inst.region,
-		catalog.LabelAccountID, inst.account,
-		"job", h.job,
-	}, extra...)...)
-}
-
-// rdsValue is a deterministic, plausible value of a metric statistic of the
-// i-th instance at ts: a daily wave, and free storage that shrinks on the
-// first instance so it has a time until full.
-func rdsValue(h history, i int, m catalog.Metric, stat string, ts time.Time) float64 {
-	const gib = 1 << 30
-	hours := ts.Sub(h.start()).Hours()
-	wave := 1 + 0.3*math.Sin(2*math.Pi*hours/24+float64(i))
-	var v float64
-	switch {
-	case m.Name == "FreeStorageSpace":
-		v = float64(200+100*i) * gib
-		if i == 0 {
-			v -= hours * gib / 2
-		}
-		return v
-	case m.Unit == "Percent":
-		v = (20 + 10*float64(i)) * wave
-	case m.Name == "MaximumUsedTransactionIDs":
-		v = float64(i+1)*1e8 + hours*1e5
-	default:
-		v = float64(10*(i+1)) * wave
-	}
-	if stat == catalog.Maximum {
-		v *= 1.25
-	}
-	return v
-}
-
-// writeSelfMetrics adds the exporter's own metrics at every live scrape.
-func writeSelfMetrics(h history, add appendFunc) {
-	for _, m := range selfMetrics() {
-		series := m.series
-		if m.name == "backfill_coverage_seconds" {
-			series = nil
-			for _, inst := range h.instances {
-				series = append(series, []string{catalog.LabelInstanceID, inst.id})
-			}
-		}
-		if len(series) == 0 {
-			series = [][]string{nil}
-		}
-		for j, pairs := range series {
-			if m.kind == histogram {
-				writeHistogram(h, selfPrefix+m.name, pairs, add)
-				continue
-			}
-			ls := labels.FromStrings(append([]string{labels.MetricName, selfPrefix + m.name,
-				"job", h.job, "instance", h.target}, pairs...)...)
-			eachScrape(h, func(ts time.Time) { add(ls, ts, selfValue(h, m, j, ts)) })
-		}
-	}
-}
-
-// selfValue is a plausible value of a self-metric: counters grow at a rate
-// that differs per series, gauges follow the exporter's cadence.
-func selfValue(h history, m selfMetric, series int, ts time.Time) float64 {
-	elapsed := ts.Sub(h.liveStart()).Seconds()
-	if m.kind == counter {
-		return elapsed * 0.1 * float64(series+1)
-	}
-	switch m.name {
-	case "last_poll_success_timestamp_seconds":
-		return float64(ts.Truncate(5 * time.Minute).Unix())
-	case "discovery_last_success_timestamp_seconds":
-		return float64(ts.Truncate(15 * time.Minute).Unix())
-	case "instances":
-		return float64(len(h.instances))
-	case "backfill_coverage_seconds":
-		return (time.Duration(h.days)*24*time.Hour - h.liveFor).Seconds()
-	case "backfill_jobs_running":
-		if elapsed < 3600 {
-			return 1
-		}
-		return 0
-	default: // last_poll_success, build_info
-		return 1
-	}
-}
-
-// writeHistogram adds a classic histogram of poll durations, one poll every
-// 5 minutes, most of them between 1 and 2.5 seconds.
-func writeHistogram(h history, name string, pairs []string, add appendFunc) {
-	base := append([]string{"job", h.job, "instance", h.target}, pairs...)
-	share := map[string]float64{"0.5": 0, "1": 0.2, "2.5": 0.9, "5": 1, "10": 1, "+Inf": 1}
-	for _, le := range []string{"0.5", "1", "2.5", "5", "10", "+Inf"} {
-		ls := labels.FromStrings(append([]string{labels.MetricName, name + "_bucket", "le", le}, base...)...)
-		eachScrape(h, func(ts time.Time) { add(ls, ts, math.Floor(polls(h, ts)*share[le])) })
-	}
-	count := labels.FromStrings(append([]string{labels.MetricName, name + "_count"}, base...)...)
-	sum := labels.FromStrings(append([]string{labels.MetricName, name + "_sum"}, base...)...)
-	eachScrape(h, func(ts time.Time) { add(count, ts, polls(h, ts)) })
-	eachScrape(h, func(ts time.Time) { add(sum, ts, 1.7*polls(h, ts)) })
-}
-
-// polls is how many live polls ran up to ts, one every 5 minutes.
-func polls(h history, ts time.Time) float64 {
-	return 1 + math.Floor(ts.Sub(h.liveStart()).Minutes()/5)
-}
 
 // writeBlock writes one TSDB block of samples spanning at most span into dir.
 func writeBlock(t testing.TB, dir string, span time.Duration, fill func(appendFunc)) {
@@ -259,8 +431,8 @@ func openBlocks(t testing.TB, dir string) storage.Queryable {
 	}
 	var blocks []*tsdb.Block
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.json")); err != nil {
+			continue // not a block
 		}
 		b, err := tsdb.OpenBlock(promslog.NewNopLogger(), filepath.Join(dir, e.Name()), nil, nil)
 		if err != nil {

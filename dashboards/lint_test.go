@@ -359,7 +359,7 @@ func catalogMetricsOf(expr parser.Expr) []catalog.Metric {
 }
 
 // eachCatalogMetric calls f for every catalog metric every panel query reads.
-func eachCatalogMetric(t *testing.T, f func(d grafanaDashboard, p grafanaPanel, m catalog.Metric)) {
+func eachCatalogMetric(t testing.TB, f func(d grafanaDashboard, p grafanaPanel, m catalog.Metric)) {
 	t.Helper()
 	for _, d := range loadDashboards(t) {
 		for _, p := range d.panels() {

@@ -28,8 +28,9 @@ const selfPrefix = "rds_backfill_exporter_"
 type selfMetric struct {
 	name string // without selfPrefix
 	kind metricKind
-	// series are the label name/value pairs of the series the test TSDB
-	// holds, one slice per series; nil means one series without labels.
+	// series are label name/value pairs of series the exporter exports,
+	// one slice per series (values are examples); nil means one series
+	// without labels. TestSelfMetricsAreRegistered checks the label names.
 	series [][]string
 }
 
@@ -63,7 +64,7 @@ func selfMetrics() []selfMetric {
 		{"backfill_blocks_total", counter, nil},
 		{"backfill_jobs_running", gauge, nil},
 		{"backfill_jobs_total", counter, outcome("success", "failure", "canceled")},
-		{"backfill_coverage_seconds", gauge, nil}, // one series per DB instance: see writeHistory
+		{"backfill_coverage_seconds", gauge, [][]string{{catalog.LabelInstanceID, "orders-db"}}},
 		{"build_info", gauge, [][]string{{"version", "0.1.0", "revision", "abc1234", "goversion", "go1.26.8"}}},
 	}
 }
