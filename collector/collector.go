@@ -148,7 +148,7 @@ func (c *Collector) record(start time.Time, err error) {
 	}
 	tm.Polls.WithLabelValues("success").Inc()
 	tm.LastPollSuccess.Set(1)
-	tm.LastPollSuccessTime.SetToCurrentTime()
+	tm.LastPollSuccessTime.Set(float64(c.opts.Now().UnixNano()) / 1e9)
 }
 
 // window is the range a poll asks for: it ends Delay before now, aligned to
