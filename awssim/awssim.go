@@ -140,9 +140,9 @@ func (s *Server) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("awssim: listen: %w", err)
 	}
-	s.listener = ln
-	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.httpSrv.Serve(ln) }()
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.listener, s.httpSrv = ln, srv
+	go func() { _ = srv.Serve(ln) }()
 	return nil
 }
 

@@ -85,11 +85,22 @@ func (b *tokenBucket) take(now time.Time) bool {
 	return true
 }
 
+// settleDelay holds every API answer back a little. On loopback an answer
+// can otherwise arrive before the SDK's HTTP transport has finished its
+// request write; the SDK then closes the request body, the transport's final
+// read of it fails (smithy-go's safe reader returns io.EOF from WriteTo) and
+// the transport closes the connection under the response being read:
+// "use of closed network connection", an extra retry (aws-sdk-go-v2#1825,
+// #2737). A millisecond makes that race practically vanish; real AWS is
+// tens of milliseconds away anyway.
+const settleDelay = time.Millisecond
+
 // admit counts an API request of the given action and applies the faults
-// to it: latency, then throttling (GetMetricData only), then injected
+// to it: the settle delay and latency, then throttling (GetMetricData only), then injected
 // errors. A non-nil result is the answer the request gets instead.
 func (s *Server) admit(ctx context.Context, action string) *apiError {
 	s.counters.update(func(c *Counters) { c.Requests[action]++ })
+	sleep(ctx, settleDelay)
 	if d := s.faults.latency(); d > 0 {
 		sleep(ctx, d)
 	}

@@ -1,0 +1,50 @@
+package awssim
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// BenchmarkGetMetricData500x168 measures one full GetMetricData call through
+// the SDK: 500 queries (25 instances x 20 default metrics) of 168 hourly
+// datapoints each, 84,000 datapoints.
+func BenchmarkGetMetricData500x168(b *testing.B) {
+	s := startSim(b, Options{Instances: 25})
+	c := cwClient(b, s)
+	var queries []cwtypes.MetricDataQuery
+	for _, in := range s.Instances() {
+		for _, m := range catalog.DefaultMetrics() {
+			queries = append(queries, rdsQuery(fmt.Sprintf("q%d", len(queries)), in.ID, m, "Average", 3600))
+		}
+	}
+	end := testNow.Truncate(time.Hour)
+	in := &cloudwatch.GetMetricDataInput{StartTime: new(end.Add(-168 * time.Hour)), EndTime: &end, MetricDataQueries: queries}
+	points := 0
+	for b.Loop() {
+		out, err := c.GetMetricData(context.Background(), in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		points = 0
+		for _, r := range out.MetricDataResults {
+			points += len(r.Values)
+		}
+	}
+	b.ReportMetric(float64(points), "datapoints/op")
+	b.ReportMetric(float64(points)*float64(b.N)/b.Elapsed().Seconds(), "datapoints/s")
+}
+
+// BenchmarkValue measures the data function alone.
+func BenchmarkValue(b *testing.B) {
+	s := New(Options{Instances: 1000, Now: func() time.Time { return testNow }})
+	at := testNow.Truncate(time.Hour).Add(-24 * time.Hour)
+	for b.Loop() {
+		s.Value("sim-mariadb-503", "CPUUtilization", "Average", at, time.Hour)
+	}
+}
