@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
@@ -154,7 +155,7 @@ func checkBlocks(t *testing.T, dir, id string, from, to time.Time) {
 
 func queryOf(t *testing.T, l labels.Labels) model.MetricQuery {
 	t.Helper()
-	name := l.Get(labels.MetricName)
+	name := l.Get(pmodel.MetricNameLabel)
 	for _, sel := range catalog.DefaultSelection() {
 		for _, st := range sel.Statistics {
 			if catalog.PromName(sel.Metric, st) == name {
