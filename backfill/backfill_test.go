@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -304,4 +305,56 @@ func TestCoalesce(t *testing.T) {
 			t.Errorf("span %d = %v, want %v", i, got[i], want[i])
 		}
 	}
+}
+
+// Hours that Prometheus's own blocks hold (read-only, in another folder)
+// are skipped, and nothing is written into that folder.
+func TestBackfillSkipsPrometheusBlocks(t *testing.T) {
+	promDir, out := t.TempDir(), t.TempDir()
+	f := &fakeCW{}
+	// Prometheus scraped db-1 live for the last 2 days of the range.
+	pb := newTestBackfiller(t, promDir, f)
+	if _, err := pb.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 2}); err != nil {
+		t.Fatal(err)
+	}
+	before := listDir(t, promDir)
+	b, err := New(Options{
+		OutputDir: out, PrometheusDataDir: promDir, Metrics: catalog.DefaultSelection(),
+		Targets: []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Now:     func() time.Time { return testNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f.calls, f.windows = 0, nil
+	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursSkipped != 48 || res.HoursBackfilled != 120 || f.calls != 1 {
+		t.Errorf("%+v, %d calls: want the 48 hours Prometheus holds skipped", res, f.calls)
+	}
+	if !f.windows[0].End.Equal(res.To.Add(-48 * time.Hour)) {
+		t.Errorf("fetched %+v, want a window ending where Prometheus's data starts", f.windows)
+	}
+	if after := listDir(t, promDir); after != before {
+		t.Errorf("the Prometheus folder changed:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func listDir(t *testing.T, dir string) string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		names = append(names, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(names, "\n")
 }
