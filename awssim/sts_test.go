@@ -5,7 +5,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -64,5 +67,29 @@ func TestAssumeRoleErrors(t *testing.T) {
 				t.Errorf("error %v, want ValidationError", err)
 			}
 		})
+	}
+}
+
+func TestEndpointFromEnvironment(t *testing.T) {
+	s := startSim(t, Options{})
+	t.Setenv("AWS_ENDPOINT_URL", s.URL())
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Errorf("STS: %v", err)
+	}
+	if _, err := rds.NewFromConfig(cfg).DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{}); err != nil {
+		t.Errorf("RDS: %v", err)
+	}
+	if _, err := cloudwatch.NewFromConfig(cfg).GetMetricData(context.Background(), smallGMD()); err != nil {
+		t.Errorf("CloudWatch: %v", err)
+	}
+	if got := s.Counters().Requests; got["GetCallerIdentity"] != 1 || got["DescribeDBInstances"] != 1 || got["GetMetricData"] != 1 {
+		t.Errorf("requests %v", got)
 	}
 }
