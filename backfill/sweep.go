@@ -246,15 +246,11 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 
 // queriesFor lists the queries of the instances, instance by instance.
 func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.MetricQuery {
-	var qs []model.MetricQuery
-	for _, p := range plans {
-		for _, m := range metrics {
-			for _, st := range m.Statistics {
-				qs = append(qs, model.MetricQuery{InstanceID: p.inst.ID, Metric: m.Metric, Statistic: st})
-			}
-		}
+	ids := make([]string, len(plans))
+	for i, p := range plans {
+		ids[i] = p.inst.ID
 	}
-	return qs
+	return catalog.Queries(ids, metrics)
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.

@@ -5,6 +5,7 @@
 package catalog
 
 import (
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"slices"
 	"strings"
 	"unicode"
@@ -191,4 +192,22 @@ func DefaultSelection() []Selection {
 		out = append(out, Selection{Metric: name, Statistics: DefaultStatistics()})
 	}
 	return out
+}
+
+// Queries returns one query per instance, metric and statistic, instance by
+// instance in the given order: the queries of a poll or a backfill.
+func Queries(instanceIDs []string, metrics []Selection) []model.MetricQuery {
+	n := 0
+	for _, m := range metrics {
+		n += len(m.Statistics)
+	}
+	qs := make([]model.MetricQuery, 0, n*len(instanceIDs))
+	for _, id := range instanceIDs {
+		for _, m := range metrics {
+			for _, st := range m.Statistics {
+				qs = append(qs, model.MetricQuery{InstanceID: id, Metric: m.Metric, Statistic: st})
+			}
+		}
+	}
+	return qs
 }

@@ -58,3 +58,14 @@ func TestCatalog(t *testing.T) {
 		t.Error("ValidStatistic is wrong")
 	}
 }
+
+func TestQueries(t *testing.T) {
+	sel := []Selection{{Metric: "CPUUtilization", Statistics: []string{Average, Maximum}}, {Metric: "FreeStorageSpace", Statistics: []string{Average}}}
+	qs := Queries([]string{"a", "b"}, sel)
+	if len(qs) != 6 {
+		t.Fatalf("%d queries, want 6", len(qs))
+	}
+	if q := qs[4]; q.InstanceID != "b" || q.Metric != "CPUUtilization" || q.Statistic != Maximum {
+		t.Errorf("qs[4] = %+v", q)
+	}
+}

@@ -167,7 +167,11 @@ func (c *Collector) pollTarget(ctx context.Context, t Target, instances []model.
 			mine = append(mine, i)
 		}
 	}
-	queries := Queries(mine, c.opts.Metrics)
+	ids := make([]string, len(mine))
+	for i, inst := range mine {
+		ids[i] = inst.ID
+	}
+	queries := catalog.Queries(ids, c.opts.Metrics)
 	if len(queries) == 0 {
 		return part{}, nil
 	}
@@ -176,24 +180,6 @@ func (c *Collector) pollTarget(ctx context.Context, t Target, instances []model.
 		return part{}, fmt.Errorf("poll %s: %w", t.key(), err)
 	}
 	return part{metrics: c.descs.valueMetrics(mine, series)}, nil
-}
-
-// Queries returns one query per instance, metric and statistic, instance by
-// instance in the given order.
-func Queries(instances []model.Instance, metrics []catalog.Selection) []model.MetricQuery {
-	n := 0
-	for _, m := range metrics {
-		n += len(m.Statistics)
-	}
-	qs := make([]model.MetricQuery, 0, n*len(instances))
-	for _, i := range instances {
-		for _, m := range metrics {
-			for _, s := range m.Statistics {
-				qs = append(qs, model.MetricQuery{InstanceID: i.ID, Metric: m.Metric, Statistic: s})
-			}
-		}
-	}
-	return qs
 }
 
 // Describe sends nothing: the set of series depends on the instances, so the

@@ -213,14 +213,3 @@ func gatherText(t *testing.T, g prometheus.Gatherer) string {
 	}
 	return b.String()
 }
-
-func TestQueries(t *testing.T) {
-	qs := Queries(testInstances()[:2], testSelection())
-	if len(qs) != 8 {
-		t.Fatalf("%d queries, want 8", len(qs))
-	}
-	want := model.MetricQuery{InstanceID: "db-bb", Metric: "CPUUtilization", Statistic: catalog.Maximum}
-	if qs[5] != want {
-		t.Errorf("qs[5] = %+v, want %+v", qs[5], want)
-	}
-}
