@@ -5,10 +5,11 @@
 package catalog
 
 import (
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Namespace is the CloudWatch namespace of RDS metrics.
