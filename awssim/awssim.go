@@ -136,7 +136,8 @@ func (s *Server) Start(addr string) error {
 	if s.listener != nil {
 		return errors.New("awssim: already started")
 	}
-	ln, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("awssim: listen: %w", err)
 	}

@@ -293,13 +293,13 @@ func TestGetMetricDataEmptyResults(t *testing.T) {
 	rightUnit.MetricStat.Unit = cwtypes.StandardUnitPercent
 	otherNS := rdsQuery("ns", "sim-postgres-01", "CPUUtilization", "Average", 60)
 	otherNS.MetricStat.Metric.Namespace = aws.String("AWS/EC2")
-	labelled := rdsQuery("labelled", "nope", "CPUUtilization", "Average", 60)
-	labelled.Label = aws.String("my label")
+	labeled := rdsQuery("labeled", "nope", "CPUUtilization", "Average", 60)
+	labeled.Label = aws.String("my label")
 	out, err := c.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{StartTime: &start, EndTime: &end, MetricDataQueries: []cwtypes.MetricDataQuery{
 		rdsQuery("unknown", "nope", "CPUUtilization", "Average", 60),
 		rdsQuery("metric", "sim-postgres-01", "NoSuchMetric", "Average", 60),
 		rdsQuery("engine", "sim-postgres-01", "BinLogDiskUsage", "Average", 60),
-		hidden, wrongUnit, rightUnit, otherNS, labelled,
+		hidden, wrongUnit, rightUnit, otherNS, labeled,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -311,11 +311,11 @@ func TestGetMetricDataEmptyResults(t *testing.T) {
 		if r.StatusCode != cwtypes.StatusCodeComplete || (len(r.Values) == 0) != (id != "rightunit") {
 			t.Errorf("%s: status %s, %d values", id, r.StatusCode, len(r.Values))
 		}
-		if id == "labelled" && aws.ToString(r.Label) != "my label" {
+		if id == "labeled" && aws.ToString(r.Label) != "my label" {
 			t.Errorf("label %q", aws.ToString(r.Label))
 		}
 	}
-	if want := []string{"unknown", "metric", "engine", "unit", "rightunit", "ns", "labelled"}; !slices.Equal(ids, want) {
+	if want := []string{"unknown", "metric", "engine", "unit", "rightunit", "ns", "labeled"}; !slices.Equal(ids, want) {
 		t.Errorf("result Ids %v, want %v", ids, want)
 	}
 }

@@ -10,7 +10,7 @@ import (
 const trendPeriod = 40 * day
 
 // auroraStorageGiB is the volume size FreeStorageSpace of Aurora instances
-// is modelled on (Aurora reports AllocatedStorage 1).
+// is modeled on (Aurora reports AllocatedStorage 1).
 const auroraStorageGiB = 200
 
 // sample is what CloudWatch aggregated for one metric of one instance over

@@ -124,7 +124,7 @@ func validID(id string) bool {
 		if i == 0 && !lower {
 			return false
 		}
-		if !lower && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_' {
+		if !lower && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
 			return false
 		}
 	}

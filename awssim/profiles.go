@@ -30,7 +30,7 @@ type profile struct {
 	noise         float64 // relative noise of a one-minute average
 	spread        float64 // relative distance of Maximum and Minimum from Average
 	hi            float64 // upper bound of any value, 0 for none
-	invert        bool    // value is hi minus the modelled consumption (balances)
+	invert        bool    // value is hi minus the modeled consumption (balances)
 	integer       bool    // samples are whole numbers
 }
 

@@ -41,7 +41,7 @@ type xmlDBInstance struct {
 	EngineVersion                         string
 	ReadReplicaSourceDBInstanceIdentifier string `xml:",omitempty"`
 	StorageType                           string
-	DbiResourceId                         string
+	DbiResourceID                         string `xml:"DbiResourceId"`
 	DBInstanceArn                         string
 	TagList                               []xmlTag `xml:"TagList>Tag"`
 }
@@ -50,7 +50,7 @@ type xmlDBInstance struct {
 type xmlEndpoint struct {
 	Address      string
 	Port         int32
-	HostedZoneId string
+	HostedZoneID string `xml:"HostedZoneId"`
 }
 
 // xmlTag is a Tag element.
@@ -195,7 +195,7 @@ func toXMLInstance(in *instance) xmlDBInstance {
 		Engine:                                in.Engine,
 		DBInstanceStatus:                      in.Status,
 		MasterUsername:                        "admin",
-		Endpoint:                              xmlEndpoint{Address: in.Endpoint, Port: in.Port, HostedZoneId: "Z2R2ITUGPM61AM"},
+		Endpoint:                              xmlEndpoint{Address: in.Endpoint, Port: in.Port, HostedZoneID: "Z2R2ITUGPM61AM"},
 		AllocatedStorage:                      in.AllocatedStorage,
 		InstanceCreateTime:                    in.CreateTime.UTC().Format("2006-01-02T15:04:05.000Z"),
 		AvailabilityZone:                      in.AvailabilityZone,
@@ -203,7 +203,7 @@ func toXMLInstance(in *instance) xmlDBInstance {
 		EngineVersion:                         in.EngineVersion,
 		ReadReplicaSourceDBInstanceIdentifier: in.ReplicaSource,
 		StorageType:                           in.StorageType,
-		DbiResourceId:                         in.ResourceID,
+		DbiResourceID:                         in.ResourceID,
 		DBInstanceArn:                         in.ARN,
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {

@@ -48,13 +48,13 @@ func (st *sessionStore) get(key string) (identity, bool) {
 type assumeRoleResult struct {
 	XMLName     xml.Name `xml:"AssumeRoleResult"`
 	Credentials struct {
-		AccessKeyId     string
+		AccessKeyID     string `xml:"AccessKeyId"`
 		SecretAccessKey string
 		SessionToken    string
 		Expiration      string
 	}
 	AssumedRoleUser struct {
-		AssumedRoleId string
+		AssumedRoleID string `xml:"AssumedRoleId"`
 		Arn           string
 	}
 	PackedPolicySize int
@@ -64,7 +64,7 @@ type assumeRoleResult struct {
 type callerIdentityResult struct {
 	XMLName xml.Name `xml:"GetCallerIdentityResult"`
 	Arn     string
-	UserId  string
+	UserID  string `xml:"UserId"`
 	Account string
 }
 
@@ -86,13 +86,13 @@ func (s *Server) assumeRole(form url.Values, _ *http.Request) (any, *apiError) {
 	}
 	h := hash2(strHash(form.Get("RoleArn")+"/"+session), s.reqSeq.Load())
 	var res assumeRoleResult
-	res.Credentials.AccessKeyId = "ASIA" + hashChars(h, 16, base32Upper)
+	res.Credentials.AccessKeyID = "ASIA" + hashChars(h, 16, base32Upper)
 	res.Credentials.SecretAccessKey = hashChars(hash2(h, 1), 40, base32Upper+"abcdefghijklmnopqrstuvwxyz")
 	res.Credentials.SessionToken = "awssim/" + hashChars(hash2(h, 2), 64, base32Upper)
 	res.Credentials.Expiration = time.Now().UTC().Add(time.Duration(secs) * time.Second).Format(time.RFC3339)
-	res.AssumedRoleUser.AssumedRoleId = "AROA" + hashChars(strHash(role), 17, base32Upper) + ":" + session
+	res.AssumedRoleUser.AssumedRoleID = "AROA" + hashChars(strHash(role), 17, base32Upper) + ":" + session
 	res.AssumedRoleUser.Arn = fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", account, role, session)
-	s.sessions.add(res.Credentials.AccessKeyId, identity{account: account, arn: res.AssumedRoleUser.Arn, userID: res.AssumedRoleUser.AssumedRoleId})
+	s.sessions.add(res.Credentials.AccessKeyID, identity{account: account, arn: res.AssumedRoleUser.Arn, userID: res.AssumedRoleUser.AssumedRoleID})
 	return res, nil
 }
 
@@ -108,7 +108,7 @@ func (s *Server) getCallerIdentity(_ url.Values, r *http.Request) (any, *apiErro
 			userID:  "AIDA" + hashChars(strHash(s.opts.AccountID), 17, base32Upper),
 		}
 	}
-	return callerIdentityResult{Arn: id.arn, UserId: id.userID, Account: id.account}, nil
+	return callerIdentityResult{Arn: id.arn, UserID: id.userID, Account: id.account}, nil
 }
 
 // parseRoleARN splits arn:aws:iam::<account>:role/<path/name> into the
