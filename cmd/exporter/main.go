@@ -9,13 +9,40 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 	"github.com/prometheus/common/version"
 )
 
-func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	if version.Version == "" {
+		// Release builds set these with -ldflags; take the rest from what
+		// Go stamps into the binary.
+		version.Version, version.Revision = buildVersion()
+	}
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// buildVersion returns the main module's version ("dev" when Go knows
+// none) and VCS revision from the build info.
+func buildVersion() (ver, revision string) {
+	ver, revision = "dev", version.Revision
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ver, revision
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		ver = v
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			revision = s.Value
+		}
+	}
+	return ver, revision
+}
 
 // envPrefix prefixes the environment variable of every flag.
 const envPrefix = "RDS_BACKFILL_EXPORTER_"
