@@ -18,30 +18,20 @@ import (
 
 func main() {
 	if version.Version == "" {
-		// Release builds set these with -ldflags; take the rest from what
-		// Go stamps into the binary.
-		version.Version, version.Revision = buildVersion()
+		// Release builds set it with -ldflags (see the Dockerfile).
+		version.Version = buildVersion()
 	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// buildVersion returns the main module's version ("dev" when Go knows
-// none) and VCS revision from the build info.
-func buildVersion() (ver, revision string) {
-	ver, revision = "dev", version.Revision
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ver, revision
+// buildVersion returns the main module's version from the build info
+// (set when built with go install module@version), or "dev". The
+// revision is read from the build info by prometheus/common/version.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		ver = v
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			revision = s.Value
-		}
-	}
-	return ver, revision
+	return "dev"
 }
 
 // envPrefix prefixes the environment variable of every flag.
