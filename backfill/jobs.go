@@ -41,6 +41,7 @@ var ErrUnknownJob = errors.New("unknown backfill job")
 type JobStatus struct {
 	ID          string     `json:"id"`
 	State       string     `json:"state"`
+	Phase       string     `json:"phase,omitempty"`
 	InstanceIDs []string   `json:"instance_ids"`
 	Days        int        `json:"days_requested"`
 	HoursDone   int        `json:"hours_done"`
@@ -196,7 +197,7 @@ func (j *Jobs) execute(ctx context.Context, jb *job, req Request) (Result, error
 	defer jb.cancel()
 	req.Progress = func(p Progress) {
 		j.mu.Lock()
-		jb.status.HoursDone, jb.status.HoursTotal = p.HoursDone, p.HoursTotal
+		jb.status.Phase, jb.status.HoursDone, jb.status.HoursTotal = p.Phase, p.HoursDone, p.HoursTotal
 		j.mu.Unlock()
 	}
 	res, err := j.b.Backfill(ctx, req)
@@ -209,6 +210,7 @@ func (j *Jobs) finish(jb *job, res Result, err error, canceled bool) {
 	defer j.mu.Unlock()
 	now := time.Now().UTC()
 	jb.status.Finished = &now
+	jb.status.Phase = ""
 	jb.status.Result = &res
 	switch {
 	case err == nil:

@@ -9,10 +9,11 @@ type progress struct {
 	total     int
 	instances int
 	logged    int
+	phase     string
 }
 
 func newProgress(b *Backfiller, cb func(Progress), total, instances int) *progress {
-	p := &progress{b: b, cb: cb, total: total, instances: max(1, instances)}
+	p := &progress{b: b, cb: cb, total: total, instances: max(1, instances), phase: PhaseFetching}
 	p.report()
 	return p
 }
@@ -28,8 +29,14 @@ func (p *progress) add(hours int) {
 	}
 }
 
+// writing reports that every fetch is done and blocks are being written.
+func (p *progress) writing() {
+	p.phase = PhaseWriting
+	p.report()
+}
+
 func (p *progress) report() {
 	if p.cb != nil {
-		p.cb(Progress{HoursDone: p.done, HoursTotal: p.total})
+		p.cb(Progress{Phase: p.phase, HoursDone: p.done, HoursTotal: p.total})
 	}
 }

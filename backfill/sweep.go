@@ -27,8 +27,16 @@ type Request struct {
 	Progress func(Progress)
 }
 
-// Progress is how far a sweep is, in instance-hours to fetch.
+// Phases of a sweep, in order.
+const (
+	PhaseFetching = "fetching"
+	PhaseWriting  = "writing blocks"
+)
+
+// Progress is how far a sweep is: instance-hours fetched of those to fetch,
+// then blocks written.
 type Progress struct {
+	Phase                 string
 	HoursDone, HoursTotal int
 }
 
@@ -103,6 +111,7 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 		}
 	}
+	prog.writing()
 	if err := s.finish(ctx, &res); err != nil {
 		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 	}

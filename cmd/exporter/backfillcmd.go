@@ -130,7 +130,7 @@ func newProgressBar(w io.Writer) *progressBar {
 	}
 	return &progressBar{w: f, bar: progressbar.NewOptions(-1,
 		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("backfill"),
+		progressbar.OptionSetDescription(backfill.PhaseFetching),
 		progressbar.OptionSetItsString("instance-hours"),
 		progressbar.OptionShowIts(),
 		progressbar.OptionShowCount(),
@@ -145,6 +145,7 @@ func (p *progressBar) update(pr backfill.Progress) {
 	if p.bar.GetMax() != pr.HoursTotal {
 		p.bar.ChangeMax(pr.HoursTotal)
 	}
+	p.bar.Describe(pr.Phase)
 	_ = p.bar.Set(pr.HoursDone)
 }
 
