@@ -8,12 +8,20 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=${VERSION}" \
-    -o /out/rds-backfill-exporter ./cmd/exporter
+    -o /out/rds-backfill-exporter ./cmd/exporter \
+ && mkdir -p /out/data/backfill /out/tmp \
+ && chmod 1777 /out/tmp
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/rds-backfill-exporter /bin/rds-backfill-exporter
 COPY examples/config.yml /etc/rds-backfill-exporter/config.yml
+# The TSDB block writer keeps its head in $TMPDIR while it writes a block.
+COPY --from=build /out/tmp /tmp
+# Backfilled blocks go to /data/backfill (the default --backfill.output-dir,
+# relative to /): mount a volume there, or the Prometheus data folder.
+COPY --from=build --chown=65534:65534 /out/data /data
+VOLUME /data
 # nobody:nogroup
 USER 65534:65534
 EXPOSE 19106
