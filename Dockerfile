@@ -15,7 +15,6 @@ RUN CGO_ENABLED=0 go build -trimpath \
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/rds-backfill-exporter /bin/rds-backfill-exporter
-COPY examples/config.yml /etc/rds-backfill-exporter/config.yml
 # The TSDB block writer keeps its head in $TMPDIR while it writes a block.
 COPY --from=build /out/tmp /tmp
 # Backfilled blocks go to /data/backfill (the default --backfill.output-dir,
@@ -26,4 +25,6 @@ VOLUME /data
 USER 65534:65534
 EXPOSE 19106
 ENTRYPOINT ["/bin/rds-backfill-exporter"]
-CMD ["serve", "--config.file=/etc/rds-backfill-exporter/config.yml"]
+# No config file: discovery in the SDK default region (AWS_REGION) with the
+# default metrics. Mount a config and add --config.file=... to change that.
+CMD ["serve"]
