@@ -60,7 +60,7 @@ func backfillError(status int, instanceID string, format string, args ...any) *E
 
 func (s *Server) backfillInstance(r *http.Request, p httprouter.Params) (int, any, error) {
 	id := p.ByName("id")
-	inst, ok := s.opts.Instances.Lookup(id)
+	inst, ok := s.lookup(r, id)
 	if !ok {
 		return 0, nil, backfillError(http.StatusNotFound, id, "unknown DB instance %q; GET /api/v1/instances lists the known ones", id)
 	}
@@ -69,6 +69,23 @@ func (s *Server) backfillInstance(r *http.Request, p httprouter.Params) (int, an
 			"instance %q has provider %q, which CloudWatch does not serve; only provider %q instances can be backfilled", id, inst.Provider, model.ProviderAWS)
 	}
 	return s.runBackfill(r, []model.Instance{inst}, id)
+}
+
+// lookup finds an instance by identifier and, when the request names them
+// (?region=, ?account_id=), by region and account: identifiers are unique
+// only per account and region.
+func (s *Server) lookup(r *http.Request, id string) (model.Instance, bool) {
+	q := r.URL.Query()
+	region, account := q.Get("region"), q.Get("account_id")
+	if region == "" && account == "" {
+		return s.opts.Instances.Lookup(id)
+	}
+	for _, i := range s.opts.Instances.All() {
+		if i.ID == id && (region == "" || i.Region == region) && (account == "" || i.AccountID == account) {
+			return i, true
+		}
+	}
+	return model.Instance{}, false
 }
 
 func (s *Server) backfillAll(r *http.Request, _ httprouter.Params) (int, any, error) {
@@ -223,7 +240,7 @@ type HistorySeries struct {
 
 func (s *Server) history(r *http.Request, p httprouter.Params) (int, any, error) {
 	id := p.ByName("id")
-	inst, ok := s.opts.Instances.Lookup(id)
+	inst, ok := s.lookup(r, id)
 	if !ok {
 		return 0, nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown DB instance %q", id), Fields: map[string]any{"instance_id": id}}
 	}

@@ -46,7 +46,10 @@ func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	defer ex.close()
+	defer func() {
+		cancel() // stop the loops and background backfills first
+		ex.close()
+	}()
 	logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
 		"instances", len(ex.inventory.All()), "metric_queries_per_instance", cfg.QueriesPerInstance())
 	return s.listen(ctx, ex, logger)
