@@ -69,8 +69,8 @@ type proc struct {
 // until it is ready.
 func startExporter(t *testing.T, sim *awssim.Server, args ...string) *proc {
 	t.Helper()
-	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(exporterBin, append([]string{"serve", "--web.listen-address=" + p.addr}, args...)...)
+	p := newProc(t, exporterBin, "serve")
+	p.cmd.Args = append(p.cmd.Args, append([]string{"--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(),
 		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_REGION="+sim.Region(),
 		"AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true")
@@ -153,12 +153,14 @@ func startPrometheus(t *testing.T, dataDir string) *proc {
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return startPrometheusWith(t, dataDir, cfg)
+}
+
+// newProc prepares a process on a free loopback address; start runs it.
+func newProc(t *testing.T, path string, args ...string) *proc {
+	t.Helper()
 	p := &proc{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(tools.Prometheus(t),
-		"--config.file="+cfg, "--storage.tsdb.path="+dataDir, "--web.listen-address="+p.addr,
-		"--storage.tsdb.retention.time=30d", "--log.level=warn")
-	p.start(t)
-	p.waitHTTP(t, "/-/ready")
+	p.cmd = exec.Command(path, args...)
 	return p
 }
 
