@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -72,25 +70,10 @@ func startPrometheusWith(t *testing.T, dataDir, cfg string) *proc {
 // values of its single series.
 func (p *proc) queryRange(t *testing.T, expr string, start, end time.Time, step time.Duration) [][2]any {
 	t.Helper()
-	u := fmt.Sprintf("http://%s/api/v1/query_range?query=%s&start=%d&end=%d&step=%d",
-		p.addr, url.QueryEscape(expr), start.Unix(), end.Unix(), int(step.Seconds()))
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
+	res := p.promQuery(t, fmt.Sprintf("/api/v1/query_range?query=%s&start=%d&end=%d&step=%d",
+		url.QueryEscape(expr), start.Unix(), end.Unix(), int(step.Seconds())))
+	if len(res) != 1 {
+		t.Fatalf("query_range %s: %d series, want 1", expr, len(res))
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []promResult `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	if body.Status != "success" || len(body.Data.Result) != 1 {
-		t.Fatalf("query_range %s: %s, %d series", expr, body.Error, len(body.Data.Result))
-	}
-	return body.Data.Result[0].Values
+	return res[0].Values
 }

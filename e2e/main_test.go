@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -125,24 +124,12 @@ func (p *proc) waitHTTP(t *testing.T, path string) {
 // call sends a request and decodes the JSON answer.
 func (p *proc) call(t *testing.T, method, path string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+p.addr+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, _, b := testtools.Do(t, method, "http://"+p.addr+path)
 	var body map[string]any
 	if err := json.Unmarshal(b, &body); err != nil {
-		t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, b)
+		t.Fatalf("%s %s: %d, not JSON: %s", method, path, status, b)
 	}
-	return resp.StatusCode, body
+	return status, body
 }
 
 // startPrometheus runs the pinned Prometheus on dataDir, listening on
@@ -174,25 +161,25 @@ type promResult struct {
 // HTTP API and returns its series with their raw samples.
 func (p *proc) queryRangeVector(t *testing.T, expr string, ts time.Time) []promResult {
 	t.Helper()
-	u := fmt.Sprintf("http://%s/api/v1/query?query=%s&time=%d", p.addr, url.QueryEscape(expr), ts.Unix())
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	return p.promQuery(t, fmt.Sprintf("/api/v1/query?query=%s&time=%d", url.QueryEscape(expr), ts.Unix()))
+}
+
+// promQuery calls a Prometheus query endpoint and returns the result.
+func (p *proc) promQuery(t *testing.T, path string) []promResult {
+	t.Helper()
+	_, _, b := testtools.Do(t, http.MethodGet, "http://"+p.addr+path)
 	var body struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
 		Data   struct {
-			ResultType string       `json:"resultType"`
-			Result     []promResult `json:"result"`
+			Result []promResult `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("%s: %v: %s", path, err, b)
 	}
 	if body.Status != "success" {
-		t.Fatalf("query %s: %s", expr, body.Error)
+		t.Fatalf("%s: %s", path, body.Error)
 	}
 	return body.Data.Result
 }

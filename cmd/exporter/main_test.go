@@ -114,16 +114,8 @@ func (p *exporterProc) stop(t *testing.T) {
 
 func (p *exporterProc) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + p.addr + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	status, _, b := testtools.Do(t, http.MethodGet, "http://"+p.addr+path)
+	return status, string(b)
 }
 
 // sample is one line of the text exposition.

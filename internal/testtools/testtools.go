@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"strings"
 	"sync"
@@ -92,4 +94,24 @@ func Eventually(tb testing.TB, timeout, interval time.Duration, f func() error) 
 		case <-time.After(interval):
 		}
 	}
+}
+
+// Do sends a request without a body and returns the status, the headers
+// and the body; it fails the test on a transport error.
+func Do(tb testing.TB, method, url string) (int, http.Header, []byte) {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), method, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
 }
