@@ -18,6 +18,7 @@ type backfillFlags struct {
 	Labels            map[string]string `name:"backfill.label" default:"job=rds" help:"Target labels added to every backfilled series, as name=value (repeatable); use the job (and instance, if you aggregate by it) of your scrape config."`
 	ResweepEmpty      bool              `name:"backfill.resweep-empty" help:"Ask CloudWatch again for hours an earlier backfill found no datapoint in."`
 	BlockDuration     time.Duration     `name:"backfill.block-duration" default:"24h" help:"Time span of one TSDB block, aligned to UTC midnight; must divide 24h."`
+	Interval          time.Duration     `name:"backfill.interval" default:"0s" help:"Backfill every AWS instance's last --backfill.max-days on this interval, filling what downtime lost (serve only; 0: off). Needs --backfill.prometheus-data-dir, so that hours Prometheus scraped are not fetched again."`
 }
 
 // Validate checks the flags; kong calls it after parsing.
@@ -32,6 +33,12 @@ func (f *backfillFlags) Validate() error {
 		return fmt.Errorf("--backfill.head-margin=%s: must not be negative", f.HeadMargin)
 	case f.BlockDuration <= 0 || (24*time.Hour)%f.BlockDuration != 0:
 		return fmt.Errorf("--backfill.block-duration=%s: must divide 24h", f.BlockDuration)
+	case f.Interval < 0 || (f.Interval > 0 && f.Interval < time.Minute):
+		return fmt.Errorf("--backfill.interval=%s: want 0 (off) or at least 1m", f.Interval)
+	case f.Interval > 0 && f.PrometheusDataDir == "":
+		return fmt.Errorf("--backfill.interval=%s needs --backfill.prometheus-data-dir: without Prometheus's blocks every scraped hour would be fetched again", f.Interval)
+	case f.Interval > 0 && f.Disabled:
+		return fmt.Errorf("--backfill.interval=%s and --backfill.disabled contradict each other", f.Interval)
 	}
 	return nil
 }

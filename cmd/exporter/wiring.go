@@ -125,6 +125,19 @@ func (ex *exporter) startBackfill(ctx context.Context, o startOptions, parts *aw
 	}
 	ex.backfiller = b
 	ex.jobs = backfill.NewJobs(ctx, b)
+	if o.backfill.Interval > 0 {
+		auto := &backfill.Auto{
+			Jobs: ex.jobs, Instances: parts.inventory.All, Interval: o.backfill.Interval,
+			Days: o.backfill.MaxDays, Logger: o.logger.With("component", "auto-backfill"),
+		}
+		go func() {
+			select { // after the first poll, so the first run does not delay it
+			case <-ex.collector.Ready():
+				auto.Run(ctx)
+			case <-ctx.Done():
+			}
+		}()
+	}
 	ex.closers = append(ex.closers, func() {
 		ex.jobs.Wait()
 		_ = b.Close()

@@ -1,0 +1,62 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// Auto runs a fleet backfill on an interval, so that history lost while the
+// exporter or Prometheus was down is filled without anyone asking. Each run
+// costs CloudWatch requests only for hours that no block covers and that are
+// not known to be empty, so it must see Prometheus's own blocks
+// (Options.PrometheusDataDir): otherwise every hour Prometheus scraped live
+// would be fetched again.
+type Auto struct {
+	Jobs      *Jobs
+	Instances func() []model.Instance
+	Interval  time.Duration
+	Days      int
+	Logger    *slog.Logger
+}
+
+// Run backfills at once and then every Interval until ctx ends.
+func (a *Auto) Run(ctx context.Context) {
+	t := time.NewTicker(a.Interval)
+	defer t.Stop()
+	for {
+		a.once(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// once runs one fleet backfill of the AWS instances and logs its outcome.
+func (a *Auto) once(ctx context.Context) {
+	var aws []model.Instance
+	for _, i := range a.Instances() {
+		if i.ServedByCloudWatch() {
+			aws = append(aws, i)
+		}
+	}
+	if len(aws) == 0 {
+		return
+	}
+	res, st, err := a.Jobs.Run(ctx, Request{Instances: aws, Days: a.Days})
+	var busy *BusyError
+	switch {
+	case errors.As(err, &busy):
+		a.Logger.Info("automatic backfill skipped: a backfill is running", "job", busy.JobID)
+	case err != nil && ctx.Err() == nil:
+		a.Logger.Warn("automatic backfill failed; next try in one interval", "job", st.ID, "err", err)
+	case err == nil:
+		a.Logger.Info("automatic backfill done", "job", st.ID, "hours_backfilled", res.HoursBackfilled,
+			"cloudwatch_requests", res.Requests)
+	}
+}
