@@ -354,3 +354,24 @@ func TestCommandLineErrors(t *testing.T) {
 		})
 	}
 }
+
+// The config shown in the README is valid.
+func TestReadmeConfig(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "In short:\n\n```yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no config example after \"In short:\"")
+	}
+	path := filepath.Join(t.TempDir(), "readme.yml")
+	if err := os.WriteFile(path, []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
+		t.Errorf("check-config of the README's example: exit %d\n%s", code, stderr.String())
+	}
+}
