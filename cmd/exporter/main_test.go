@@ -375,3 +375,17 @@ func TestReadmeConfig(t *testing.T) {
 		t.Errorf("check-config of the README's example: exit %d\n%s", code, stderr.String())
 	}
 }
+
+// Every flag also reads RDS_BACKFILL_EXPORTER_<FLAG>.
+func TestFlagsFromEnvironment(t *testing.T) {
+	t.Setenv("RDS_BACKFILL_EXPORTER_BACKFILL_MAX_DAYS", "500")
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"serve"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--backfill.max-days=500") {
+		t.Errorf("exit %d, stderr %q: the environment did not set --backfill.max-days", code, stderr.String())
+	}
+	t.Setenv("RDS_BACKFILL_EXPORTER_BACKFILL_MAX_DAYS", "")
+	t.Setenv("RDS_BACKFILL_EXPORTER_LOG_FORMAT", "yaml")
+	if code := run(context.Background(), []string{"version"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--log.format must be one of") {
+		t.Errorf("exit %d, stderr %q: the environment did not set --log.format", code, stderr.String())
+	}
+}
