@@ -22,13 +22,19 @@ import (
 // simulator, not the limiter) and the instances.
 func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model.Instance) {
 	tb.Helper()
+	return simFleetAt(tb, n, 1000)
+}
+
+// simFleetAt is simFleet with a rate limit of rps requests per second.
+func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.Client, []model.Instance) {
+	tb.Helper()
 	sim := awssim.New(awssim.Options{Instances: n})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = sim.Close() })
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
-		RequestsPerSecond: 1000, Burst: 10, Parallel: 4,
+		RequestsPerSecond: rps, Burst: 5, Parallel: 4,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
@@ -129,4 +135,45 @@ func watchHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
+}
+
+// BenchmarkOneInstanceWeek compares, side by side, this package's sweep of
+// one instance's week (20 metrics x 2 statistics, hourly) with a naive
+// sweep that asks GetMetricData hour by hour, both through the real SDK
+// against awssim, at the default rate limit of 10 requests/s.
+func BenchmarkOneInstanceWeek(b *testing.B) {
+	b.Run("coalesced", func(b *testing.B) {
+		sim, c, instances := simFleetAt(b, 1, 10)
+		var calls, metrics int64
+		for b.Loop() {
+			b.StopTimer()
+			bf := newSimBackfiller(b, c, b.TempDir(), catalog.DefaultSelection())
+			sim.ResetCounters()
+			b.StartTimer()
+			if _, err := bf.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7}); err != nil {
+				b.Fatal(err)
+			}
+			calls, metrics = sim.Counters().Requests["GetMetricData"], sim.Counters().MetricsRequested
+		}
+		b.ReportMetric(float64(calls), "calls/op")
+		b.ReportMetric(float64(metrics), "metrics/op")
+	})
+	b.Run("naive-hourly", func(b *testing.B) {
+		sim, c, instances := simFleetAt(b, 1, 10)
+		queries := catalog.Queries([]string{instances[0].ID}, catalog.DefaultSelection())
+		to := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
+		var calls, metrics int64
+		for b.Loop() {
+			sim.ResetCounters()
+			for h := to.Add(-168 * time.Hour); h.Before(to); h = h.Add(time.Hour) {
+				w := cloudwatch.Window{Start: h, End: h.Add(time.Hour), Period: time.Hour}
+				if _, _, err := c.Fetch(context.Background(), cloudwatch.FetchRequest{Queries: queries, Window: w}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			calls, metrics = sim.Counters().Requests["GetMetricData"], sim.Counters().MetricsRequested
+		}
+		b.ReportMetric(float64(calls), "calls/op")
+		b.ReportMetric(float64(metrics), "metrics/op")
+	})
 }

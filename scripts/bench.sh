@@ -20,7 +20,7 @@ echo
 echo "## Go benchmarks (-benchtime=$benchtime)"
 go test -run '^$' -benchmem -benchtime="$benchtime" \
 	-bench 'BenchmarkPoll$|BenchmarkScrape$' ./collector/
-go test -run '^$' -benchmem -benchtime=1x -bench 'BenchmarkFleetBackfill' ./backfill/
+go test -run '^$' -benchmem -benchtime=1x -bench 'BenchmarkFleetBackfill|BenchmarkOneInstanceWeek' ./backfill/
 go test -run '^$' -benchmem -benchtime="$benchtime" \
 	-bench 'BenchmarkWriteBlocks|BenchmarkBareBlockWriter|BenchmarkScanCoverage' ./tsdbwriter/
 
