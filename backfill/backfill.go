@@ -34,6 +34,9 @@ const (
 	MaxDays           = 455 // CloudWatch keeps hourly datapoints 455 days
 	DefaultHeadMargin = 3 * time.Hour
 	DefaultPeriod     = time.Hour
+	// DefaultBatchSamples (8M samples, about 128 MB) holds a 7-day sweep of
+	// 1000 instances x 20 metrics x 2 statistics in one batch.
+	DefaultBatchSamples = 8_000_000
 )
 
 // Errors a caller can test for.
@@ -78,12 +81,17 @@ type Options struct {
 	ResweepEmpty bool
 	// BlockWindow is the span of one block, default 24h.
 	BlockWindow time.Duration
-	// QueriesPerFetch bounds the queries held in memory at once; default
-	// 2000 (4 GetMetricData calls).
+	// QueriesPerFetch bounds the queries of one Fetch; default 2000 (4
+	// GetMetricData calls).
 	QueriesPerFetch int
-	Now             func() time.Time
-	Logger          *slog.Logger
-	Telemetry       *telemetry.Metrics
+	// BatchSamples bounds the samples (16 bytes each) held in memory before
+	// blocks are written; default DefaultBatchSamples. A sweep larger than
+	// that writes a set of blocks per batch of instances, which Prometheus
+	// merges.
+	BatchSamples int
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Telemetry    *telemetry.Metrics
 }
 
 // Backfiller runs sweeps. It is safe for concurrent use; sweeps of the same
@@ -131,6 +139,9 @@ func applyDefaults(o *Options) error {
 	}
 	if o.BlockWindow == 0 {
 		o.BlockWindow = 24 * time.Hour
+	}
+	if o.BatchSamples <= 0 {
+		o.BatchSamples = DefaultBatchSamples
 	}
 	if o.QueriesPerFetch <= 0 {
 		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall

@@ -358,3 +358,75 @@ func listDir(t *testing.T, dir string) string {
 	}
 	return strings.Join(names, "\n")
 }
+
+// A sweep larger than BatchSamples is written batch by batch: each batch's
+// blocks are complete, the data is the same, and the bill is the same.
+func TestBackfillInBatches(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeCW{}
+	b, err := New(Options{
+		OutputDir: dir, Metrics: catalog.DefaultSelection(), Labels: map[string]string{"job": "rds"},
+		Targets:      []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Now:          func() time.Time { return testNow },
+		BatchSamples: 2 * 40 * 168, // two instances' week
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var insts []model.Instance
+	for _, id := range []string{"db-1", "db-2", "db-3", "db-4", "db-5"} {
+		insts = append(insts, testInstance(id))
+	}
+	res, err := b.Backfill(context.Background(), Request{Instances: insts, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Batches of 2, 2 and 1 instances: one call each, 8 daily blocks each.
+	if f.calls != 3 || res.MetricsRequested != 5*40 || res.Blocks != 3*8 || res.HoursBackfilled != 5*168 {
+		t.Errorf("%+v, %d calls: want 3 batches", res, f.calls)
+	}
+	for _, inst := range insts {
+		checkBlocks(t, dir, inst.ID, res.From, res.To)
+	}
+	// Failing in the second batch keeps the first batch's blocks, and the
+	// next sweep fetches exactly the rest.
+	dir2 := t.TempDir()
+	failing := &failAfter{fakeCW: &fakeCW{}, ok: 1}
+	b2, err := New(Options{
+		OutputDir: dir2, Metrics: catalog.DefaultSelection(),
+		Targets:      []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: failing}},
+		Now:          func() time.Time { return testNow },
+		BatchSamples: 2 * 40 * 168,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if _, err := b2.Backfill(context.Background(), Request{Instances: insts, Days: 7}); err == nil {
+		t.Fatal("no error from the failing batch")
+	}
+	failing.ok = 100
+	res, err = b2.Backfill(context.Background(), Request{Instances: insts, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.HoursSkipped != 2*168 || res.HoursBackfilled != 3*168 {
+		t.Errorf("after a failed batch: %+v, want the first batch's hours skipped", res)
+	}
+}
+
+// failAfter fails every Fetch after the first ok ones.
+type failAfter struct {
+	*fakeCW
+	ok int
+	n  int
+}
+
+func (f *failAfter) Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+	f.n++
+	if f.n > f.ok {
+		return nil, cloudwatch.FetchStats{Calls: 1}, errors.New("api error InternalFailure")
+	}
+	return f.fakeCW.Fetch(ctx, req)
+}

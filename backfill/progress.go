@@ -29,7 +29,14 @@ func (p *progress) add(hours int) {
 	}
 }
 
-// writing reports that every fetch is done and blocks are being written.
+// fetching reports that a batch's fetches start.
+func (p *progress) fetching() {
+	p.phase = PhaseFetching
+	p.report()
+}
+
+// writing reports that a batch's fetches are done and blocks are being
+// written.
 func (p *progress) writing() {
 	p.phase = PhaseWriting
 	p.report()

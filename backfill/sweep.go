@@ -85,8 +85,11 @@ type group struct {
 	instances []*instancePlan
 }
 
-// Backfill runs one sweep. Blocks are written only when every fetch
-// succeeded: on error nothing is written and the error says what failed.
+// Backfill runs one sweep. It works in batches of instances whose samples
+// fit Options.BatchSamples (one batch unless the fleet and range are very
+// large); a batch's blocks are written only when every fetch of the batch
+// succeeded, so an AWS failure leaves no partial block, and the next sweep
+// fetches what the failed batches lacked.
 func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
 	started := time.Now()
 	res := b.newResult(req.Days)
@@ -99,33 +102,71 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 	}
 	res.From, res.To = r.From, r.To
 	plans := b.plan(req.Instances, r, cov, &res)
-	groups := b.groups(plans)
-	res.Windows = len(groups)
+	batches := b.batches(plans)
 	b.opts.Logger.Info("backfill planned", "instances", len(plans), "from", r.From, "to", r.To,
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
-		"hours_skipped_known_empty", res.HoursKnownEmpty, "windows", len(groups))
-	s := newSink(b, plans)
+		"hours_skipped_known_empty", res.HoursKnownEmpty, "batches", len(batches))
 	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
-	for _, g := range groups {
-		if err := b.fetchGroup(ctx, g, s, prog, &res); err != nil {
+	for _, batch := range batches {
+		if err := b.sweepBatch(ctx, batch, r, prog, &res); err != nil {
 			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 		}
 	}
-	prog.writing()
-	if err := s.finish(ctx, &res); err != nil {
-		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
-	}
-	if err := b.recordSwept(plans, s, &res, r); err != nil {
-		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
-	}
 	res = b.finishResult(res, started)
-	b.opts.Telemetry.BackfillHistory.Add(float64(res.HoursBackfilled) * 3600)
-	b.opts.Telemetry.BackfillSamples.Add(float64(res.Samples))
-	b.opts.Telemetry.BackfillBlocks.Add(float64(res.Blocks))
 	b.opts.Logger.Info("backfill done", "instances", len(plans), "hours_backfilled", res.HoursBackfilled,
 		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
 		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
 	return res, nil
+}
+
+// sweepBatch fetches the missing hours of a batch of instances and, when
+// every fetch succeeded, writes them as blocks and records what it learnt.
+func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, res *Result) error {
+	groups := b.groups(plans)
+	res.Windows += len(groups)
+	s := newSink(b, plans)
+	prog.fetching()
+	for _, g := range groups {
+		if err := b.fetchGroup(ctx, g, s, prog, res); err != nil {
+			return err
+		}
+	}
+	prog.writing()
+	blocks, samples, hours := res.Blocks, res.Samples, res.HoursBackfilled
+	err := s.finish(ctx, res)
+	tm := b.opts.Telemetry
+	tm.BackfillBlocks.Add(float64(res.Blocks - blocks))
+	tm.BackfillSamples.Add(float64(res.Samples - samples))
+	if err != nil {
+		return err
+	}
+	if err := b.recordSwept(plans, s, res, r); err != nil {
+		return err
+	}
+	tm.BackfillHistory.Add(float64(res.HoursBackfilled-hours) * 3600)
+	return nil
+}
+
+// batches splits plans, in order, into batches whose samples to fetch fit
+// Options.BatchSamples; an instance larger than that is a batch alone.
+func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
+	perHour := int(time.Hour/b.opts.Period) * len(catalog.Queries([]string{""}, b.opts.Metrics))
+	var out [][]*instancePlan
+	var cur []*instancePlan
+	n := 0
+	for _, p := range plans {
+		cost := len(p.missing) * perHour
+		if len(cur) > 0 && n+cost > b.opts.BatchSamples {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+		cur = append(cur, p)
+		n += cost
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 func (b *Backfiller) newResult(days int) Result {

@@ -18,6 +18,7 @@ type backfillFlags struct {
 	Labels            map[string]string `name:"backfill.label" default:"job=rds" help:"Target labels added to every backfilled series, as name=value (repeatable); use the job (and instance, if you aggregate by it) of your scrape config."`
 	ResweepEmpty      bool              `name:"backfill.resweep-empty" help:"Ask CloudWatch again for hours an earlier backfill found no datapoint in."`
 	BlockDuration     time.Duration     `name:"backfill.block-duration" default:"24h" help:"Time span of one TSDB block, aligned to UTC midnight; must divide 24h."`
+	BatchSamples      int               `name:"backfill.batch-samples" default:"8000000" help:"Samples (16 bytes each) held in memory before blocks are written; a larger sweep is written in batches of instances, a set of blocks each."`
 	Interval          time.Duration     `name:"backfill.interval" default:"0s" help:"Backfill every AWS instance's last --backfill.max-days on this interval, filling what downtime lost (serve only; 0: off). Needs --backfill.prometheus-data-dir, so that hours Prometheus scraped are not fetched again."`
 }
 
@@ -33,6 +34,8 @@ func (f *backfillFlags) Validate() error {
 		return fmt.Errorf("--backfill.head-margin=%s: must not be negative", f.HeadMargin)
 	case f.BlockDuration <= 0 || (24*time.Hour)%f.BlockDuration != 0:
 		return fmt.Errorf("--backfill.block-duration=%s: must divide 24h", f.BlockDuration)
+	case f.BatchSamples < 1000:
+		return fmt.Errorf("--backfill.batch-samples=%d: want at least 1000", f.BatchSamples)
 	case f.Interval < 0 || (f.Interval > 0 && f.Interval < time.Minute):
 		return fmt.Errorf("--backfill.interval=%s: want 0 (off) or at least 1m", f.Interval)
 	case f.Interval > 0 && f.PrometheusDataDir == "":

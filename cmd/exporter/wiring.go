@@ -161,6 +161,7 @@ func newBackfiller(o startOptions, parts *awsParts, tm *telemetry.Metrics) (*bac
 		Labels:            o.backfill.Labels,
 		ResweepEmpty:      o.backfill.ResweepEmpty,
 		BlockWindow:       o.backfill.BlockDuration,
+		BatchSamples:      o.backfill.BatchSamples,
 		Logger:            o.logger.With("component", "backfill"),
 		Telemetry:         tm,
 	})
