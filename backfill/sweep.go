@@ -277,8 +277,11 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 	queries := queriesFor(g.instances, b.opts.Metrics)
 	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
 	perInstance := max(1, len(queries)/max(1, len(g.instances)))
+	// At most QueriesPerFetch queries, and at most four full responses of
+	// datapoints in memory at once, however long the window.
+	perFetch := min(b.opts.QueriesPerFetch, max(1, 4*cloudwatch.MaxDatapointsPerResponse/max(1, w.Points())))
 	for len(queries) > 0 {
-		n := min(len(queries), b.opts.QueriesPerFetch)
+		n := min(len(queries), perFetch)
 		chunk := queries[:n]
 		queries = queries[n:]
 		series, stats, err := g.target.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: chunk, Window: w, Caller: CallerBackfill})
