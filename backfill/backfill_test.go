@@ -430,3 +430,34 @@ func (f *failAfter) Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]m
 	}
 	return f.fakeCW.Fetch(ctx, req)
 }
+
+// Instances with different gaps share one hull window and one call: the
+// bill is one query per metric and instance, not per gap.
+func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeCW{}
+	b := newTestBackfiller(t, dir, f)
+	inst := []model.Instance{testInstance("db-1"), testInstance("db-2")}
+	first, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two non-adjacent days go missing for both instances.
+	removeBlockAt(t, dir, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
+	removeBlockAt(t, dir, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	f.calls, f.windows = 0, nil
+	var last Progress
+	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7, Progress: func(p Progress) { last = p }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != 1 || res.MetricsRequested != 80 || res.HoursBackfilled != 2*48 {
+		t.Errorf("%+v, %d calls: want one call for 80 metrics filling 96 hours", res, f.calls)
+	}
+	if last.HoursDone != 96 || last.HoursTotal != 96 {
+		t.Errorf("progress %+v, want 96/96", last)
+	}
+	for _, i := range inst {
+		checkBlocks(t, dir, i.ID, first.From, first.To)
+	}
+}

@@ -46,3 +46,26 @@ func coalesce(hours []int64) []span {
 	}
 	return out
 }
+
+// hulls merges spans into the fewest hulls of at most maxHours each: a span
+// joins the current hull while the hull stays within maxHours. spans must be
+// sorted by start. Fetching a hull instead of its spans costs nothing more
+// (GetMetricData is billed per metric, whatever the range) as long as a call
+// still takes 500 queries, and it lets instances with different gaps share
+// calls.
+func hulls(spans []span, maxHours int) []span {
+	var out []span
+	for _, s := range spans {
+		if n := len(out); n > 0 {
+			h := &out[n-1]
+			if merged := (span{h.start, max(h.end, s.end)}); merged.hours() <= maxHours {
+				*h = merged
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (s span) overlaps(o span) bool { return s.start < o.end && o.start < s.end }

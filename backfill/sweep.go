@@ -83,6 +83,8 @@ type group struct {
 	target    Target
 	window    span
 	instances []*instancePlan
+	// missing is the instances' missing hours in the window, for progress.
+	missing int
 }
 
 // Backfill runs one sweep. It works in batches of instances whose samples
@@ -236,31 +238,70 @@ func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.C
 	return plans
 }
 
-// groups coalesces each instance's missing hours into windows and groups
-// the instances of one target that need the same window, so that they
-// share GetMetricData calls. Groups are in time order.
+// groups coalesces each instance's missing hours into windows, merges the
+// windows of the instances of one target into hulls that a full
+// GetMetricData call still covers, and groups the instances whose windows
+// fall in each hull, so that they share calls. Datapoints of hours an
+// instance does not miss are dropped by the sink. Groups are in time order.
 func (b *Backfiller) groups(plans []*instancePlan) []*group {
-	type gkey struct {
-		target string
-		w      span
-	}
-	byKey := map[gkey]*group{}
-	var out []*group
+	byTarget := map[string][]*instancePlan{}
+	var targets []string
 	for _, p := range plans {
 		t, _ := b.target(p.inst)
-		for _, w := range coalesce(p.missing.sorted()) {
-			k := gkey{t.AccountID + "/" + t.Region, w}
-			g := byKey[k]
-			if g == nil {
-				g = &group{target: t, window: w}
-				byKey[k] = g
-				out = append(out, g)
-			}
-			g.instances = append(g.instances, p)
+		k := t.AccountID + "/" + t.Region
+		if _, ok := byTarget[k]; !ok {
+			targets = append(targets, k)
 		}
+		byTarget[k] = append(byTarget[k], p)
+	}
+	var out []*group
+	for _, k := range targets {
+		out = append(out, b.targetGroups(byTarget[k])...)
 	}
 	slices.SortStableFunc(out, func(a, b *group) int { return cmp.Compare(a.window.start, b.window.start) })
 	return out
+}
+
+// targetGroups groups the plans of one target.
+func (b *Backfiller) targetGroups(plans []*instancePlan) []*group {
+	windows := make(map[*instancePlan][]span, len(plans))
+	var all []span
+	for _, p := range plans {
+		windows[p] = coalesce(p.missing.sorted())
+		all = append(all, windows[p]...)
+	}
+	slices.SortFunc(all, func(a, b span) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end)) })
+	t, _ := b.target(plans[0].inst)
+	var out []*group
+	for _, h := range hulls(all, b.maxHullHours()) {
+		g := &group{target: t, window: h}
+		for _, p := range plans {
+			if n := missingIn(p, windows[p], h); n > 0 {
+				g.instances = append(g.instances, p)
+				g.missing += n
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// missingIn counts the missing hours of p, whose windows are ws, in h.
+func missingIn(p *instancePlan, ws []span, h span) int {
+	n := 0
+	for _, w := range ws {
+		if w.overlaps(h) {
+			n += span{max(w.start, h.start), min(w.end, h.end)}.hours()
+		}
+	}
+	return n
+}
+
+// maxHullHours is the longest window whose datapoints at the backfill
+// period still let 500 queries share one GetMetricData call.
+func (b *Backfiller) maxHullHours() int {
+	points := cloudwatch.MaxDatapointsPerResponse / cloudwatch.MaxQueriesPerCall
+	return max(1, int(time.Duration(points)*b.opts.Period/time.Hour))
 }
 
 func countMissing(plans []*instancePlan) int {
@@ -276,15 +317,13 @@ func countMissing(plans []*instancePlan) int {
 func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *progress, res *Result) error {
 	queries := queriesFor(g.instances, b.opts.Metrics)
 	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
-	perInstance := max(1, len(queries)/max(1, len(g.instances)))
 	// At most QueriesPerFetch queries, and at most four full responses of
 	// datapoints in memory at once, however long the window.
 	perFetch := min(b.opts.QueriesPerFetch, max(1, 4*cloudwatch.MaxDatapointsPerResponse/max(1, w.Points())))
-	for len(queries) > 0 {
-		n := min(len(queries), perFetch)
-		chunk := queries[:n]
-		queries = queries[n:]
-		series, stats, err := g.target.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: chunk, Window: w, Caller: CallerBackfill})
+	total, reported := len(queries), 0
+	for done := 0; done < total; {
+		n := min(total-done, perFetch)
+		series, stats, err := g.target.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries[done : done+n], Window: w, Caller: CallerBackfill})
 		res.Requests += stats.Calls
 		res.MetricsRequested += stats.MetricsRequested
 		res.Datapoints += stats.Datapoints
@@ -292,7 +331,10 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 			return err
 		}
 		s.add(g, series)
-		prog.add(n * g.window.hours() / perInstance)
+		done += n
+		hours := done * g.missing / total // instance-hours fetched so far
+		prog.add(hours - reported)
+		reported = hours
 	}
 	return nil
 }
