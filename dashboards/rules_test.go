@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 func ruleFiles(t *testing.T) []string {
@@ -31,14 +33,14 @@ func ruleTestFiles(t *testing.T) []string {
 	return files
 }
 
-// promtool runs the promtool pinned in go.mod (the first run builds it,
-// which takes minutes on a cold build cache).
+// tools finds promtool, pinned in go.mod, built once per test binary (the
+// first build takes minutes on a cold build cache).
+var tools testtools.Tools
+
+// promtool runs the pinned promtool with args and fails on any error.
 func promtool(t *testing.T, args ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds promtool; skipped in -short mode")
-	}
-	cmd := exec.CommandContext(t.Context(), "go", append([]string{"tool", "promtool"}, args...)...)
+	cmd := exec.CommandContext(t.Context(), tools.Promtool(t), args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)

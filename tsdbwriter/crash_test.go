@@ -21,9 +21,6 @@ func TestKilledWriter(t *testing.T) {
 		runCrashChild(t, dir)
 		return
 	}
-	if testing.Short() {
-		t.Skip("runs a child process")
-	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledWriter$", "-test.count=1")
 	// The killed child's block writer leaves its head folder in TMPDIR.

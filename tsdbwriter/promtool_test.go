@@ -8,16 +8,12 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
-// buildPromtool builds promtool, pinned in go.mod, into a temp folder.
-func buildPromtool(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "promtool")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/prometheus/prometheus/cmd/promtool").CombinedOutput()
-	require.NoError(t, err, "build promtool: %s", out)
-	return bin
-}
+// tools finds promtool, pinned in go.mod, built once per test binary.
+var tools testtools.Tools
 
 // promtool runs promtool with args and returns its standard output.
 func promtool(t *testing.T, bin string, args ...string) string {
@@ -31,10 +27,7 @@ func promtool(t *testing.T, bin string, args ...string) string {
 }
 
 func TestPromtoolReadsBlocks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds promtool")
-	}
-	bin := buildPromtool(t)
+	bin := tools.Promtool(t)
 	dir := t.TempDir()
 	w := newTestWriter(t, Options{Dir: dir})
 	res, err := w.WriteBlocks(t.Context(), fleet(fleetSpec{instances: 20, metrics: 5, start: t0 + 5*hourMs, hours: 168}))
