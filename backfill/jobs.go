@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Job states.
@@ -139,14 +137,6 @@ func (j *Jobs) Cancel(id string) (JobStatus, error) {
 
 // Wait waits for the background jobs to end (cancel base first to make them).
 func (j *Jobs) Wait() { j.wg.Wait() }
-
-// Running returns the ID of the job running for an instance, if any.
-func (j *Jobs) Running(inst model.Instance) (string, bool) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	id, ok := j.running[instanceKey(inst)]
-	return id, ok
-}
 
 func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context, error) {
 	j.mu.Lock()

@@ -87,9 +87,6 @@ func (c *Client) key() string { return c.AccountID + "/" + c.Region }
 
 func (c *Client) parallel() int { return max(1, c.par) }
 
-// Limiter returns the token bucket of the client's account and region.
-func (c *Client) Limiter() *rate.Limiter { return c.limiter }
-
 // NewClients builds one Client per account and region with
 // config.LoadDefaultConfig, so AWS_REGION, AWS_ENDPOINT_URL*, profiles and
 // roles of the environment apply. It asks STS for the account ID of the

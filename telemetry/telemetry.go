@@ -5,9 +5,6 @@
 package telemetry
 
 import (
-	"errors"
-
-	"github.com/aws/smithy-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors/version"
 )
@@ -134,15 +131,6 @@ func (m *Metrics) MetricsRequested(caller string, n int) {
 // Datapoints implements cloudwatch.Observer.
 func (m *Metrics) Datapoints(caller string, n int) {
 	m.DatapointsTotal.WithLabelValues(caller).Add(float64(n))
-}
-
-// ErrorCode returns the AWS error code of err, or "" if it has none.
-func ErrorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 func counter(name, help string) prometheus.Counter {
