@@ -27,12 +27,8 @@ type InstanceJSON struct {
 }
 
 func instanceJSON(i model.Instance) InstanceJSON {
-	p := i.Provider
-	if p == "" {
-		p = model.ProviderAWS
-	}
 	return InstanceJSON{
-		ID: i.ID, ARN: i.ARN, Provider: p, Region: i.Region, AccountID: i.AccountID,
+		ID: i.ID, ARN: i.ARN, Provider: i.ProviderName(), Region: i.Region, AccountID: i.AccountID,
 		Engine: i.Engine, EngineVersion: i.EngineVersion, InstanceClass: i.InstanceClass,
 		Status: i.Status, CloudWatch: i.ServedByCloudWatch(), Tags: i.Tags,
 	}

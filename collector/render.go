@@ -87,11 +87,7 @@ func SeriesLabels(i model.Instance) []string {
 func (d *descs) infoMetrics(instances []model.Instance) []prometheus.Metric {
 	out := make([]prometheus.Metric, 0, len(instances))
 	for _, i := range instances {
-		provider := i.Provider
-		if provider == "" {
-			provider = model.ProviderAWS
-		}
-		lv := append(SeriesLabels(i), provider, i.Engine, i.EngineVersion, i.InstanceClass, i.Status,
+		lv := append(SeriesLabels(i), i.ProviderName(), i.Engine, i.EngineVersion, i.InstanceClass, i.Status,
 			i.AvailabilityZone, strconv.FormatBool(i.MultiAZ), i.StorageType)
 		out = append(out, prometheus.MustNewConstMetric(d.info, prometheus.GaugeValue, 1, lv...))
 	}

@@ -31,8 +31,16 @@ type Instance struct {
 	Tags             map[string]string
 }
 
+// ProviderName returns the instance's provider, ProviderAWS when unset.
+func (i Instance) ProviderName() string {
+	if i.Provider == "" {
+		return ProviderAWS
+	}
+	return i.Provider
+}
+
 // ServedByCloudWatch reports whether CloudWatch has metrics for the instance.
-func (i Instance) ServedByCloudWatch() bool { return i.Provider == "" || i.Provider == ProviderAWS }
+func (i Instance) ServedByCloudWatch() bool { return i.ProviderName() == ProviderAWS }
 
 // MetricQuery asks for one statistic of one CloudWatch metric of one instance.
 type MetricQuery struct {

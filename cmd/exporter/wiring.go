@@ -228,11 +228,7 @@ func newInventory(cfg *config.Config, clients []*cloudwatch.Client, tm *telemetr
 		OnRefresh: func(all []model.Instance, err error) {
 			tm.Instances.Reset()
 			for _, i := range all {
-				p := i.Provider
-				if p == "" {
-					p = model.ProviderAWS
-				}
-				tm.Instances.WithLabelValues(p).Inc()
+				tm.Instances.WithLabelValues(i.ProviderName()).Inc()
 			}
 			if err != nil {
 				tm.DiscoveryRefreshErrors.Inc()
