@@ -21,7 +21,6 @@ import (
 // Instances lists the known instances; *inventory.Inventory implements it.
 type Instances interface {
 	All() []model.Instance
-	Lookup(id string) (model.Instance, bool)
 }
 
 // Options configure the HTTP surface.

@@ -17,15 +17,6 @@ type fakeInstances []model.Instance
 
 func (f fakeInstances) All() []model.Instance { return f }
 
-func (f fakeInstances) Lookup(id string) (model.Instance, bool) {
-	for _, i := range f {
-		if i.ID == id {
-			return i, true
-		}
-	}
-	return model.Instance{}, false
-}
-
 func testServer(t *testing.T, ready chan struct{}) *httptest.Server {
 	t.Helper()
 	reg := prometheus.NewRegistry()

@@ -76,25 +76,11 @@ func (s *Server) backfillInstance(r *http.Request, p httprouter.Params) (int, an
 // only per account and region.
 func (s *Server) lookup(r *http.Request, id string) (model.Instance, bool) {
 	q := r.URL.Query()
-	region, account := q.Get("region"), q.Get("account_id")
-	if region == "" && account == "" {
-		return s.opts.Instances.Lookup(id)
-	}
-	for _, i := range s.opts.Instances.All() {
-		if i.ID == id && (region == "" || i.Region == region) && (account == "" || i.AccountID == account) {
-			return i, true
-		}
-	}
-	return model.Instance{}, false
+	return model.Find(s.opts.Instances.All(), id, q.Get("region"), q.Get("account_id"))
 }
 
 func (s *Server) backfillAll(r *http.Request, _ httprouter.Params) (int, any, error) {
-	var aws []model.Instance
-	for _, i := range s.opts.Instances.All() {
-		if i.ServedByCloudWatch() {
-			aws = append(aws, i)
-		}
-	}
+	aws := model.CloudWatchInstances(s.opts.Instances.All())
 	if len(aws) == 0 {
 		return 0, nil, backfillError(http.StatusConflict, "", "no AWS instances known yet")
 	}

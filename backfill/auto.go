@@ -39,12 +39,7 @@ func (a *Auto) Run(ctx context.Context) {
 
 // once runs one fleet backfill of the AWS instances and logs its outcome.
 func (a *Auto) once(ctx context.Context) {
-	var aws []model.Instance
-	for _, i := range a.Instances() {
-		if i.ServedByCloudWatch() {
-			aws = append(aws, i)
-		}
-	}
+	aws := model.CloudWatchInstances(a.Instances())
 	if len(aws) == 0 {
 		return
 	}

@@ -132,18 +132,6 @@ func (inv *Inventory) All() []model.Instance {
 	return inv.all
 }
 
-// Lookup returns the instance with the DB identifier id. Identifiers are
-// unique per account and region; if several accounts or regions use the
-// same one, the first in All's order is returned.
-func (inv *Inventory) Lookup(id string) (model.Instance, bool) {
-	for _, i := range inv.All() {
-		if i.ID == id {
-			return i, true
-		}
-	}
-	return model.Instance{}, false
-}
-
 // merge lists discovered instances and the static ones, dropping a static
 // entry whose account, region and ID discovery already found (discovery
 // knows more about it).

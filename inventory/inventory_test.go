@@ -76,11 +76,11 @@ func TestRefreshMergesAndKeepsListOnFailure(t *testing.T) {
 	if len(refreshed) != 2 {
 		t.Errorf("OnRefresh called %d times, want 2", len(refreshed))
 	}
-	if i, ok := inv.Lookup("legacy"); !ok || i.Provider != "onprem" {
-		t.Errorf("Lookup(legacy) = %+v %v", i, ok)
+	if i, ok := model.Find(inv.All(), "legacy", "", ""); !ok || i.Provider != "onprem" {
+		t.Errorf("Find(legacy) = %+v %v", i, ok)
 	}
-	if _, ok := inv.Lookup("nope"); ok {
-		t.Error("Lookup(nope) found something")
+	if _, ok := model.Find(inv.All(), "nope", "", ""); ok {
+		t.Error("Find(nope) found something")
 	}
 }
 

@@ -62,3 +62,26 @@ type Series struct {
 	Query  MetricQuery
 	Points []Datapoint
 }
+
+// Find returns the first instance of all with the DB identifier id and, when
+// they are not empty, the region and account ID. Identifiers are unique only
+// per account and region.
+func Find(all []Instance, id, region, accountID string) (Instance, bool) {
+	for _, i := range all {
+		if i.ID == id && (region == "" || i.Region == region) && (accountID == "" || i.AccountID == accountID) {
+			return i, true
+		}
+	}
+	return Instance{}, false
+}
+
+// CloudWatchInstances returns the instances of all that CloudWatch serves.
+func CloudWatchInstances(all []Instance) []Instance {
+	var out []Instance
+	for _, i := range all {
+		if i.ServedByCloudWatch() {
+			out = append(out, i)
+		}
+	}
+	return out
+}

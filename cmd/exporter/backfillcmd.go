@@ -85,12 +85,7 @@ func capped(res backfill.Result) string {
 // selectInstances returns the instances named, or every AWS instance with --all.
 func (c *BackfillCmd) selectInstances(all []model.Instance) ([]model.Instance, error) {
 	if c.All {
-		var out []model.Instance
-		for _, i := range all {
-			if i.ServedByCloudWatch() {
-				out = append(out, i)
-			}
-		}
+		out := model.CloudWatchInstances(all)
 		if len(out) == 0 {
 			return nil, errors.New("no AWS instances found: check regions, credentials and discovery filters")
 		}
@@ -98,22 +93,13 @@ func (c *BackfillCmd) selectInstances(all []model.Instance) ([]model.Instance, e
 	}
 	var out []model.Instance
 	for _, id := range c.Instances {
-		i, ok := lookup(all, id)
+		i, ok := model.Find(all, id, "", "")
 		if !ok {
 			return nil, fmt.Errorf("unknown DB instance %q: not discovered and not in the config's static list", id)
 		}
 		out = append(out, i)
 	}
 	return out, nil
-}
-
-func lookup(all []model.Instance, id string) (model.Instance, bool) {
-	for _, i := range all {
-		if i.ID == id {
-			return i, true
-		}
-	}
-	return model.Instance{}, false
 }
 
 // progressBar draws a bar when w is a terminal, and nothing otherwise (the

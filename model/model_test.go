@@ -1,0 +1,31 @@
+package model
+
+import "testing"
+
+func TestFindAndCloudWatchInstances(t *testing.T) {
+	all := []Instance{
+		{ID: "db", Region: "eu-west-1", AccountID: "1"},
+		{ID: "db", Region: "us-east-1", AccountID: "2", Provider: ProviderAWS},
+		{ID: "legacy", Region: "us-east-1", Provider: "onprem"},
+	}
+	for _, tc := range []struct {
+		id, region, account string
+		wantRegion          string
+		wantOK              bool
+	}{
+		{"db", "", "", "eu-west-1", true}, // the first in order
+		{"db", "us-east-1", "", "us-east-1", true},
+		{"db", "", "2", "us-east-1", true},
+		{"db", "us-east-1", "1", "", false},
+		{"nope", "", "", "", false},
+	} {
+		got, ok := Find(all, tc.id, tc.region, tc.account)
+		if ok != tc.wantOK || got.Region != tc.wantRegion {
+			t.Errorf("Find(%q, %q, %q) = %+v, %v", tc.id, tc.region, tc.account, got, ok)
+		}
+	}
+	cw := CloudWatchInstances(all)
+	if len(cw) != 2 || cw[0].ProviderName() != ProviderAWS || all[2].ProviderName() != "onprem" {
+		t.Errorf("CloudWatchInstances = %+v", cw)
+	}
+}
