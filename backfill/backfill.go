@@ -125,7 +125,8 @@ func applyDefaults(o *Options) error {
 	if o.Period == 0 {
 		o.Period = DefaultPeriod
 	}
-	if o.Period != time.Minute && o.Period != 5*time.Minute && o.Period != time.Hour {
+	limit, ok := RetentionDays(o.Period)
+	if !ok {
 		return fmt.Errorf("backfill: period %s: want 1m, 5m or 1h", o.Period)
 	}
 	if o.HeadMargin == 0 {
@@ -134,7 +135,7 @@ func applyDefaults(o *Options) error {
 	if o.MaxDays == 0 {
 		o.MaxDays = DefaultMaxDays
 	}
-	if limit := maxDaysFor(o.Period); o.MaxDays < 1 || o.MaxDays > limit {
+	if o.MaxDays < 1 || o.MaxDays > limit {
 		return fmt.Errorf("backfill: max days %d: want 1 to %d for period %s (CloudWatch retention)", o.MaxDays, limit, o.Period)
 	}
 	if o.BlockWindow == 0 {
@@ -158,15 +159,19 @@ func applyDefaults(o *Options) error {
 	return nil
 }
 
-// maxDaysFor is CloudWatch's retention of a period, in days.
-func maxDaysFor(period time.Duration) int {
+// RetentionDays returns how many days CloudWatch keeps datapoints of a
+// period the backfill supports (1m: 15, 5m: 63, 1h: 455), and false for any
+// other period.
+func RetentionDays(period time.Duration) (int, bool) {
 	switch period {
 	case time.Minute:
-		return 15
+		return 15, true
 	case 5 * time.Minute:
-		return 63
+		return 63, true
+	case time.Hour:
+		return MaxDays, true
 	}
-	return MaxDays
+	return 0, false
 }
 
 // MaxDays returns the cap on days of a request.

@@ -367,7 +367,8 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r 
 		covered := r.Hours() - len(p.missing) + len(c.filled)
 		b.opts.Telemetry.BackfillCoverage.WithLabelValues(p.inst.ID).Set(float64(covered) * 3600)
 	}
-	keepFrom := r.To.Add(-time.Duration(maxDaysFor(b.opts.Period)) * 24 * time.Hour).Unix()
+	retention, _ := RetentionDays(b.opts.Period) // New checked the period
+	keepFrom := r.To.Add(-time.Duration(retention) * 24 * time.Hour).Unix()
 	return b.swept.record(changes, keepFrom)
 }
 

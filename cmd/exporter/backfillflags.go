@@ -24,9 +24,9 @@ type backfillFlags struct {
 
 // Validate checks the flags; kong calls it after parsing.
 func (f *backfillFlags) Validate() error {
-	limit := map[time.Duration]int{time.Minute: 15, 5 * time.Minute: 63, time.Hour: backfill.MaxDays}[f.Period]
+	limit, ok := backfill.RetentionDays(f.Period)
 	switch {
-	case limit == 0:
+	case !ok:
 		return fmt.Errorf("--backfill.period=%s: want 1h, 5m or 1m", f.Period)
 	case f.MaxDays < 1 || f.MaxDays > limit:
 		return fmt.Errorf("--backfill.max-days=%d: want 1 to %d for --backfill.period=%s (CloudWatch retention)", f.MaxDays, limit, f.Period)
