@@ -102,7 +102,7 @@ func (s *Server) runBackfill(r *http.Request, instances []model.Instance, id str
 		if err != nil {
 			return 0, nil, s.backfillFailure(err, id)
 		}
-		body := jobAccepted(st, id, s.opts.History.MaxDays())
+		body := jobAccepted(st, id)
 		return http.StatusAccepted, withHeaders{header: http.Header{"Location": {body["location"].(string)}}, body: body}, nil
 	}
 	res, st, err := s.opts.Backfill.Run(r.Context(), req)
@@ -181,14 +181,14 @@ func backfillBody(res backfill.Result, st backfill.JobStatus, id string, instanc
 	return body
 }
 
-func jobAccepted(st backfill.JobStatus, id string, maxDays int) map[string]any {
+func jobAccepted(st backfill.JobStatus, id string) map[string]any {
 	body := map[string]any{
 		"success":        true,
 		"job_id":         st.ID,
 		"state":          st.State,
 		"days_requested": st.Days,
-		"days":           min(st.Days, maxDays),
-		"capped":         st.Days > maxDays,
+		"days":           st.DaysSwept,
+		"capped":         st.Capped,
 		"location":       "/api/v1/backfill/jobs/" + st.ID,
 	}
 	if id != "" {

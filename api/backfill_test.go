@@ -216,8 +216,9 @@ func TestBackfillAsyncConflictCancel(t *testing.T) {
 		t.Errorf("DELETE: %d %v", status, st)
 	}
 	// The canceled job released its instances.
-	if status, _, body := call(t, "POST", srv.URL+"/api/v1/instances/db-2/metrics/backfill?days=1&async=true"); status != 202 {
-		t.Errorf("after cancel: %d %v", status, body)
+	status, _, body = call(t, "POST", srv.URL+"/api/v1/instances/db-2/metrics/backfill?days=30&async=true")
+	if status != 202 || body["days_requested"] != 30.0 || body["days"] != 7.0 || body["capped"] != true {
+		t.Errorf("after cancel, a capped async request: %d %v", status, body)
 	}
 }
 

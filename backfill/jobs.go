@@ -37,17 +37,20 @@ var ErrUnknownJob = errors.New("unknown backfill job")
 
 // JobStatus is a snapshot of a job.
 type JobStatus struct {
-	ID          string     `json:"id"`
-	State       string     `json:"state"`
-	Phase       string     `json:"phase,omitempty"`
-	InstanceIDs []string   `json:"instance_ids"`
-	Days        int        `json:"days_requested"`
-	HoursDone   int        `json:"hours_done"`
-	HoursTotal  int        `json:"hours_total"`
-	Created     time.Time  `json:"created"`
-	Finished    *time.Time `json:"finished,omitempty"`
-	Result      *Result    `json:"result,omitempty"`
-	Error       string     `json:"error,omitempty"`
+	ID          string   `json:"id"`
+	State       string   `json:"state"`
+	Phase       string   `json:"phase,omitempty"`
+	InstanceIDs []string `json:"instance_ids"`
+	Days        int      `json:"days_requested"`
+	// DaysSwept is Days capped at the maximum; Capped says it was.
+	DaysSwept  int        `json:"days"`
+	Capped     bool       `json:"capped"`
+	HoursDone  int        `json:"hours_done"`
+	HoursTotal int        `json:"hours_total"`
+	Created    time.Time  `json:"created"`
+	Finished   *time.Time `json:"finished,omitempty"`
+	Result     *Result    `json:"result,omitempty"`
+	Error      string     `json:"error,omitempty"`
 }
 
 type job struct {
@@ -151,14 +154,12 @@ func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context
 		keys = append(keys, k)
 		ids = append(ids, inst.ID)
 	}
-	days := req.Days
-	if days <= 0 {
-		days = DefaultDays
-	}
+	days := j.b.newResult(req.Days)
 	ctx, cancel := context.WithCancel(ctx)
 	jb := &job{
-		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids, Days: days, Created: time.Now().UTC()},
-		keys:   keys, cancel: cancel, done: make(chan struct{}),
+		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids,
+			Days: days.DaysRequested, DaysSwept: days.Days, Capped: days.Capped, Created: time.Now().UTC()},
+		keys: keys, cancel: cancel, done: make(chan struct{}),
 	}
 	for _, k := range keys {
 		j.running[k] = jb.status.ID
