@@ -92,11 +92,15 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req 
 		out[i] = model.Series{Query: q}
 	}
 	for {
-		page, err := c.getMetricDataPage(ctx, in, req.Caller)
-		if page != nil || err == nil {
-			stats.Calls++
-			stats.MetricsRequested += len(in.MetricDataQueries)
+		if err := c.limiter.Wait(ctx); err != nil {
+			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.key(), err)
 		}
+		// Counted as sent, as the Observer counts it, whatever the answer.
+		stats.Calls++
+		stats.MetricsRequested += len(in.MetricDataQueries)
+		c.observer.MetricsRequested(req.Caller, len(in.MetricDataQueries))
+		page, err := c.cw.GetMetricData(ctx, in)
+		c.observer.Request(APIGetMetricData, err)
 		if err != nil {
 			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.key(), err)
 		}
@@ -111,16 +115,6 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req 
 		}
 		in.NextToken = page.NextToken
 	}
-}
-
-func (c *Client) getMetricDataPage(ctx context.Context, in *cw.GetMetricDataInput, caller string) (*cw.GetMetricDataOutput, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("wait for rate limiter: %w", err)
-	}
-	c.observer.MetricsRequested(caller, len(in.MetricDataQueries))
-	page, err := c.cw.GetMetricData(ctx, in)
-	c.observer.Request(APIGetMetricData, err)
-	return page, err
 }
 
 func buildInput(batch []model.MetricQuery, w Window) *cw.GetMetricDataInput {
