@@ -17,6 +17,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
+	exporterconfig "github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
@@ -40,6 +41,8 @@ func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) 
 	tm := telemetry.New()
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
 		RequestsPerSecond: 1000, Burst: 10, Parallel: 4, Observer: tm,
+		// The exporter's default retry budget: the throttling test needs it.
+		MaxAttempts: exporterconfig.DefaultMaxAttempts,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
