@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 )
 
 // SimulateCmd runs awssim alone.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 )
 
 // TestBackfillIntoPrometheus backfills 7 days of every simulated instance
