@@ -4,7 +4,11 @@
 //
 //   - CloudWatch (Smithy RPCv2 CBOR): GetMetricData and ListMetrics;
 //   - RDS (awsQuery, XML): DescribeDBInstances;
-//   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity.
+//   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity;
+//   - CloudWatch Logs (JSON 1.1): Enhanced Monitoring's log group
+//     RDSOSMetrics, with GetLogEvents, FilterLogEvents and DescribeLogStreams;
+//   - Performance Insights (JSON 1.1): GetResourceMetrics and
+//     DescribeDimensionKeys.
 //
 // The data is deterministic: Server.Value is the function GetMetricData
 // serves. Faults (throttling, 5xx errors, latency) can be injected, and
@@ -41,13 +45,21 @@ type Options struct {
 	// up to Now and back as far as retention allows.
 	Now    func() time.Time
 	Faults Faults
+	// Monitoring chooses each instance's Enhanced Monitoring and
+	// Performance Insights settings; nil means defaultMonitoring's mix.
+	Monitoring func(Instance) Monitoring
+	// LogRetentionDays is the retention of the RDSOSMetrics log group,
+	// default 30 days (what RDS sets when it creates the group).
+	LogRetentionDays int
 }
 
 // Faults are failures the simulator injects. The zero value injects none.
 type Faults struct {
 	// ThrottleAboveRPS > 0 answers GetMetricData requests above this rate
 	// (a token bucket per server holding one second of requests) with 400
-	// Throttling "Rate exceeded", as CloudWatch does.
+	// Throttling "Rate exceeded", as CloudWatch does; CloudWatch Logs and
+	// Performance Insights operations get a bucket each, with the same rate,
+	// and answer ThrottlingException.
 	ThrottleAboveRPS float64
 	// ErrorRate (0..1) is the share of API requests answered with 500
 	// InternalFailure or 503 ServiceUnavailable, alternately, in a
@@ -90,6 +102,7 @@ func New(opts Options) *Server {
 	for i := range s.instances {
 		s.byID[s.instances[i].ID] = &s.instances[i]
 	}
+	s.setMonitoring()
 	s.faults.set(opts.Faults)
 	s.handler = s.routes()
 	return s
@@ -119,7 +132,7 @@ func withDefaults(o Options) Options {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+cwPathPrefix+"{op}", s.handleCloudWatch)
-	mux.HandleFunc("POST /{$}", s.handleQuery)
+	mux.HandleFunc("POST /{$}", s.handleRoot)
 	mux.HandleFunc("GET /awssim/counters", s.handleCounters)
 	mux.HandleFunc("POST /awssim/reset", s.handleReset)
 	return mux

@@ -13,7 +13,8 @@ type faultState struct {
 	mu     sync.Mutex
 	faults Faults
 	bucket tokenBucket
-	seq    uint64 // API requests seen by the error injector
+	ops    map[string]*tokenBucket // buckets of the JSON 1.1 operations
+	seq    uint64                  // API requests seen by the error injector
 	errs   uint64 // errors injected
 }
 
@@ -23,6 +24,7 @@ func (f *faultState) set(fs Faults) {
 	defer f.mu.Unlock()
 	f.faults = fs
 	f.bucket = newTokenBucket(fs.ThrottleAboveRPS, time.Now())
+	f.ops = nil
 }
 
 // latency returns the latency to add to a request.
@@ -32,15 +34,19 @@ func (f *faultState) latency() time.Duration {
 	return f.faults.Latency
 }
 
-// throttle reports whether a GetMetricData request arriving now exceeds
-// the rate.
-func (f *faultState) throttle() bool {
+// throttle reports whether a request of the action arriving now exceeds
+// the rate: GetMetricData's, or that of a JSON 1.1 operation.
+func (f *faultState) throttle(action string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.faults.ThrottleAboveRPS <= 0 {
 		return false
 	}
-	return !f.bucket.take(time.Now())
+	if action == opGetMetricData {
+		return !f.bucket.take(time.Now())
+	}
+	b := f.opBucket(action)
+	return b != nil && !b.take(time.Now())
 }
 
 // inject returns the error to answer the next API request with, or nil.
@@ -104,7 +110,7 @@ func (s *Server) admit(ctx context.Context, action string) *apiError {
 	if d := s.faults.latency(); d > 0 {
 		sleep(ctx, d)
 	}
-	if action == opGetMetricData && s.faults.throttle() {
+	if s.faults.throttle(action) {
 		s.counters.update(func(c *Counters) { c.Throttled++ })
 		return errThrottling()
 	}

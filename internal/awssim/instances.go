@@ -34,6 +34,9 @@ type Instance struct {
 	// which CloudWatch has no datapoint for any of its metrics.
 	HasGaps bool
 	Tags    map[string]string
+	// Monitoring is the instance's Enhanced Monitoring and Performance
+	// Insights settings.
+	Monitoring
 }
 
 // Model returns the instance as the exporter's plain model type.

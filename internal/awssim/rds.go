@@ -44,6 +44,7 @@ type xmlDBInstance struct {
 	DbiResourceID                         string `xml:"DbiResourceId"`
 	DBInstanceArn                         string
 	TagList                               []xmlTag `xml:"TagList>Tag"`
+	xmlMonitoring
 }
 
 // xmlEndpoint is an Endpoint element.
@@ -205,6 +206,7 @@ func toXMLInstance(in *instance) xmlDBInstance {
 		StorageType:                           in.StorageType,
 		DbiResourceID:                         in.ResourceID,
 		DBInstanceArn:                         in.ARN,
+		xmlMonitoring:                         toXMLMonitoring(in.Monitoring),
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
 		x.TagList = append(x.TagList, xmlTag{Key: k, Value: in.Tags[k]})

@@ -1,0 +1,520 @@
+package awssim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Performance Insights' limits.
+const (
+	maxPIQueries    = 15
+	maxPIResults    = 25 // MaxResults' maximum, and its default here
+	maxPIGroupLimit = 25
+	defPIGroupLimit = 10
+	maxPIDimensions = 10
+)
+
+// piMetricQuery is a MetricQuery.
+type piMetricQuery struct {
+	Metric  *string           `json:"Metric"`
+	GroupBy *piDimensionGroup `json:"GroupBy"`
+	Filter  map[string]string `json:"Filter"`
+}
+
+// piDimensionGroup is a DimensionGroup.
+type piDimensionGroup struct {
+	Group      *string  `json:"Group"`
+	Dimensions []string `json:"Dimensions"`
+	Limit      *int64   `json:"Limit"`
+}
+
+// piRange is the members GetResourceMetrics and DescribeDimensionKeys
+// share; times are epoch seconds, as JSON 1.1 timestamps are.
+type piRange struct {
+	ServiceType     *string  `json:"ServiceType"`
+	Identifier      *string  `json:"Identifier"`
+	StartTime       *float64 `json:"StartTime"`
+	EndTime         *float64 `json:"EndTime"`
+	PeriodInSeconds *int64   `json:"PeriodInSeconds"`
+	MaxResults      *int64   `json:"MaxResults"`
+	NextToken       *string  `json:"NextToken"`
+}
+
+// getResourceMetricsInput is GetResourceMetrics' request.
+type getResourceMetricsInput struct {
+	piRange
+	MetricQueries   []piMetricQuery `json:"MetricQueries"`
+	PeriodAlignment *string         `json:"PeriodAlignment"`
+}
+
+// piDataPoint is a DataPoint.
+type piDataPoint struct {
+	Timestamp float64 `json:"Timestamp"`
+	Value     float64 `json:"Value"`
+}
+
+// piMetricKey is a ResponseResourceMetricKey.
+type piMetricKey struct {
+	Metric     string            `json:"Metric"`
+	Dimensions map[string]string `json:"Dimensions,omitempty"`
+}
+
+// piMetricKeyDataPoints is a MetricKeyDataPoints.
+type piMetricKeyDataPoints struct {
+	Key        piMetricKey   `json:"Key"`
+	DataPoints []piDataPoint `json:"DataPoints"`
+}
+
+// getResourceMetricsOutput is GetResourceMetrics' answer.
+type getResourceMetricsOutput struct {
+	AlignedStartTime float64                 `json:"AlignedStartTime"`
+	AlignedEndTime   float64                 `json:"AlignedEndTime"`
+	Identifier       string                  `json:"Identifier"`
+	MetricList       []piMetricKeyDataPoints `json:"MetricList"`
+	NextToken        *string                 `json:"NextToken,omitempty"`
+}
+
+// piScope is a validated request's instance and aligned range.
+type piScope struct {
+	in         *instance
+	per        int64 // period, seconds
+	start, end int64 // aligned to per, Unix seconds
+	maxResults int
+	offset     int
+}
+
+// piItem is one element of MetricList: a query's total (key -1) or one of
+// its group's keys.
+type piItem struct {
+	metric string
+	group  string
+	keys   []piKeyDef
+	key    int
+	filter []int // the keys the query's Filter keeps; nil without Filter
+	dims   []string
+}
+
+// getResourceMetrics serves GetResourceMetrics for ServiceType RDS and
+// Identifier a DbiResourceId: db.load.avg (and db.sampledload.avg, equal
+// below PI's sampling threshold) over [StartTime, EndTime) aligned to
+// PeriodInSeconds (1, 60, 300, 3600, 86400; default the finest giving at
+// most 200 points). MetricList holds, per query, its total and then its
+// GroupBy's top Limit keys (default 10, at most 25) by load over the
+// range, each with a data point per period that has data, stamped with
+// the period's end (PeriodAlignment END_TIME, the default) or start.
+// MaxResults (0 to 25, default 25) bounds the MetricList elements of a
+// page; NextToken continues. Filters on dimensions of the query's group
+// are simulated; AdditionalMetrics and other statistics are not.
+func (s *Server) getResourceMetrics(body []byte) (any, *apiError) {
+	var in getResourceMetricsInput
+	if e := decodeJSON(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.validate(); e != nil {
+		return nil, e
+	}
+	sc, e := s.piScope(in.piRange, in.fingerprint())
+	if e != nil {
+		return nil, e
+	}
+	var items []piItem
+	for _, q := range in.MetricQueries {
+		qi, e := s.piQueryItems(sc, q)
+		if e != nil {
+			return nil, e
+		}
+		items = append(items, qi...)
+	}
+	out := getResourceMetricsOutput{AlignedStartTime: float64(sc.start), AlignedEndTime: float64(sc.end), Identifier: sc.in.ResourceID}
+	startAligned := derefOr(in.PeriodAlignment, "END_TIME") == "START_TIME"
+	page, next := pageOf(items, sc.offset, sc.maxResults)
+	for _, it := range page {
+		out.MetricList = append(out.MetricList, s.piSeries(sc, it, startAligned))
+	}
+	if next > 0 {
+		out.NextToken = piToken(next, in.fingerprint())
+	}
+	return out, nil
+}
+
+// validate checks the members' modeled constraints.
+func (in getResourceMetricsInput) validate() *apiError {
+	svc := piService()
+	if e := in.piRange.validate(); e != nil {
+		return e
+	}
+	if in.MetricQueries == nil {
+		return errConstraint(svc, "metricQueries", "null", "not be null")
+	}
+	if e := checkRange(svc, "metricQueries", ptrIf(true, int64(len(in.MetricQueries))), 1, maxPIQueries); e != nil {
+		return e
+	}
+	if a := derefOr(in.PeriodAlignment, "END_TIME"); a != "END_TIME" && a != "START_TIME" {
+		return errConstraint(svc, "periodAlignment", a, "satisfy enum value set: [END_TIME, START_TIME]")
+	}
+	for _, q := range in.MetricQueries {
+		if q.Metric == nil {
+			return errConstraint(svc, "metricQueries.member.metric", "null", "not be null")
+		}
+		if e := q.GroupBy.validate("metricQueries.member.groupBy"); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// validate checks a DimensionGroup's constraints; a nil group passes.
+func (g *piDimensionGroup) validate(member string) *apiError {
+	svc := piService()
+	switch {
+	case g == nil:
+		return nil
+	case g.Group == nil:
+		return errConstraint(svc, member+".group", "null", "not be null")
+	case g.Dimensions != nil && (len(g.Dimensions) < 1 || len(g.Dimensions) > maxPIDimensions):
+		return errConstraint(svc, member+".dimensions", len(g.Dimensions), fmt.Sprintf("have length between 1 and %d", maxPIDimensions))
+	}
+	return checkRange(svc, member+".limit", g.Limit, 1, maxPIGroupLimit)
+}
+
+// validate checks the shared members' modeled constraints.
+func (r piRange) validate() *apiError {
+	svc := piService()
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"serviceType", r.ServiceType != nil}, {"identifier", r.Identifier != nil}, {"startTime", r.StartTime != nil}, {"endTime", r.EndTime != nil}} {
+		if !m.set {
+			return errConstraint(svc, m.name, "null", "not be null")
+		}
+	}
+	if t := *r.ServiceType; t != "RDS" && t != "DOCDB" {
+		return errConstraint(svc, "serviceType", t, "satisfy enum value set: [RDS, DOCDB]")
+	}
+	return checkRange(svc, "maxResults", r.MaxResults, 0, maxPIResults)
+}
+
+// fingerprint hashes what a NextToken must be used with again.
+func (in getResourceMetricsInput) fingerprint() uint64 {
+	q, _ := json.Marshal(in.MetricQueries)
+	return in.piRange.fingerprint(string(q) + derefOr(in.PeriodAlignment, ""))
+}
+
+// fingerprint hashes the shared members and extra.
+func (r piRange) fingerprint(extra string) uint64 {
+	return strHash(fmt.Sprintf("%s|%v|%v|%d|%s", *r.Identifier, *r.StartTime, *r.EndTime, derefOr(r.PeriodInSeconds, 0), extra))
+}
+
+// piScope resolves the instance, the period and the aligned range, and
+// the page a NextToken asks for.
+func (s *Server) piScope(r piRange, fp uint64) (piScope, *apiError) {
+	id := *r.Identifier
+	i := slices.IndexFunc(s.instances, func(in instance) bool { return in.ResourceID == id })
+	if *r.ServiceType != "RDS" || i < 0 || !s.instances[i].PerformanceInsightsEnabled {
+		return piScope{}, jsonError("NotAuthorizedException", "The resource %s for service type %s is not authorized for this account", id, *r.ServiceType)
+	}
+	in := &s.instances[i]
+	start, end := int64(math.Floor(*r.StartTime)), int64(math.Ceil(*r.EndTime))
+	if end <= start {
+		return piScope{}, jsonError("InvalidArgumentException", "The StartTime must be earlier than the EndTime.")
+	}
+	days := int64(in.PerformanceInsightsRetentionPeriod)
+	if start < s.opts.Now().Unix()-days*day {
+		return piScope{}, jsonError("InvalidArgumentException", "The StartTime is earlier than the retention period of %d days of %s.", days, id)
+	}
+	per := piAutoPeriod(end - start)
+	if r.PeriodInSeconds != nil {
+		per = *r.PeriodInSeconds
+		if !slices.Contains(piPeriods(), per) {
+			return piScope{}, jsonError("InvalidArgumentException", "The PeriodInSeconds %d is not valid: use 1, 60, 300, 3600 or 86400.", per)
+		}
+	}
+	sc := piScope{in: in, per: per, start: floorDiv(start, per) * per, end: ceilDiv(end, per) * per, maxResults: int(derefOr(r.MaxResults, maxPIResults))}
+	if r.NextToken != nil {
+		off, ok := parsePIToken(*r.NextToken, fp)
+		if !ok {
+			return piScope{}, jsonError("InvalidArgumentException", "The NextToken is not valid.")
+		}
+		sc.offset = off
+	}
+	return sc, nil
+}
+
+// piQueryItems returns the MetricList elements of one query.
+func (s *Server) piQueryItems(sc piScope, q piMetricQuery) ([]piItem, *apiError) {
+	metric := *q.Metric
+	if e := checkPIMetric(metric); e != nil {
+		return nil, e
+	}
+	if q.GroupBy == nil {
+		if len(q.Filter) > 0 {
+			return nil, jsonError("InvalidArgumentException", "awssim simulates Filter only with a GroupBy of the filtered dimension's group.")
+		}
+		return []piItem{{metric: metric, key: -1}}, nil
+	}
+	group, dims, e := piGroupAndDimensions(*q.GroupBy)
+	if e != nil {
+		return nil, e
+	}
+	keys := s.piKeys(sc.in, group)
+	kept, e := piFilter(keys, group, q.Filter)
+	if e != nil {
+		return nil, e
+	}
+	order, _ := s.piRank(sc.in, group, keys, sc.start, sc.end)
+	items := []piItem{{metric: metric, group: group, keys: keys, key: -1, filter: kept}}
+	limit := int(derefOr(q.GroupBy.Limit, defPIGroupLimit))
+	for _, k := range order {
+		if len(items) > limit {
+			break
+		}
+		if kept == nil || slices.Contains(kept, k) {
+			items = append(items, piItem{metric: metric, group: group, keys: keys, key: k, dims: dims})
+		}
+	}
+	return items, nil
+}
+
+// checkPIMetric accepts db.load.avg and db.sampledload.avg.
+func checkPIMetric(metric string) *apiError {
+	name, stat, _ := strings.Cut(strings.TrimPrefix(metric, "db."), ".")
+	switch {
+	case name != "load" && name != "sampledload":
+		return jsonError("InvalidArgumentException", "awssim simulates only db.load and db.sampledload, not %s.", metric)
+	case stat == "avg":
+		return nil
+	case stat == "min" || stat == "max" || stat == "sum":
+		return jsonError("InvalidArgumentException", "awssim simulates only the statistic avg, not %s.", metric)
+	}
+	return jsonError("InvalidArgumentException", "The specified statistic is not a known statistic")
+}
+
+// piGroupAndDimensions checks a GroupBy and returns the dimensions its
+// keys carry (all of the group's unless Dimensions names some).
+func piGroupAndDimensions(g piDimensionGroup) (string, []string, *apiError) {
+	group := *g.Group
+	all := piGroupDimensions(group)
+	if all == nil {
+		return "", nil, jsonError("InvalidArgumentException", "This group is not a known group: %s is not valid for current resource", group)
+	}
+	if g.Dimensions == nil {
+		return group, all, nil
+	}
+	for _, d := range g.Dimensions {
+		if !slices.Contains(all, d) {
+			return "", nil, jsonError("InvalidArgumentException", "The dimension %s is not a dimension of the group %s.", d, group)
+		}
+	}
+	return group, g.Dimensions, nil
+}
+
+// piFilter returns the indices of the keys that match every filter, nil
+// without filters.
+func piFilter(keys []piKeyDef, group string, filter map[string]string) ([]int, *apiError) {
+	if len(filter) == 0 {
+		return nil, nil
+	}
+	for d := range filter {
+		if !slices.Contains(piGroupDimensions(group), d) {
+			return nil, jsonError("InvalidArgumentException", "awssim simulates Filter only on dimensions of the GroupBy group, not %s.", d)
+		}
+	}
+	kept := []int{}
+	for i, k := range keys {
+		if matchesFilter(k.dims, filter) {
+			kept = append(kept, i)
+		}
+	}
+	return kept, nil
+}
+
+// matchesFilter reports whether dims has every filtered value.
+func matchesFilter(dims, filter map[string]string) bool {
+	for d, v := range filter {
+		if dims[d] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// piSeries computes the data points of one MetricList element.
+func (s *Server) piSeries(sc piScope, it piItem, startAligned bool) piMetricKeyDataPoints {
+	out := piMetricKeyDataPoints{Key: piMetricKey{Metric: it.metric}, DataPoints: []piDataPoint{}}
+	if it.key >= 0 {
+		out.Key.Dimensions = map[string]string{}
+		for _, d := range it.dims {
+			out.Key.Dimensions[d] = truncateUTF8(it.keys[it.key].dims[d], piMaxElementBytes)
+		}
+	}
+	for a := sc.start; a < sc.end; a += sc.per {
+		if !s.piAvailable(sc.in, a, sc.per) {
+			continue
+		}
+		v := s.piItemValue(sc, it, a)
+		ts := a + sc.per
+		if startAligned {
+			ts = a
+		}
+		out.DataPoints = append(out.DataPoints, piDataPoint{Timestamp: float64(ts), Value: v})
+	}
+	return out
+}
+
+// piItemValue returns an element's value over the period starting at a:
+// the total (of the filtered keys, with a Filter) or a key's part.
+func (s *Server) piItemValue(sc piScope, it piItem, a int64) float64 {
+	if it.group == "" || (it.key < 0 && it.filter == nil) {
+		return s.piTotal(sc.in, a, sc.per)
+	}
+	vals := s.piValues(sc.in, it.group, it.keys, a, sc.per)
+	if it.key >= 0 {
+		return vals[it.key]
+	}
+	sum := 0.0
+	for _, k := range it.filter {
+		sum += vals[k]
+	}
+	return sum
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// pageOf returns items[offset:offset+size] and the offset of the next page
+// (0 when this one is the last, or when size is 0 and the page empty).
+func pageOf[T any](items []T, offset, size int) ([]T, int) {
+	offset = min(offset, len(items))
+	end := min(offset+size, len(items))
+	if end < len(items) {
+		return items[offset:end], end
+	}
+	return items[offset:end], 0
+}
+
+// piToken encodes a NextToken: the offset of the next page and the
+// request's fingerprint (NextToken's pattern is [a-zA-Z0-9_=-]+).
+func piToken(offset int, fp uint64) *string {
+	t := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "awssim-pi:%d:%x", offset, fp))
+	return &t
+}
+
+// parsePIToken decodes a NextToken issued for a request with fingerprint
+// fp.
+func parsePIToken(s string, fp uint64) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, false
+	}
+	var off int
+	var h uint64
+	n, err := fmt.Sscanf(string(b), "awssim-pi:%d:%x", &off, &h)
+	return off, err == nil && n == 2 && h == fp && off >= 0
+}
+
+// describeDimensionKeysInput is DescribeDimensionKeys' request.
+type describeDimensionKeysInput struct {
+	piRange
+	Metric            *string           `json:"Metric"`
+	GroupBy           *piDimensionGroup `json:"GroupBy"`
+	AdditionalMetrics []string          `json:"AdditionalMetrics"`
+	PartitionBy       *piDimensionGroup `json:"PartitionBy"`
+	Filter            map[string]string `json:"Filter"`
+}
+
+// piDimensionKey is a DimensionKeyDescription.
+type piDimensionKey struct {
+	Dimensions map[string]string `json:"Dimensions"`
+	Total      float64           `json:"Total"`
+}
+
+// describeDimensionKeysOutput is DescribeDimensionKeys' answer.
+type describeDimensionKeysOutput struct {
+	AlignedStartTime float64          `json:"AlignedStartTime"`
+	AlignedEndTime   float64          `json:"AlignedEndTime"`
+	Keys             []piDimensionKey `json:"Keys"`
+	NextToken        *string          `json:"NextToken,omitempty"`
+}
+
+// describeDimensionKeys serves DescribeDimensionKeys: the GroupBy's top
+// Limit keys (default 10, at most 25) by load over the aligned range, most
+// first, with Total their mean db.load.avg over it (at the period
+// piAutoPeriod picks for the range); MaxResults (0 to 25, default 25) keys
+// a page, NextToken continues. AdditionalMetrics and PartitionBy are not
+// simulated.
+func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
+	var in describeDimensionKeysInput
+	if e := decodeJSON(body, &in); e != nil {
+		return nil, e
+	}
+	if e := in.validate(); e != nil {
+		return nil, e
+	}
+	q, _ := json.Marshal([]any{in.Metric, in.GroupBy, in.Filter})
+	fp := in.piRange.fingerprint(string(q))
+	sc, e := s.piScope(in.piRange, fp)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkPIMetric(*in.Metric); e != nil {
+		return nil, e
+	}
+	group, dims, e := piGroupAndDimensions(*in.GroupBy)
+	if e != nil {
+		return nil, e
+	}
+	keys := s.piKeys(sc.in, group)
+	kept, e := piFilter(keys, group, in.Filter)
+	if e != nil {
+		return nil, e
+	}
+	order, totals := s.piRank(sc.in, group, keys, sc.start, sc.end)
+	var all []piDimensionKey
+	for _, k := range order {
+		if len(all) < int(derefOr(in.GroupBy.Limit, defPIGroupLimit)) && (kept == nil || slices.Contains(kept, k)) {
+			d := maps.Clone(keys[k].dims)
+			maps.DeleteFunc(d, func(name, _ string) bool { return !slices.Contains(dims, name) })
+			for name, v := range d {
+				d[name] = truncateUTF8(v, piMaxElementBytes)
+			}
+			all = append(all, piDimensionKey{Dimensions: d, Total: totals[k]})
+		}
+	}
+	page, next := pageOf(all, sc.offset, sc.maxResults)
+	out := describeDimensionKeysOutput{AlignedStartTime: float64(sc.start), AlignedEndTime: float64(sc.end), Keys: page}
+	if next > 0 {
+		out.NextToken = piToken(next, fp)
+	}
+	return out, nil
+}
+
+// validate checks the members' modeled constraints and answers the ones
+// awssim does not simulate.
+func (in describeDimensionKeysInput) validate() *apiError {
+	svc := piService()
+	if e := in.piRange.validate(); e != nil {
+		return e
+	}
+	switch {
+	case in.Metric == nil:
+		return errConstraint(svc, "metric", "null", "not be null")
+	case in.GroupBy == nil:
+		return errConstraint(svc, "groupBy", "null", "not be null")
+	case in.AdditionalMetrics != nil || in.PartitionBy != nil:
+		return jsonError("InvalidArgumentException", "awssim does not simulate AdditionalMetrics or PartitionBy.")
+	}
+	return in.GroupBy.validate("groupBy")
+}
