@@ -15,7 +15,7 @@ type faultState struct {
 	bucket tokenBucket
 	ops    map[string]*tokenBucket // buckets of the JSON 1.1 operations
 	seq    uint64                  // API requests seen by the error injector
-	errs   uint64 // errors injected
+	errs   uint64                  // errors injected
 }
 
 // set replaces the faults and refills the throttling bucket.
