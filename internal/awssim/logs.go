@@ -175,7 +175,7 @@ func (in getLogEventsInput) startToken(st osStream) (streamToken, *apiError) {
 func (st osStream) page(tok streamToken, r logRange, limit int) []logEvent {
 	var out []logEvent
 	size := 0
-	next := func(t int64) (int64, bool) { return st.first(t) }
+	next := st.first
 	t, ok := st.first(ceilDiv(max(tok.pos, r.lo), 1000))
 	if !tok.forward {
 		next = st.last

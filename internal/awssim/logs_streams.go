@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"cmp"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -63,7 +62,7 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 	offset := 0
 	if in.NextToken != nil {
 		var ok bool
-		if offset, ok = parseStreamsToken(*in.NextToken, fp); !ok {
+		if offset, ok = parsePageToken("streams", *in.NextToken, fp); !ok {
 			return nil, jsonError("InvalidParameterException", "The specified nextToken is invalid.")
 		}
 	}
@@ -71,8 +70,7 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 	end := min(offset+limitOr(in.Limit, maxLogStreams), len(all))
 	out := describeLogStreamsOutput{LogStreams: all[offset:end]}
 	if end < len(all) {
-		tok := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "awssim-streams:%d:%x", end, fp))
-		out.NextToken = &tok
+		out.NextToken = ptrIf(true, pageToken("streams", end, fp))
 	}
 	return out, nil
 }
@@ -127,17 +125,4 @@ func (s *Server) describeStream(inst *instance) logStreamJSON {
 		out.LastIngestionTime = ptrIf(true, st.ingestionTime(last))
 	}
 	return out
-}
-
-// parseStreamsToken decodes DescribeLogStreams' nextToken; ok is false
-// unless it was issued for a request with the fingerprint fp.
-func parseStreamsToken(s string, fp uint64) (int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return 0, false
-	}
-	var off int
-	var h uint64
-	n, err := fmt.Sscanf(string(b), "awssim-streams:%d:%x", &off, &h)
-	return off, err == nil && n == 2 && h == fp && off >= 0
 }

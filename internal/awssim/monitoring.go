@@ -51,13 +51,15 @@ func validPIRetention(d int32) bool {
 }
 
 // defaultMonitoring is the settings of instance i when Options.Monitoring
-// is nil: Enhanced Monitoring on three instances in four, at 60 seconds on
-// every other one and at 1, 5, 10, 15 or 30 seconds on the rest;
+// is nil: Enhanced Monitoring off on every sixth instance from the fifth
+// (i = 4, 10, ...), else at 60 seconds on even instances and at 1, 5, 10,
+// 15 or 30 seconds on odd ones (instances 0 to 9 have 60, 1, 60, 5, off,
+// 10, 60, 15, 60, 30);
 // Performance Insights on four instances in five, with 7 days of retention
 // except on every third instance (731 days) and every seventh (93 days).
 func defaultMonitoring(i int) Monitoring {
 	var m Monitoring
-	if i%4 != 3 {
+	if i%6 != 4 {
 		m.MonitoringInterval = []int32{60, 1, 60, 5, 60, 10, 60, 15, 60, 30}[i%10]
 	}
 	if i%5 != 4 {

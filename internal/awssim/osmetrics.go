@@ -6,27 +6,27 @@ import (
 )
 
 // OSMetrics is one Enhanced Monitoring event: the OS metrics of an
-// instance at one time, as the JSON message RDS publishes to the log group
-// RDSOSMetrics carries them (JSON names are the message's). Memory and
+// instance at one time, with the fields of the JSON message RDS publishes
+// to the log group RDSOSMetrics (Message writes that message). Memory and
 // file-system sizes are in KiB, rates per second, CPU shares in percent.
 type OSMetrics struct {
-	Engine             string        `json:"engine"`
-	InstanceID         string        `json:"instanceID"`
-	InstanceResourceID string        `json:"instanceResourceID"`
-	Timestamp          time.Time     `json:"timestamp"`
-	Version            int           `json:"version"`
-	Uptime             string        `json:"uptime"`
-	NumVCPUs           int           `json:"numVCPUs"`
-	CPUUtilization     OSCPU         `json:"cpuUtilization"`
-	LoadAverageMinute  OSLoadAverage `json:"loadAverageMinute"`
-	Memory             OSMemory      `json:"memory"`
-	Tasks              OSTasks       `json:"tasks"`
-	Swap               OSSwap        `json:"swap"`
-	Network            []OSNetwork   `json:"network"`
-	DiskIO             []OSDiskIO    `json:"diskIO"`
-	PhysicalDeviceIO   []OSDiskIO    `json:"physicalDeviceIO,omitempty"`
-	FileSys            []OSFileSys   `json:"fileSys"`
-	ProcessList        []OSProcess   `json:"processList"`
+	Engine             string
+	InstanceID         string
+	InstanceResourceID string
+	Timestamp          time.Time
+	Version            int
+	Uptime             string
+	NumVCPUs           int
+	CPUUtilization     OSCPU
+	LoadAverageMinute  OSLoadAverage
+	Memory             OSMemory
+	Tasks              OSTasks
+	Swap               OSSwap
+	Network            []OSNetwork
+	DiskIO             []OSDiskIO
+	PhysicalDeviceIO   []OSDiskIO
+	FileSys            []OSFileSys
+	ProcessList        []OSProcess
 }
 
 // OSCPU is cpuUtilization; Total is 100 minus Idle.
@@ -99,8 +99,7 @@ type OSNetwork struct {
 // OSDiskIO is one entry of diskIO or physicalDeviceIO. Block devices have
 // a Device and the iostat fields; the cluster volume of an Aurora instance
 // has no Device and the latency and throughput fields instead (latencies
-// in milliseconds, throughputs in bytes per second). Marshaled as RDS
-// writes each kind.
+// in milliseconds, throughputs in bytes per second).
 type OSDiskIO struct {
 	Device      string
 	ReadIOsPS   float64
@@ -153,20 +152,20 @@ type clusterVolumeJSON struct {
 	DiskQueueDepth  float64 `json:"diskQueueDepth"`
 }
 
-// MarshalJSON writes the entry with the fields of its kind.
-func (d OSDiskIO) MarshalJSON() ([]byte, error) {
+// messageJSON returns the entry with the fields of its kind.
+func (d OSDiskIO) messageJSON() any {
 	if d.Device == "" {
-		return json.Marshal(clusterVolumeJSON{
+		return clusterVolumeJSON{
 			ReadLatency: d.ReadLatency, WriteLatency: d.WriteLatency,
 			WriteThroughput: d.WriteThroughput, ReadThroughput: d.ReadThroughput,
 			ReadIOsPS: d.ReadIOsPS, WriteIOsPS: d.WriteIOsPS, DiskQueueDepth: d.DiskQueueDepth,
-		})
+		}
 	}
-	return json.Marshal(blockDeviceJSON{
+	return blockDeviceJSON{
 		WriteKbPS: d.WriteKbPS, ReadIOsPS: d.ReadIOsPS, Await: d.Await, ReadKbPS: d.ReadKbPS,
 		RrqmPS: d.RrqmPS, Util: d.Util, AvgQueueLen: d.AvgQueueLen, TPS: d.TPS, ReadKb: d.ReadKb,
 		Device: d.Device, WriteKb: d.WriteKb, AvgReqSz: d.AvgReqSz, WrqmPS: d.WrqmPS, WriteIOsPS: d.WriteIOsPS,
-	})
+	}
 }
 
 // OSFileSys is one file system: sizes in KiB.
@@ -210,16 +209,64 @@ type processJSON struct {
 	VMLimit      any     `json:"vmlimit"`
 }
 
-// MarshalJSON writes vmlimit as RDS does: a string or the number 0.
-func (p OSProcess) MarshalJSON() ([]byte, error) {
+// messageJSON returns the entry as RDS writes it: vmlimit a string or the
+// number 0.
+func (p OSProcess) messageJSON() processJSON {
 	var limit any = 0
 	if p.VMLimit != "" {
 		limit = p.VMLimit
 	}
-	return json.Marshal(processJSON{
+	return processJSON{
 		VSS: p.VSS, Name: p.Name, TGID: p.TGID, ParentID: p.ParentID, MemoryUsedPc: p.MemoryUsedPc,
 		CPUUsedPc: p.CPUUsedPc, ID: p.ID, RSS: p.RSS, VMLimit: limit,
+	}
+}
+
+// messageJSON is OSMetrics as the JSON message RDS writes.
+type messageJSON struct {
+	Engine             string        `json:"engine"`
+	InstanceID         string        `json:"instanceID"`
+	InstanceResourceID string        `json:"instanceResourceID"`
+	Timestamp          time.Time     `json:"timestamp"`
+	Version            int           `json:"version"`
+	Uptime             string        `json:"uptime"`
+	NumVCPUs           int           `json:"numVCPUs"`
+	CPUUtilization     OSCPU         `json:"cpuUtilization"`
+	LoadAverageMinute  OSLoadAverage `json:"loadAverageMinute"`
+	Memory             OSMemory      `json:"memory"`
+	Tasks              OSTasks       `json:"tasks"`
+	Swap               OSSwap        `json:"swap"`
+	Network            []OSNetwork   `json:"network"`
+	DiskIO             []any         `json:"diskIO"`
+	PhysicalDeviceIO   []any         `json:"physicalDeviceIO,omitempty"`
+	FileSys            []OSFileSys   `json:"fileSys"`
+	ProcessList        []processJSON `json:"processList"`
+}
+
+// Message returns the event's message: the JSON document RDS writes to the
+// instance's log stream.
+func (m OSMetrics) Message() string {
+	disks := func(ds []OSDiskIO) []any {
+		var out []any
+		for _, d := range ds {
+			out = append(out, d.messageJSON())
+		}
+		return out
+	}
+	procs := make([]processJSON, len(m.ProcessList))
+	for i, p := range m.ProcessList {
+		procs[i] = p.messageJSON()
+	}
+	p, err := json.Marshal(messageJSON{
+		Engine: m.Engine, InstanceID: m.InstanceID, InstanceResourceID: m.InstanceResourceID, Timestamp: m.Timestamp,
+		Version: m.Version, Uptime: m.Uptime, NumVCPUs: m.NumVCPUs, CPUUtilization: m.CPUUtilization,
+		LoadAverageMinute: m.LoadAverageMinute, Memory: m.Memory, Tasks: m.Tasks, Swap: m.Swap, Network: m.Network,
+		DiskIO: disks(m.DiskIO), PhysicalDeviceIO: disks(m.PhysicalDeviceIO), FileSys: m.FileSys, ProcessList: procs,
 	})
+	if err != nil {
+		panic("awssim: marshal OS metrics: " + err.Error()) // every field marshals
+	}
+	return string(p)
 }
 
 // OSMetrics is the data function of Enhanced Monitoring: the event the
@@ -256,11 +303,5 @@ func (s *Server) OSEventTimes(instanceID string, from, to time.Time) []time.Time
 	return out
 }
 
-// osMessage returns the message of the event at t: OSMetrics as JSON.
-func (s *Server) osMessage(in *instance, t int64) string {
-	p, err := json.Marshal(s.osMetrics(in, t))
-	if err != nil {
-		panic("awssim: marshal OS metrics: " + err.Error()) // every field marshals
-	}
-	return string(p)
-}
+// osMessage returns the message of the event at t.
+func (s *Server) osMessage(in *instance, t int64) string { return s.osMetrics(in, t).Message() }

@@ -186,14 +186,23 @@ func fileSys(name, mount string, total, used, maxFiles, usedFiles int64) OSFileS
 	}
 }
 
-// osProc is a process of an engine: its name, whether it is a thread of
-// the main process, and its share of the engine's CPU and memory.
+// osProc is a process of an engine: its name, its kind, and its share of
+// the engine's CPU and memory.
 type osProc struct {
-	name   string
-	thread bool
-	cpu    float64
-	mem    float64
+	name string
+	kind procKind
+	cpu  float64
+	mem  float64
 }
+
+// procKind says where a process sits in the process tree.
+type procKind uint8
+
+const (
+	procRoot   procKind = iota // a child of init, e.g. postgres, mysqld
+	procChild                  // a child process of the last root
+	procThread                 // a thread of the last root
+)
 
 // engineProcesses returns the processes an engine runs, main process first.
 func engineProcesses(e engineSet) []osProc {
@@ -204,20 +213,25 @@ func engineProcesses(e engineSet) []osProc {
 			d = "mariadbd"
 		}
 		return []osProc{
-			{d, false, 0.2, 0.3}, {d + ": ib_io_rd-1", true, 0.1, 0}, {d + ": ib_io_wr-1", true, 0.1, 0},
-			{d + ": ib_log_writer", true, 0.1, 0}, {d + ": ib_srv_purge", true, 0.05, 0},
-			{d + ": connection", true, 0.25, 0}, {d + ": connection", true, 0.2, 0},
+			{d, procRoot, 0.2, 0.3}, {d + ": ib_io_rd-1", procThread, 0.1, 0}, {d + ": ib_io_wr-1", procThread, 0.1, 0},
+			{d + ": ib_log_writer", procThread, 0.1, 0}, {d + ": ib_srv_purge", procThread, 0.05, 0},
+			{d + ": connection", procThread, 0.25, 0}, {d + ": connection", procThread, 0.2, 0},
 		}
 	}
-	ps := []osProc{
-		{"postgres", false, 0.02, 0.02}, {"postgres: logger ", false, 0.01, 0.001}, {"postgres: checkpointer ", false, 0.04, 0.012},
-		{"postgres: background writer ", false, 0.03, 0.003}, {"postgres: walwriter ", false, 0.05, 0.009},
-		{"postgres: autovacuum launcher ", false, 0.05, 0.002}, {"postgres: logical replication launcher ", false, 0.01, 0.002},
-		{"postgres: app appdb 10.0.12.34(51234) idle", false, 0.39, 0.03}, {"postgres: app appdb 10.0.12.35(40112) SELECT", false, 0.4, 0.04},
-	}
+	var ps []osProc
 	if e == engineAuroraPostgres {
-		ps = append([]osProc{{"Aurora Storage Daemon", false, 0.05, 0.05}}, ps...)
-		ps = append(ps, osProc{"postgres: aurora runtime process ", false, 0.05, 0.015})
+		ps = append(ps, osProc{"Aurora Storage Daemon", procRoot, 0.05, 0.05})
+	}
+	ps = append(ps,
+		osProc{"postgres", procRoot, 0.02, 0.02}, osProc{"postgres: logger ", procChild, 0.01, 0.001},
+		osProc{"postgres: checkpointer ", procChild, 0.04, 0.012}, osProc{"postgres: background writer ", procChild, 0.03, 0.003},
+		osProc{"postgres: walwriter ", procChild, 0.05, 0.009}, osProc{"postgres: autovacuum launcher ", procChild, 0.05, 0.002},
+		osProc{"postgres: logical replication launcher ", procChild, 0.01, 0.002},
+		osProc{"postgres: app appdb 10.0.12.34(51234) idle", procChild, 0.39, 0.03},
+		osProc{"postgres: app appdb 10.0.12.35(40112) SELECT", procChild, 0.4, 0.04},
+	)
+	if e == engineAuroraPostgres {
+		ps = append(ps, osProc{"postgres: aurora runtime process ", procChild, 0.05, 0.015})
 	}
 	return ps
 }
@@ -232,19 +246,16 @@ func (g *osGen) processes(c OSCPU, m OSMemory) []OSProcess {
 		{Name: "RDS processes", VSS: int64(kb * 1.5), RSS: int64(rdsRSS), MemoryUsedPc: round2(100 * rdsRSS / kb), CPUUsedPc: round2(rdsCPU)},
 	}
 	pid := 600 + int64(hash2(g.in.hash, 80)%2000)
-	mainPID := pid
+	root := pid
 	for i, p := range engineProcesses(g.in.engine.bit) {
-		e := OSProcess{Name: p.name, ID: pid + int64(i), TGID: pid + int64(i), ParentID: mainPID, VMLimit: "unlimited",
+		e := OSProcess{Name: p.name, ID: pid + int64(i), TGID: pid + int64(i), ParentID: root, VMLimit: "unlimited",
 			VSS: int64(kb * 0.3), CPUUsedPc: round2(rdsCPU * p.cpu * (0.8 + 0.4*g.share(90+uint64(i))))}
-		switch {
-		case i == 0:
-			e.ParentID = 1
-		case p.thread:
-			e.TGID, e.VMLimit = mainPID, ""
-		}
 		rss := rdsRSS * p.mem
-		if p.thread {
-			rss = rdsRSS * 0.3
+		switch p.kind {
+		case procRoot:
+			root, e.ParentID = e.ID, 1
+		case procThread:
+			e.TGID, e.ParentID, e.VMLimit, rss = root, 1, "", rdsRSS*0.3
 		}
 		e.RSS, e.MemoryUsedPc = int64(rss), round2(100*rss/kb)
 		out = append(out, e)

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -92,11 +91,55 @@ type piScope struct {
 // its group's keys.
 type piItem struct {
 	metric string
-	group  string
-	keys   []piKeyDef
+	group  *piGrouped // nil without GroupBy
 	key    int
-	filter []int // the keys the query's Filter keeps; nil without Filter
+}
+
+// piGrouped is a GroupBy resolved on an instance: its keys ranked by load
+// over the request's range, and the dimensions the answer shows.
+type piGrouped struct {
+	group  string
 	dims   []string
+	keys   []piKeyDef
+	kept   []int // the keys the Filter keeps; nil without Filter
+	order  []int
+	totals []float64
+}
+
+// piGroup resolves a GroupBy and its Filter.
+func (s *Server) piGroup(sc piScope, g piDimensionGroup, filter map[string]string) (*piGrouped, *apiError) {
+	group, dims, e := piGroupAndDimensions(g)
+	if e != nil {
+		return nil, e
+	}
+	keys := s.piKeys(sc.in, group)
+	kept, e := piFilter(keys, group, filter)
+	if e != nil {
+		return nil, e
+	}
+	order, totals := s.piRank(sc.in, group, keys, sc.start, sc.end)
+	return &piGrouped{group: group, dims: dims, keys: keys, kept: kept, order: order, totals: totals}, nil
+}
+
+// top returns the first limit keys by load that the Filter keeps.
+func (g *piGrouped) top(limit int) []int {
+	var out []int
+	for _, k := range g.order {
+		if len(out) < limit && (g.kept == nil || slices.Contains(g.kept, k)) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// dimensions returns the dimensions of key k that the answer shows, cut to
+// the 500 bytes PI returns of a value.
+func (g *piGrouped) dimensions(k int) map[string]string {
+	out := make(map[string]string, len(g.dims))
+	for _, d := range g.dims {
+		out[d] = truncateUTF8(g.keys[k].dims[d], piMaxElementBytes)
+	}
+	return out
 }
 
 // getResourceMetrics serves GetResourceMetrics for ServiceType RDS and
@@ -137,7 +180,7 @@ func (s *Server) getResourceMetrics(body []byte) (any, *apiError) {
 		out.MetricList = append(out.MetricList, s.piSeries(sc, it, startAligned))
 	}
 	if next > 0 {
-		out.NextToken = piToken(next, in.fingerprint())
+		out.NextToken = ptrIf(true, pageToken("pi", next, in.fingerprint()))
 	}
 	return out, nil
 }
@@ -236,7 +279,7 @@ func (s *Server) piScope(r piRange, fp uint64) (piScope, *apiError) {
 	}
 	sc := piScope{in: in, per: per, start: floorDiv(start, per) * per, end: ceilDiv(end, per) * per, maxResults: int(derefOr(r.MaxResults, maxPIResults))}
 	if r.NextToken != nil {
-		off, ok := parsePIToken(*r.NextToken, fp)
+		off, ok := parsePageToken("pi", *r.NextToken, fp)
 		if !ok {
 			return piScope{}, jsonError("InvalidArgumentException", "The NextToken is not valid.")
 		}
@@ -257,25 +300,13 @@ func (s *Server) piQueryItems(sc piScope, q piMetricQuery) ([]piItem, *apiError)
 		}
 		return []piItem{{metric: metric, key: -1}}, nil
 	}
-	group, dims, e := piGroupAndDimensions(*q.GroupBy)
+	g, e := s.piGroup(sc, *q.GroupBy, q.Filter)
 	if e != nil {
 		return nil, e
 	}
-	keys := s.piKeys(sc.in, group)
-	kept, e := piFilter(keys, group, q.Filter)
-	if e != nil {
-		return nil, e
-	}
-	order, _ := s.piRank(sc.in, group, keys, sc.start, sc.end)
-	items := []piItem{{metric: metric, group: group, keys: keys, key: -1, filter: kept}}
-	limit := int(derefOr(q.GroupBy.Limit, defPIGroupLimit))
-	for _, k := range order {
-		if len(items) > limit {
-			break
-		}
-		if kept == nil || slices.Contains(kept, k) {
-			items = append(items, piItem{metric: metric, group: group, keys: keys, key: k, dims: dims})
-		}
+	items := []piItem{{metric: metric, group: g, key: -1}}
+	for _, k := range g.top(int(derefOr(q.GroupBy.Limit, defPIGroupLimit))) {
+		items = append(items, piItem{metric: metric, group: g, key: k})
 	}
 	return items, nil
 }
@@ -347,10 +378,7 @@ func matchesFilter(dims, filter map[string]string) bool {
 func (s *Server) piSeries(sc piScope, it piItem, startAligned bool) piMetricKeyDataPoints {
 	out := piMetricKeyDataPoints{Key: piMetricKey{Metric: it.metric}, DataPoints: []piDataPoint{}}
 	if it.key >= 0 {
-		out.Key.Dimensions = map[string]string{}
-		for _, d := range it.dims {
-			out.Key.Dimensions[d] = truncateUTF8(it.keys[it.key].dims[d], piMaxElementBytes)
-		}
+		out.Key.Dimensions = it.group.dimensions(it.key)
 	}
 	for a := sc.start; a < sc.end; a += sc.per {
 		if !s.piAvailable(sc.in, a, sc.per) {
@@ -369,15 +397,16 @@ func (s *Server) piSeries(sc piScope, it piItem, startAligned bool) piMetricKeyD
 // piItemValue returns an element's value over the period starting at a:
 // the total (of the filtered keys, with a Filter) or a key's part.
 func (s *Server) piItemValue(sc piScope, it piItem, a int64) float64 {
-	if it.group == "" || (it.key < 0 && it.filter == nil) {
+	g := it.group
+	if g == nil || (it.key < 0 && g.kept == nil) {
 		return s.piTotal(sc.in, a, sc.per)
 	}
-	vals := s.piValues(sc.in, it.group, it.keys, a, sc.per)
+	vals := s.piValues(sc.in, g.group, g.keys, a, sc.per)
 	if it.key >= 0 {
 		return vals[it.key]
 	}
 	sum := 0.0
-	for _, k := range it.filter {
+	for _, k := range g.kept {
 		sum += vals[k]
 	}
 	return sum
@@ -405,23 +434,23 @@ func pageOf[T any](items []T, offset, size int) ([]T, int) {
 	return items[offset:end], 0
 }
 
-// piToken encodes a NextToken: the offset of the next page and the
-// request's fingerprint (NextToken's pattern is [a-zA-Z0-9_=-]+).
-func piToken(offset int, fp uint64) *string {
-	t := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "awssim-pi:%d:%x", offset, fp))
-	return &t
+// pageToken encodes the NextToken of a page at offset of a request of the
+// given kind with fingerprint fp, in characters every NextToken pattern
+// allows ([a-zA-Z0-9_-]).
+func pageToken(kind string, offset int, fp uint64) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "awssim-%s:%d:%x", kind, offset, fp))
 }
 
-// parsePIToken decodes a NextToken issued for a request with fingerprint
-// fp.
-func parsePIToken(s string, fp uint64) (int, bool) {
+// parsePageToken decodes a token pageToken wrote; ok is false unless it
+// was issued for a request of the kind with fingerprint fp.
+func parsePageToken(kind, s string, fp uint64) (int, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return 0, false
 	}
 	var off int
 	var h uint64
-	n, err := fmt.Sscanf(string(b), "awssim-pi:%d:%x", &off, &h)
+	n, err := fmt.Sscanf(string(b), "awssim-"+kind+":%d:%x", &off, &h)
 	return off, err == nil && n == 2 && h == fp && off >= 0
 }
 
@@ -464,7 +493,7 @@ func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
 		return nil, e
 	}
 	q, _ := json.Marshal([]any{in.Metric, in.GroupBy, in.Filter})
-	fp := in.piRange.fingerprint(string(q))
+	fp := in.fingerprint(string(q))
 	sc, e := s.piScope(in.piRange, fp)
 	if e != nil {
 		return nil, e
@@ -472,31 +501,18 @@ func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
 	if e := checkPIMetric(*in.Metric); e != nil {
 		return nil, e
 	}
-	group, dims, e := piGroupAndDimensions(*in.GroupBy)
+	g, e := s.piGroup(sc, *in.GroupBy, in.Filter)
 	if e != nil {
 		return nil, e
 	}
-	keys := s.piKeys(sc.in, group)
-	kept, e := piFilter(keys, group, in.Filter)
-	if e != nil {
-		return nil, e
-	}
-	order, totals := s.piRank(sc.in, group, keys, sc.start, sc.end)
 	var all []piDimensionKey
-	for _, k := range order {
-		if len(all) < int(derefOr(in.GroupBy.Limit, defPIGroupLimit)) && (kept == nil || slices.Contains(kept, k)) {
-			d := maps.Clone(keys[k].dims)
-			maps.DeleteFunc(d, func(name, _ string) bool { return !slices.Contains(dims, name) })
-			for name, v := range d {
-				d[name] = truncateUTF8(v, piMaxElementBytes)
-			}
-			all = append(all, piDimensionKey{Dimensions: d, Total: totals[k]})
-		}
+	for _, k := range g.top(int(derefOr(in.GroupBy.Limit, defPIGroupLimit))) {
+		all = append(all, piDimensionKey{Dimensions: g.dimensions(k), Total: g.totals[k]})
 	}
 	page, next := pageOf(all, sc.offset, sc.maxResults)
 	out := describeDimensionKeysOutput{AlignedStartTime: float64(sc.start), AlignedEndTime: float64(sc.end), Keys: page}
 	if next > 0 {
-		out.NextToken = piToken(next, fp)
+		out.NextToken = ptrIf(true, pageToken("pi", next, fp))
 	}
 	return out, nil
 }

@@ -175,7 +175,7 @@ func piAutoPeriod(span int64) int64 {
 func (s *Server) piAvailable(in *instance, a, per int64) bool {
 	now := s.opts.Now().Unix()
 	return a+per <= now && a >= now-int64(in.PerformanceInsightsRetentionPeriod)*day &&
-		!(in.HasGaps && s.inGap(in, a, per))
+		(!in.HasGaps || !s.inGap(in, a, per))
 }
 
 // piTotal is db.load.avg of the instance over the period of per seconds
