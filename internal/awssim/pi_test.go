@@ -105,6 +105,15 @@ func checkPISeries(t *testing.T, s *Server, in Instance, e piMetricKeyDataPoints
 			want = append(want, piDataPoint{Timestamp: float64(a.Add(per).Unix()), Value: v})
 		}
 	}
+	series := s.PILoadSeries(in.ID, key, from, to, per)
+	if len(series) != len(want) {
+		t.Fatalf("%v: PILoadSeries has %d points, PILoad %d", e.Key, len(series), len(want))
+	}
+	for i, p := range series {
+		if float64(p.Start.Add(per).Unix()) != want[i].Timestamp || p.Value != want[i].Value {
+			t.Fatalf("%v: PILoadSeries point %d is %+v, PILoad says %+v", e.Key, i, p, want[i])
+		}
+	}
 	if len(e.DataPoints) != len(want) {
 		t.Fatalf("%v: %d data points, want %d", e.Key, len(e.DataPoints), len(want))
 	}

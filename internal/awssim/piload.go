@@ -283,22 +283,70 @@ func (s *Server) PIKeys(instanceID, group string) []PIKey {
 // that lies in a stopped window. GetResourceMetrics serves exactly these
 // values.
 func (s *Server) PILoad(instanceID string, key *PIKey, start time.Time, period time.Duration) (float64, bool) {
+	src, ok := s.piSource(instanceID, key, period)
+	a := start.Unix()
+	if !ok || start.Nanosecond() != 0 || floorMod(a, src.per) != 0 || !s.piAvailable(src.in, a, src.per) {
+		return 0, false
+	}
+	return src.value(s, a), true
+}
+
+// PIPoint is a data point of PILoadSeries: the start of its period and
+// db.load.avg over it.
+type PIPoint struct {
+	Start time.Time
+	Value float64
+}
+
+// PILoadSeries returns PILoad of every period of the given length that
+// starts in [from, to), from aligned down to the period, and has a data
+// point.
+func (s *Server) PILoadSeries(instanceID string, key *PIKey, from, to time.Time, period time.Duration) []PIPoint {
+	src, ok := s.piSource(instanceID, key, period)
+	if !ok {
+		return nil
+	}
+	var out []PIPoint
+	for a := floorDiv(from.Unix(), src.per) * src.per; a < to.Unix(); a += src.per {
+		if s.piAvailable(src.in, a, src.per) {
+			out = append(out, PIPoint{Start: time.Unix(a, 0).UTC(), Value: src.value(s, a)})
+		}
+	}
+	return out
+}
+
+// piSource is a series of the oracle: an instance's total or one key.
+type piSource struct {
+	in    *instance
+	group string
+	keys  []piKeyDef
+	key   int // -1 for the total
+	per   int64
+}
+
+// piSource resolves an oracle series; ok is false for an unknown
+// instance or key, Performance Insights off or a period PI does not have.
+func (s *Server) piSource(instanceID string, key *PIKey, period time.Duration) (piSource, bool) {
 	in, ok := s.byID[instanceID]
 	per := int64(period / time.Second)
-	a := start.Unix()
-	if !ok || !in.PerformanceInsightsEnabled || !slices.Contains(piPeriods(), per) || time.Duration(per)*time.Second != period ||
-		start.Nanosecond() != 0 || floorMod(a, per) != 0 || !s.piAvailable(in, a, per) {
-		return 0, false
+	if !ok || !in.PerformanceInsightsEnabled || !slices.Contains(piPeriods(), per) || time.Duration(per)*time.Second != period {
+		return piSource{}, false
 	}
+	src := piSource{in: in, key: -1, per: per}
 	if key == nil {
-		return s.piTotal(in, a, per), true
+		return src, true
 	}
-	keys := s.piKeys(in, key.Group)
-	i := slices.IndexFunc(keys, func(k piKeyDef) bool { return maps.Equal(k.dims, key.Dimensions) })
-	if i < 0 {
-		return 0, false
+	src.group, src.keys = key.Group, s.piKeys(in, key.Group)
+	src.key = slices.IndexFunc(src.keys, func(k piKeyDef) bool { return maps.Equal(k.dims, key.Dimensions) })
+	return src, src.key >= 0
+}
+
+// value returns the series' value over the period starting at a.
+func (src piSource) value(s *Server, a int64) float64 {
+	if src.key < 0 {
+		return s.piTotal(src.in, a, src.per)
 	}
-	return s.piValues(in, key.Group, keys, a, per)[i], true
+	return s.piValues(src.in, src.group, src.keys, a, src.per)[src.key]
 }
 
 // PITopKeys returns the n keys of the group with the most load over
