@@ -318,3 +318,37 @@ func TestPIPeriodFor(t *testing.T) {
 		}
 	}
 }
+
+// 500 and 503 answers are retried by the config's retryer too, and a
+// client limited to one attempt fails on the first.
+func TestPIServerErrorsRetried(t *testing.T) {
+	sim := startSourceSim(t, awssim.Options{Instances: 4, Faults: awssim.Faults{ErrorRate: 0.5}})
+	in := instanceWith(t, sim, func(in awssim.Instance) bool { return in.PerformanceInsightsEnabled })
+	req := PIRequest{ResourceID: in.ResourceID, Start: emNow.Add(-time.Hour), End: emNow, Queries: []PIMetricQuery{{Metric: "db.load.avg"}}}
+	obs := newSourceCounts()
+	p := newPI(t, sim, SourceOptions{Observer: obs}, quickRetries())
+	for range 6 {
+		if _, err := p.ResourceMetrics(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := sim.Counters(); c.InjectedErrors == 0 || obs.errors != 0 {
+		t.Errorf("%d injected errors, %d failed requests observed; want some and none", c.InjectedErrors, obs.errors)
+	}
+	once := newPI(t, sim, SourceOptions{MaxAttempts: 1})
+	failed := 0
+	for range 4 {
+		_, err := once.ResourceMetrics(context.Background(), req)
+		var ae smithy.APIError
+		switch {
+		case err == nil:
+		case errors.As(err, &ae) && (ae.ErrorCode() == "InternalFailure" || ae.ErrorCode() == "ServiceUnavailableException"):
+			failed++
+		default:
+			t.Fatalf("error %v, want an injected 5xx", err)
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d of 4 single attempts failed, want 2 at an error rate of 0.5", failed)
+	}
+}
