@@ -38,7 +38,7 @@ const (
 // ErrPINotAuthorized is Performance Insights' NotAuthorizedException:
 // Performance Insights is off for the instance, or the credentials may not
 // read it (AWS does not say which).
-var ErrPINotAuthorized = errors.New("performance Insights not enabled or not authorized")
+var ErrPINotAuthorized = errors.New("not authorized for Performance Insights (off for the instance, or denied to the credentials)")
 
 // PerformanceInsights calls the Performance Insights API of one account and
 // region. It is safe for concurrent use; every call waits for the limiter.
