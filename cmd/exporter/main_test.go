@@ -389,3 +389,12 @@ func TestFlagsFromEnvironment(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: the environment did not set --log.format", code, stderr.String())
 	}
 }
+
+// The HTTP server times out clients that do not send their headers and
+// closes idle keep-alive connections.
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Errorf("ReadHeaderTimeout %s, IdleTimeout %s: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
+	}
+}

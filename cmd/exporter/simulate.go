@@ -8,12 +8,16 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 )
 
+// defaultSimInstances is how many DB instances the simulated AWS has
+// unless a flag says otherwise.
+const defaultSimInstances = 5
+
 // SimulateCmd runs awssim alone.
 type SimulateCmd struct {
 	Listen        string        `name:"listen" default:"127.0.0.1:4566" help:"Address to listen on; keep it on loopback."`
 	Region        string        `name:"region" default:"us-east-1" help:"Region the simulated AWS reports."`
 	AccountID     string        `name:"account-id" default:"123456789012" help:"Account ID the simulated AWS reports."`
-	Instances     int           `name:"instances" default:"5" help:"Number of simulated DB instances."`
+	Instances     int           `name:"instances" default:"${default_sim_instances}" help:"Number of simulated DB instances."`
 	Seed          int64         `name:"seed" default:"1" help:"Seed of the simulated data."`
 	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
