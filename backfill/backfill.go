@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	pmodel "github.com/prometheus/common/model"
@@ -104,9 +103,7 @@ type Options struct {
 	// that writes a set of blocks per batch of instances, which Prometheus
 	// merges.
 	BatchSamples int
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Telemetry    *telemetry.Metrics
+	telemetry.Env
 }
 
 // Backfiller runs sweeps. It is safe for concurrent use; sweeps of the same
@@ -162,15 +159,7 @@ func applyDefaults(o *Options) error {
 	if o.QueriesPerFetch <= 0 {
 		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Telemetry == nil {
-		o.Telemetry = telemetry.New()
-	}
+	o.Env = o.Env.WithDefaults()
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
@@ -88,7 +89,7 @@ func newTestBackfiller(t *testing.T, dir string, f *fakeCW) *Backfiller {
 		Fetchers:  []Fetcher{f},
 		Metrics:   catalog.DefaultSelection(),
 		Labels:    map[string]string{"job": "rds"},
-		Now:       func() time.Time { return testNow },
+		Env:       telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +259,7 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 	b2, err := New(Options{
 		OutputDir: dir, ResweepEmpty: true, Metrics: catalog.DefaultSelection(),
 		Fetchers: []Fetcher{f},
-		Now:      func() time.Time { return testNow },
+		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +341,7 @@ func TestBackfillSkipsPrometheusBlocks(t *testing.T) {
 	b, err := New(Options{
 		OutputDir: out, PrometheusDataDir: promDir, Metrics: catalog.DefaultSelection(),
 		Fetchers: []Fetcher{f},
-		Now:      func() time.Time { return testNow },
+		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -386,7 +387,7 @@ func TestBackfillInBatches(t *testing.T) {
 	b, err := New(Options{
 		OutputDir: dir, Metrics: catalog.DefaultSelection(), Labels: map[string]string{"job": "rds"},
 		Fetchers:     []Fetcher{f},
-		Now:          func() time.Time { return testNow },
+		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168, // two instances' week
 	})
 	if err != nil {
@@ -415,7 +416,7 @@ func TestBackfillInBatches(t *testing.T) {
 	b2, err := New(Options{
 		OutputDir: dir2, Metrics: catalog.DefaultSelection(),
 		Fetchers:     []Fetcher{failing},
-		Now:          func() time.Time { return testNow },
+		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168,
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ func TestSameIdentifierInOtherRegionsAndAccounts(t *testing.T) {
 		insts = append(insts, i)
 	}
 	tm := telemetry.New()
-	b, err := New(Options{OutputDir: dir, Fetchers: fetchers, Metrics: catalog.DefaultSelection(), Now: func() time.Time { return testNow }, Telemetry: tm})
+	b, err := New(Options{OutputDir: dir, Fetchers: fetchers, Metrics: catalog.DefaultSelection(), Env: telemetry.Env{Now: func() time.Time { return testNow }, Telemetry: tm}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) 
 		Instances: fleet(instances),
 		Metrics:   catalog.DefaultSelection(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Telemetry: tm,
+		Env: telemetry.Env{Telemetry: tm},
 	}), sim
 }
 

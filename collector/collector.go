@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,10 +45,7 @@ type Options struct {
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
-	// Now is the clock; default time.Now.
-	Now       func() time.Time
-	Logger    *slog.Logger
-	Telemetry *telemetry.Metrics
+	telemetry.Env
 }
 
 // Collector is a prometheus.Collector of the aws_rds_* series.
@@ -64,15 +60,7 @@ type Collector struct {
 // New returns a Collector that has polled nothing yet: it serves only
 // aws_rds_info until the first poll ends.
 func New(opts Options) *Collector {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Telemetry == nil {
-		opts.Telemetry = telemetry.New()
-	}
+	opts.Env = opts.Env.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
 	c.descs = newDescs(opts.Metrics, opts.Interval, opts.Period, opts.Delay)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})

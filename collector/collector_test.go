@@ -86,8 +86,7 @@ func newTestCollector(f Fetcher, tm *telemetry.Metrics) *Collector {
 		Instances: testInstances(),
 		Metrics:   testSelection(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Now:       func() time.Time { return now },
-		Telemetry: tm,
+		Env: telemetry.Env{Now: func() time.Time { return now }, Telemetry: tm},
 	})
 }
 

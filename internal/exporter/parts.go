@@ -9,6 +9,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/inventory"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
 // newClients builds one client per account and region of the config.
@@ -35,14 +36,10 @@ func accounts(in []config.Account) []cloudwatch.Account {
 }
 
 func (x *Exporter) newInventory() *inventory.Inventory {
-	describers := make([]inventory.Describer, len(x.clients))
-	for i, c := range x.clients {
-		describers[i] = c
-	}
 	d := x.cfg.Discovery
 	return inventory.New(inventory.Options{
 		Static:     x.staticInstances(),
-		Describers: describers,
+		Describers: clientsAs(x.clients, func(c *cloudwatch.Client) inventory.Describer { return c }),
 		Discovery:  d.Enabled,
 		Filter:     cloudwatch.DiscoveryFilter{Engines: d.Engines, Tags: d.Tags},
 		Logger:     x.env.Logger.With("component", "inventory"),
@@ -98,34 +95,24 @@ func (x *Exporter) clientIn(region string) *cloudwatch.Client {
 }
 
 func (x *Exporter) newCollector() *collector.Collector {
-	fetchers := make([]collector.Fetcher, len(x.clients))
-	for i, c := range x.clients {
-		fetchers[i] = c
-	}
 	p := x.cfg.Poll
 	return collector.New(collector.Options{
-		Fetchers:  fetchers,
+		Fetchers:  clientsAs(x.clients, func(c *cloudwatch.Client) collector.Fetcher { return c }),
 		Instances: x.inventory,
 		Metrics:   x.cfg.SelectedMetrics(),
 		Interval:  p.Interval,
 		Period:    p.Period,
 		Delay:     p.Delay,
-		Now:       x.env.Now,
-		Logger:    x.env.Logger.With("component", "collector"),
-		Telemetry: x.telemetry,
+		Env:       x.componentEnv("collector"),
 	})
 }
 
 func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
-	fetchers := make([]backfill.Fetcher, len(x.clients))
-	for i, c := range x.clients {
-		fetchers[i] = c
-	}
 	o := x.opts.Backfill
 	return backfill.New(backfill.Options{
 		OutputDir:         o.OutputDir,
 		PrometheusDataDir: o.PrometheusDataDir,
-		Fetchers:          fetchers,
+		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
 		Metrics:           x.cfg.SelectedMetrics(),
 		Period:            o.Period,
 		HeadMargin:        o.HeadMargin,
@@ -134,8 +121,21 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		ResweepEmpty:      o.ResweepEmpty,
 		BlockWindow:       o.BlockDuration,
 		BatchSamples:      o.BatchSamples,
-		Now:               x.env.Now,
-		Logger:            x.env.Logger.With("component", "backfill"),
-		Telemetry:         x.telemetry,
+		Env:               x.componentEnv("backfill"),
 	})
+}
+
+// clientsAs returns the clients as the interface a part declares.
+func clientsAs[T any](clients []*cloudwatch.Client, as func(*cloudwatch.Client) T) []T {
+	out := make([]T, len(clients))
+	for i, c := range clients {
+		out[i] = as(c)
+	}
+	return out
+}
+
+// componentEnv is the clock, a logger naming the component, and the
+// self-metrics.
+func (x *Exporter) componentEnv(component string) telemetry.Env {
+	return telemetry.Env{Now: x.env.Now, Logger: x.env.Logger.With("component", component), Telemetry: x.telemetry}
 }
