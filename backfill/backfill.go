@@ -159,7 +159,7 @@ func applyDefaults(o *Options) error {
 	if o.QueriesPerFetch <= 0 {
 		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall
 	}
-	o.Env = o.Env.WithDefaults()
+	o.Env = o.WithDefaults()
 	return nil
 }
 

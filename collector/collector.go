@@ -60,7 +60,7 @@ type Collector struct {
 // New returns a Collector that has polled nothing yet: it serves only
 // aws_rds_info until the first poll ends.
 func New(opts Options) *Collector {
-	opts.Env = opts.Env.WithDefaults()
+	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
 	c.descs = newDescs(opts.Metrics, opts.Interval, opts.Period, opts.Delay)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
