@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -354,5 +357,34 @@ func TestBackfillFailureSaysWhatWasCommitted(t *testing.T) {
 	_, _, job := call(t, "GET", srv.URL+body["location"].(string))
 	if job["hours_backfilled"] != body["hours_backfilled"] || job["blocks_written"] != body["blocks_written"] {
 		t.Errorf("the job says %v hours in %v blocks", job["hours_backfilled"], job["blocks_written"])
+	}
+}
+
+// The README's example answer has exactly the fields of BackfillJSON (but
+// phase and error, empty in a finished job).
+func TestReadmeExampleIsTheAnswer(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```json\n{\n  \"success\"")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no example answer")
+	}
+	var example map[string]any
+	if err := json.Unmarshal([]byte("{\"success\""+block), &example); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range jsonFields(reflect.TypeFor[BackfillJSON]()) {
+		if f != "phase" && f != "error" {
+			want = append(want, f)
+		}
+	}
+	got := slices.Sorted(maps.Keys(example))
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("README example fields\n%v\nanswer fields\n%v", got, want)
 	}
 }
