@@ -184,8 +184,8 @@ func (b *Backfiller) MaxDays() int { return b.opts.MaxDays }
 // Close releases the output folder's staging area.
 func (b *Backfiller) Close() error { return b.writer.Close() }
 
-// Dirs returns the folders scanned for coverage and history.
-func (b *Backfiller) Dirs() []string {
+// dirs returns the folders scanned for coverage and history.
+func (b *Backfiller) dirs() []string {
 	dirs := []string{b.opts.OutputDir}
 	if b.opts.PrometheusDataDir != "" {
 		dirs = append(dirs, b.opts.PrometheusDataDir)
@@ -207,7 +207,7 @@ func seriesMatchers() []*labels.Matcher {
 // series), the hours of the last days that blocks cover.
 func (b *Backfiller) Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, Range, error) {
 	r := sweepRange(b.opts.Now(), b.opts.HeadMargin, days)
-	cov, err := tsdbwriter.ScanCoverage(ctx, b.Dirs(), tsdbwriter.CoverageOptions{
+	cov, err := tsdbwriter.ScanCoverage(ctx, b.dirs(), tsdbwriter.CoverageOptions{
 		Label: catalog.LabelName, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
 		Step: time.Hour, Matchers: seriesMatchers(), Logger: b.opts.Logger,
 	})

@@ -23,7 +23,7 @@ func (b *Backfiller) History(ctx context.Context, inst model.Instance, from, to 
 	for _, l := range catalog.SeriesLabels(inst.Resource()) {
 		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
 	}
-	series, err := tsdbwriter.ReadSeries(ctx, b.Dirs(), tsdbwriter.ReadOptions{
+	series, err := tsdbwriter.ReadSeries(ctx, b.dirs(), tsdbwriter.ReadOptions{
 		Mint: from.UnixMilli(), Maxt: to.UnixMilli(), Matchers: ms, MaxSamples: MaxHistorySamples, Logger: b.opts.Logger,
 	})
 	if err != nil {
