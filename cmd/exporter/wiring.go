@@ -177,7 +177,7 @@ func (p *awsParts) awsLoadOptions(o startOptions) ([]func(*awsconfig.LoadOptions
 	if len(o.cfg.Regions) > 0 {
 		region = o.cfg.Regions[0]
 	}
-	sim := awssim.New(awssim.Options{Region: region, Instances: o.aws.SimulateInstances})
+	sim := awssim.New(simOptions(o.cfg, region, o.aws.SimulateInstances))
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("start simulated AWS: %w", err)
 	}
