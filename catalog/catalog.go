@@ -15,10 +15,6 @@ import (
 // Namespace is the CloudWatch namespace of RDS metrics.
 const Namespace = "AWS/RDS"
 
-// Dimension is the CloudWatch dimension that selects one DB instance:
-// model.KindDBInstance.Dimension(), as a constant.
-const Dimension = "DBInstanceIdentifier"
-
 // Statistics CloudWatch computes for every metric.
 const (
 	Average     = "Average"
@@ -174,7 +170,7 @@ func snake(s string) string {
 // DimensionLabel(model.KindDBInstance).
 const (
 	LabelName       = "name"
-	LabelInstanceID = "dimension_" + Dimension
+	LabelInstanceID = "dimension_DBInstanceIdentifier"
 	LabelRegion     = "region"
 	LabelAccountID  = "account_id"
 )

@@ -90,8 +90,8 @@ func TestSeriesLabels(t *testing.T) {
 	if got := LabelNames(model.KindDBInstance); !slices.Equal(got, []string{LabelName, LabelInstanceID, LabelRegion, LabelAccountID}) {
 		t.Errorf("LabelNames = %v", got)
 	}
-	if Dimension != model.KindDBInstance.Dimension() {
-		t.Errorf("Dimension %q is not the instance kind's %q", Dimension, model.KindDBInstance.Dimension())
+	if DimensionLabel(model.KindDBInstance) != LabelInstanceID {
+		t.Errorf("DimensionLabel(db) = %q, want %q", DimensionLabel(model.KindDBInstance), LabelInstanceID)
 	}
 	if got := LabelValues(r); !slices.Equal(got, []string{r.ARN, "db-1", "eu-west-1", "123456789012"}) {
 		t.Errorf("LabelValues = %v", got)

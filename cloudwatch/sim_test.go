@@ -137,14 +137,14 @@ func checkValues(t *testing.T, sim *awssim.Server, series []model.Series, w Wind
 	for _, s := range series {
 		q := s.Query
 		for _, p := range s.Points {
-			want, ok := sim.Value(q.Resource.ID, q.Metric, q.Statistic, p.Timestamp, w.Period)
+			want, ok := sim.Value(sim.InstanceARN(q.Resource.ID), q.Metric, q.Statistic, p.Timestamp, w.Period)
 			if !ok || math.Abs(want-p.Value) > 1e-9*math.Max(1, math.Abs(want)) {
 				t.Fatalf("%+v at %s: got %v, awssim has %v (%v)", q, p.Timestamp, p.Value, want, ok)
 			}
 		}
 		n := 0
 		for ts := w.Start; ts.Before(w.End); ts = ts.Add(w.Period) {
-			if _, ok := sim.Value(q.Resource.ID, q.Metric, q.Statistic, ts, w.Period); ok {
+			if _, ok := sim.Value(sim.InstanceARN(q.Resource.ID), q.Metric, q.Statistic, ts, w.Period); ok {
 				n++
 			}
 		}

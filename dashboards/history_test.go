@@ -99,7 +99,7 @@ type history struct {
 func (h *history) gapHours() map[string][]time.Time {
 	gaps := map[string][]time.Time{}
 	for _, i := range h.instances {
-		if g := h.sim.Gaps(i.ID, h.start, h.liveStart); len(g) > 0 {
+		if g := h.sim.Gaps(i.ARN, h.start, h.liveStart); len(g) > 0 {
 			gaps[i.ID] = g
 		}
 	}
@@ -278,7 +278,7 @@ func checkHistory(t *testing.T, h *history) {
 	gapHours := 0
 	for id, g := range h.gapHours() {
 		gapHours += len(g)
-		if late := h.sim.Gaps(id, h.liveStart.Add(-time.Hour), h.now.Add(time.Hour)); len(late) > 0 {
+		if late := h.sim.Gaps(h.sim.InstanceARN(id), h.liveStart.Add(-time.Hour), h.now.Add(time.Hour)); len(late) > 0 {
 			t.Fatalf("%s is stopped at %v, at or after the last backfilled hour: pick another clock", id, late)
 		}
 	}

@@ -32,7 +32,7 @@ func (f awsFlags) loadOptions(cfg *config.Config, logger *slog.Logger) ([]func(*
 	if len(cfg.Regions) > 0 {
 		region = cfg.Regions[0]
 	}
-	sim := awssim.New(awssim.Options{Region: region, Instances: f.SimulateInstances})
+	sim := awssim.New(simOptions(cfg, region, f.SimulateInstances))
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		return nil, nil, fmt.Errorf("start simulated AWS: %w", err)
 	}

@@ -259,7 +259,7 @@ func TestServeWithAWSEndpointURL(t *testing.T) {
 func matchesRecentDatapoint(sim *awssim.Server, id, metric, stat string, v float64, now time.Time) bool {
 	end := now.Add(-2 * time.Minute).Truncate(time.Minute)
 	for ts := end; ts.After(end.Add(-10 * time.Minute)); ts = ts.Add(-time.Minute) {
-		if want, ok := sim.Value(id, metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
+		if want, ok := sim.Value(sim.InstanceARN(id), metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
 			return true
 		}
 	}

@@ -6,9 +6,20 @@
 //   - RDS (awsQuery, XML): DescribeDBInstances;
 //   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity.
 //
-// The data is deterministic: Server.Value is the function GetMetricData
-// serves. Faults (throttling, 5xx errors, latency) can be injected, and
-// request counters are kept and served at GET /awssim/counters.
+// One server holds several accounts and regions (Options.Accounts and
+// Options.Regions), each with its own fleet. A request acts in the region
+// its SigV4 signature was made for and in the account of its credentials:
+// the role's account for credentials AssumeRole issued, the default account
+// for any other. Fleets have the same identifiers in every account and
+// region, but their own ARNs and data.
+//
+// awssim is an independent oracle: it keeps its own list of RDS metrics,
+// units and which resources publish them, from AWS's documentation, and
+// imports nothing of the exporter. The data is deterministic:
+// Server.Value is the function GetMetricData serves. Faults (throttling,
+// per account and region as CloudWatch's quota; 5xx errors; latency) can
+// be injected, and request counters, in total and per account and region,
+// are kept and served at GET /awssim/counters.
 //
 // Not simulated: metric math and Metrics Insights expressions, periods
 // shorter than a minute, extended statistics other than percentiles (pNN),
@@ -20,21 +31,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
+// Defaults of Options.Region and Options.AccountID.
+const (
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "123456789012"
+)
+
 // Options configures a simulator. The zero value is usable.
 type Options struct {
-	Region    string // default "us-east-1"
-	AccountID string // default "123456789012"
-	// Instances is the number of simulated instances, default 3. Instance
-	// i (0-based) is "sim-<engine>-<i+1>" with engines rotating through
-	// postgres, mysql, mariadb, aurora-postgresql.
+	// Region is the region of requests whose signature names none;
+	// default the first of Regions, else DefaultRegion.
+	Region string
+	// AccountID is the account of every caller except those using
+	// credentials AssumeRole issued, which act in the role's account;
+	// default the first of Accounts, else DefaultAccountID.
+	AccountID string
+	// Regions and Accounts are where fleets exist: every account of
+	// Accounts has a fleet in every region of Regions, each with the same
+	// identifiers (sim-postgres-01 in each) but its own ARNs, resource IDs
+	// and data; repeated names count once. Default: Region and AccountID
+	// alone. A request signed for another region, or made with credentials
+	// of another account, sees no resources.
+	Regions  []string
+	Accounts []string
+	// Instances is the number of simulated instances of each fleet,
+	// default 3. Instance i (0-based) is "sim-<engine>-<i+1>" with engines
+	// rotating through postgres, mysql, mariadb, aurora-postgresql.
 	Instances int
 	Seed      int64 // data seed, default 1
 	// Now is the simulator's clock, default time.Now. CloudWatch has data
@@ -59,12 +89,13 @@ type Faults struct {
 
 // Server is a simulated AWS endpoint. Create it with New.
 type Server struct {
-	opts      Options
-	seedHash  uint64
-	instances []instance
-	byID      map[string]*instance
-	profiles  map[string]*profile
-	handler   http.Handler
+	opts     Options
+	seedHash uint64
+	order    []*fleet // fleets in the order of Accounts, then Regions
+	fleets   map[scope]*fleet
+	byARN    map[string]*instance
+	profiles profileSet
+	handler  http.Handler
 
 	faults   faultState
 	counters counterSet
@@ -81,15 +112,11 @@ type Server struct {
 func New(opts Options) *Server {
 	opts = withDefaults(opts)
 	s := &Server{
-		opts:      opts,
-		seedHash:  mix64(uint64(opts.Seed)),
-		instances: newInstances(opts),
-		profiles:  newProfiles(),
+		opts:     opts,
+		seedHash: mix64(uint64(opts.Seed)),
+		profiles: newProfiles(),
 	}
-	s.byID = make(map[string]*instance, len(s.instances))
-	for i := range s.instances {
-		s.byID[s.instances[i].ID] = &s.instances[i]
-	}
+	s.indexFleets(newFleets(opts))
 	s.faults.set(opts.Faults)
 	s.handler = s.routes()
 	return s
@@ -97,12 +124,8 @@ func New(opts Options) *Server {
 
 // withDefaults fills in the zero fields of opts.
 func withDefaults(o Options) Options {
-	if o.Region == "" {
-		o.Region = "us-east-1"
-	}
-	if o.AccountID == "" {
-		o.AccountID = "123456789012"
-	}
+	o.Region, o.Regions = defaultList(o.Region, o.Regions, DefaultRegion)
+	o.AccountID, o.Accounts = defaultList(o.AccountID, o.Accounts, DefaultAccountID)
 	if o.Instances <= 0 {
 		o.Instances = 3
 	}
@@ -113,6 +136,28 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// defaultList returns the default of a one-or-many option and the list: the
+// default is one, else the list's first, else fallback; the list is the
+// given one without repeats, else the default alone.
+func defaultList(one string, list []string, fallback string) (string, []string) {
+	switch {
+	case one == "" && len(list) > 0:
+		one = list[0]
+	case one == "":
+		one = fallback
+	}
+	if len(list) == 0 {
+		return one, []string{one}
+	}
+	var out []string
+	for _, x := range list {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return one, out
 }
 
 // routes builds the server's request router.
@@ -179,22 +224,17 @@ func (s *Server) Close() error {
 // SetFaults replaces the injected faults; safe for concurrent use.
 func (s *Server) SetFaults(f Faults) { s.faults.set(f) }
 
-// Region returns the simulator's region.
+// Region returns the default region (Options.Region).
 func (s *Server) Region() string { return s.opts.Region }
 
-// AccountID returns the simulator's account ID.
+// AccountID returns the default account ID (Options.AccountID).
 func (s *Server) AccountID() string { return s.opts.AccountID }
 
-// Instances returns the simulated instances in creation order; the slice
-// and tag maps are copies.
-func (s *Server) Instances() []Instance {
-	out := make([]Instance, len(s.instances))
-	for i, in := range s.instances {
-		out[i] = in.Instance
-		out[i].Tags = maps.Clone(in.Tags)
-	}
-	return out
-}
+// Regions returns the regions that have fleets.
+func (s *Server) Regions() []string { return slices.Clone(s.opts.Regions) }
+
+// Accounts returns the accounts that have fleets.
+func (s *Server) Accounts() []string { return slices.Clone(s.opts.Accounts) }
 
 // requestID returns a new request ID, unique within the server.
 func (s *Server) requestID() string {

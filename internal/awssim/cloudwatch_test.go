@@ -70,7 +70,7 @@ func expect(s *Server, q cwtypes.MetricDataQuery, from, end time.Time, asc bool)
 		if t.Before(from) {
 			continue
 		}
-		if v, ok := s.Value(aws.ToString(ms.Metric.Dimensions[0].Value), aws.ToString(ms.Metric.MetricName), aws.ToString(ms.Stat), t, per); ok {
+		if v, ok := s.Value(s.InstanceARN(aws.ToString(ms.Metric.Dimensions[0].Value)), aws.ToString(ms.Metric.MetricName), aws.ToString(ms.Stat), t, per); ok {
 			out = append(out, point{t, v})
 		}
 	}
@@ -400,8 +400,8 @@ func TestListMetrics(t *testing.T) {
 		return n
 	}
 	want := 0
-	for _, in := range s.instances {
-		for _, p := range s.profiles {
+	for _, in := range s.order[0].instances {
+		for _, p := range s.profiles.order {
 			if p.publishes(&in) {
 				want++
 			}

@@ -18,8 +18,9 @@ const auroraStorageGiB = 200
 type sample struct{ avg, max, min, count float64 }
 
 // Value is the data function of the simulator: the value CloudWatch serves
-// for the statistic of the metric of the instance for the period that starts
-// at start. ok is false where CloudWatch has no datapoint: unknown instance,
+// for the statistic of the metric of the resource with the given ARN (any
+// account and region of the simulator) for the period that starts at
+// start. ok is false where CloudWatch has no datapoint: unknown resource,
 // metric or statistic, a metric the instance's engine or class does not
 // publish, a stopped window of the instance, a period that is not a positive
 // multiple of a minute, a period whose first minute is not over yet at Now,
@@ -27,9 +28,9 @@ type sample struct{ avg, max, min, count float64 }
 // days). GetMetricData serves exactly these values at period-aligned
 // timestamps. Statistics are Average, Maximum, Minimum, Sum, SampleCount and
 // percentiles pNN. Value is O(1) and safe for concurrent use.
-func (s *Server) Value(instanceID, metric, statistic string, start time.Time, period time.Duration) (v float64, ok bool) {
-	in, okIn := s.byID[instanceID]
-	p, okMetric := s.profiles[metric]
+func (s *Server) Value(arn, metric, statistic string, start time.Time, period time.Duration) (v float64, ok bool) {
+	in, okIn := s.byARN[arn]
+	p, okMetric := s.profiles.byName[metric]
 	st, okStat := parseStat(statistic)
 	per, okPer := periodSeconds(period)
 	if !okIn || !okMetric || !okStat || !okPer {

@@ -29,10 +29,10 @@ func (s *Server) stoppedWindow(in *instance, d int64) (lo, hi int64, ok bool) {
 }
 
 // Gaps returns the start of every hour in [from, to) in which the instance
-// has no data because it was stopped. It is empty for unknown instances and
-// for those without HasGaps.
-func (s *Server) Gaps(instanceID string, from, to time.Time) []time.Time {
-	in, ok := s.byID[instanceID]
+// with the given ARN has no data because it was stopped. It is empty for
+// unknown instances and for those without HasGaps.
+func (s *Server) Gaps(arn string, from, to time.Time) []time.Time {
+	in, ok := s.byARN[arn]
 	if !ok || !in.HasGaps {
 		return nil
 	}

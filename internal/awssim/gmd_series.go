@@ -1,10 +1,6 @@
 package awssim
 
-import (
-	"time"
-
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
-)
+import "time"
 
 // series is a MetricDataQuery resolved against the simulated fleet.
 type series struct {
@@ -16,15 +12,16 @@ type series struct {
 	win        window
 }
 
-// resolve resolves a validated query of request r at time now.
-func (s *Server) resolve(q gmdQuery, r *gmdRequest, now time.Time) series {
+// resolve resolves a validated query of request r at time now against a
+// fleet.
+func (s *Server) resolve(fl *fleet, q gmdQuery, r *gmdRequest, now time.Time) series {
 	sr := series{id: q.id, label: q.label, returnData: q.returnData}
 	if sr.label == "" {
 		sr.label = q.metric
 	}
 	sr.st, _ = parseStat(q.stat)
 	sr.win = newWindow(r.start, r.end, q.period, now)
-	if in, p := s.match(q); in != nil && p.publishes(in) {
+	if in, p := s.match(fl, q); in != nil && p.publishes(in) {
 		sr.in, sr.prof = in, p
 	}
 	return sr
@@ -33,11 +30,11 @@ func (s *Server) resolve(q gmdQuery, r *gmdRequest, now time.Time) series {
 // match finds the instance and metric a query names: namespace AWS/RDS,
 // the one dimension DBInstanceIdentifier, and no unit or the metric's own
 // (CloudWatch returns nothing for another unit). in is nil on no match.
-func (s *Server) match(q gmdQuery) (in *instance, p *profile) {
-	if q.namespace != catalog.Namespace || len(q.dims) != 1 || q.dims[0].name != catalog.Dimension {
+func (s *Server) match(fl *fleet, q gmdQuery) (in *instance, p *profile) {
+	if q.namespace != namespaceRDS || len(q.dims) != 1 || q.dims[0].name != dimInstance {
 		return nil, nil
 	}
-	in, p = s.byID[q.dims[0].value], s.profiles[q.metric]
+	in, p = fl.byID[q.dims[0].value], s.profiles.byName[q.metric]
 	if in == nil || p == nil || (q.unit != "" && q.unit != p.unit) {
 		return nil, nil
 	}

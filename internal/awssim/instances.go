@@ -2,11 +2,8 @@ package awssim
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 	"time"
-
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Instance is one simulated RDS DB instance, as DescribeDBInstances shows it.
@@ -34,26 +31,6 @@ type Instance struct {
 	// which CloudWatch has no datapoint for any of its metrics.
 	HasGaps bool
 	Tags    map[string]string
-}
-
-// Model returns the instance as the exporter's plain model type.
-func (i Instance) Model() model.Instance {
-	return model.Instance{
-		ID:               i.ID,
-		ARN:              i.ARN,
-		AccountID:        i.AccountID,
-		Region:           i.Region,
-		Provider:         model.ProviderAWS,
-		Engine:           i.Engine,
-		EngineVersion:    i.EngineVersion,
-		InstanceClass:    i.Class,
-		Status:           i.Status,
-		AvailabilityZone: i.AvailabilityZone,
-		MultiAZ:          i.MultiAZ,
-		StorageType:      i.StorageType,
-		AllocatedStorage: i.AllocatedStorage,
-		Tags:             maps.Clone(i.Tags),
-	}
 }
 
 // instance is a simulated instance with what the data function needs.
@@ -136,20 +113,25 @@ const hasGapsEvery = 5
 // four places before it (same engine), unless it is an Aurora instance.
 const replicaEvery = 6
 
-// newInstances generates the fleet: instance i (0-based) is named
-// "sim-<engine>-<i+1 as two or more digits>", engines rotate in the order of
-// engines(), everything else derives from the seed and i.
-func newInstances(o Options) []instance {
+// newInstances generates the instances of one account and region: instance
+// i (0-based) is named "sim-<engine>-<i+1 as two or more digits>", engines
+// rotate in the order of engines(). Its shape (engine, class, storage,
+// replica, tags) derives from the seed and i alone, so every account and
+// region has the same fleet; its ARN, resource ID, endpoint and data derive
+// from the seed, i and the scope, so they differ between scopes.
+func newInstances(o Options, sc scope) []instance {
 	engs := engines()
 	out := make([]instance, o.Instances)
 	for i := range out {
 		eng := engs[i%len(engs)]
-		h := hash3(uint64(o.Seed), uint64(i), strHash(eng.name))
-		in := instance{hash: h, engine: eng}
-		in.class = pickClass(eng, h)
-		in.load = 0.4 + 1.2*unit(hash2(h, 1))
-		in.phase = 0.25 * unit(hash2(h, 2))
-		in.Instance = describe(o, i, eng, in.class, h)
+		shape := hash3(uint64(o.Seed), uint64(i), strHash(eng.name))
+		in := instance{engine: eng}
+		in.class = pickClass(eng, shape)
+		in.Instance = describe(sc, i, eng, in.class, shape)
+		in.hash = hash2(shape, strHash(in.ARN))
+		in.load = 0.4 + 1.2*unit(hash2(in.hash, 1))
+		in.phase = 0.25 * unit(hash2(in.hash, 2))
+		identify(&in.Instance, in.hash)
 		if i%replicaEvery == replicaEvery-1 && eng.bit != engineAuroraPostgres && i >= len(engs) {
 			in.ReplicaSource = out[i-len(engs)].ID
 		}
@@ -166,26 +148,23 @@ func pickClass(eng engineSpec, h uint64) classSpec {
 	return pick(classes(), hash2(h, 3))
 }
 
-// describe builds the public description of instance i.
-func describe(o Options, i int, eng engineSpec, cls classSpec, h uint64) Instance {
+// describe builds the public description of instance i of a scope from
+// its shape hash h; identify completes it.
+func describe(sc scope, i int, eng engineSpec, cls classSpec, h uint64) Instance {
 	id := fmt.Sprintf("sim-%s-%02d", eng.name, i+1)
 	in := Instance{
 		ID:               id,
-		ARN:              fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", o.Region, o.AccountID, id),
-		ResourceID:       "db-" + resourceSuffix(h),
-		AccountID:        o.AccountID,
-		Region:           o.Region,
+		ARN:              rdsARN(sc, "db", id),
+		AccountID:        sc.account,
+		Region:           sc.region,
 		Engine:           eng.name,
 		EngineVersion:    eng.version,
 		Class:            cls.name,
 		Status:           "available",
-		AvailabilityZone: o.Region + pick([]string{"a", "b", "c"}, hash2(h, 4)),
 		MultiAZ:          hash2(h, 5)%3 == 0,
 		StorageType:      pick([]string{"gp2", "gp3", "gp3", "io1"}, hash2(h, 6)),
 		AllocatedStorage: pick([]int32{20, 100, 200, 500, 1000}, hash2(h, 7)),
-		Endpoint:         fmt.Sprintf("%s.c%011x.%s.rds.amazonaws.com", id, hash2(h, 8)>>20, o.Region),
 		Port:             eng.port,
-		CreateTime:       time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(hash2(h, 9)%700) * 24 * time.Hour),
 		HasGaps:          i%hasGapsEvery == 2,
 		Tags:             tags(id, h),
 	}
@@ -193,6 +172,21 @@ func describe(o Options, i int, eng engineSpec, cls classSpec, h uint64) Instanc
 		in.StorageType, in.AllocatedStorage = "aurora", 1
 	}
 	return in
+}
+
+// identify sets what is unique to one resource, from its hash h: resource
+// ID, availability zone, endpoint and creation time.
+func identify(in *Instance, h uint64) {
+	in.ResourceID = "db-" + resourceSuffix(h)
+	in.AvailabilityZone = in.Region + pick([]string{"a", "b", "c"}, hash2(h, 4))
+	in.Endpoint = fmt.Sprintf("%s.c%011x.%s.rds.amazonaws.com", in.ID, hash2(h, 8)>>20, in.Region)
+	in.CreateTime = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(hash2(h, 9)%700) * 24 * time.Hour)
+}
+
+// rdsARN returns the ARN of an RDS resource of a scope: kind is "db",
+// "cluster" or "db-proxy".
+func rdsARN(sc scope, kind, id string) string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:%s:%s", sc.region, sc.account, kind, id)
 }
 
 // tags returns the tags of an instance.

@@ -4,7 +4,12 @@ import (
 	"strconv"
 
 	"github.com/aws/smithy-go/encoding/cbor"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+)
+
+// The CloudWatch namespace and the instance dimension of RDS metrics.
+const (
+	namespaceRDS = "AWS/RDS"
+	dimInstance  = "DBInstanceIdentifier"
 )
 
 // listMetricsPage is the number of metrics ListMetrics returns per page.
@@ -17,9 +22,9 @@ type metricRef struct {
 }
 
 // listMetrics serves ListMetrics: the published instance-level metrics of
-// the fleet, filtered by Namespace, MetricName and Dimensions, 500 a page.
-// RecentlyActive and linked accounts are accepted and ignored.
-func (s *Server) listMetrics(f *cborFields) (cbor.Map, *apiError) {
+// the caller's fleet, filtered by Namespace, MetricName and Dimensions, 500
+// a page. RecentlyActive and linked accounts are accepted and ignored.
+func (s *Server) listMetrics(f *cborFields, fl *fleet) (cbor.Map, *apiError) {
 	ns, name, tok := f.str("Namespace"), f.str("MetricName"), f.str("NextToken")
 	var filters []dimension
 	dl := f.list("Dimensions")
@@ -38,7 +43,7 @@ func (s *Server) listMetrics(f *cborFields) (cbor.Map, *apiError) {
 		}
 		offset = n
 	}
-	all := s.listAll(ns, name, filters)
+	all := s.listAll(fl, ns, name, filters)
 	offset = min(offset, len(all))
 	end := min(offset+listMetricsPage, len(all))
 	out := cbor.Map{"Metrics": metricsList(all[offset:end])}
@@ -48,22 +53,21 @@ func (s *Server) listMetrics(f *cborFields) (cbor.Map, *apiError) {
 	return out, nil
 }
 
-// listAll returns the metrics that match the filters, in catalog order and
-// within a metric in instance order.
-func (s *Server) listAll(ns, name string, filters []dimension) []metricRef {
-	if ns != "" && ns != catalog.Namespace {
+// listAll returns the metrics of a fleet that match the filters, in the
+// order of the profile table and within a metric in instance order.
+func (s *Server) listAll(fl *fleet, ns, name string, filters []dimension) []metricRef {
+	if ns != "" && ns != namespaceRDS {
 		return nil
 	}
 	var out []metricRef
-	for _, m := range catalog.Metrics() {
-		if name != "" && m.Name != name {
+	for _, p := range s.profiles.order {
+		if name != "" && p.name != name {
 			continue
 		}
-		p := s.profiles[m.Name]
-		for i := range s.instances {
-			in := &s.instances[i]
+		for i := range fl.instances {
+			in := &fl.instances[i]
 			if p.publishes(in) && dimensionsMatch(in.ID, filters) {
-				out = append(out, metricRef{in, m.Name})
+				out = append(out, metricRef{in, p.name})
 			}
 		}
 	}
@@ -74,7 +78,7 @@ func (s *Server) listAll(ns, name string, filters []dimension) []metricRef {
 // DBInstanceIdentifier, satisfies every dimension filter.
 func dimensionsMatch(id string, filters []dimension) bool {
 	for _, d := range filters {
-		if d.name != catalog.Dimension || (d.value != "" && d.value != id) {
+		if d.name != dimInstance || (d.value != "" && d.value != id) {
 			return false
 		}
 	}
@@ -86,10 +90,10 @@ func metricsList(refs []metricRef) cbor.List {
 	out := make(cbor.List, len(refs))
 	for i, r := range refs {
 		out[i] = cbor.Map{
-			"Namespace":  cbor.String(catalog.Namespace),
+			"Namespace":  cbor.String(namespaceRDS),
 			"MetricName": cbor.String(r.metric),
 			"Dimensions": cbor.List{cbor.Map{
-				"Name":  cbor.String(catalog.Dimension),
+				"Name":  cbor.String(dimInstance),
 				"Value": cbor.String(r.in.ID),
 			}},
 		}

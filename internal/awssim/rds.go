@@ -62,11 +62,12 @@ type rdsFilter struct {
 	values []string
 }
 
-// describeDBInstances serves DescribeDBInstances: instances sorted by
+// describeDBInstances serves DescribeDBInstances: the instances of the
+// caller's account in the request's region sorted by
 // identifier, MaxRecords (20..100, default 100) a page with Marker paging,
 // DBInstanceIdentifier (identifier or ARN; unknown: DBInstanceNotFound) and
 // the filters engine, db-instance-id and dbi-resource-id.
-func (s *Server) describeDBInstances(form url.Values, _ *http.Request) (any, *apiError) {
+func (s *Server) describeDBInstances(form url.Values, _ *http.Request, sc scope) (any, *apiError) {
 	limit, e := parseMaxRecords(form.Get("MaxRecords"))
 	if e != nil {
 		return nil, e
@@ -79,7 +80,7 @@ func (s *Server) describeDBInstances(form url.Values, _ *http.Request) (any, *ap
 	if e != nil {
 		return nil, e
 	}
-	matched, e := s.describeMatches(form.Get("DBInstanceIdentifier"), filters)
+	matched, e := s.fleet(sc).describeMatches(form.Get("DBInstanceIdentifier"), filters)
 	if e != nil {
 		return nil, e
 	}
@@ -95,15 +96,15 @@ func (s *Server) describeDBInstances(form url.Values, _ *http.Request) (any, *ap
 	return res, nil
 }
 
-// describeMatches returns the instances a DescribeDBInstances request
-// selects, sorted by identifier.
-func (s *Server) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
-	if id != "" && !s.known(id) {
+// describeMatches returns the instances of the fleet a DescribeDBInstances
+// request selects, sorted by identifier.
+func (f *fleet) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
+	if id != "" && !f.known(id) {
 		return nil, &apiError{status: http.StatusNotFound, code: "DBInstanceNotFound", message: fmt.Sprintf("DBInstance %s not found.", id)}
 	}
 	var out []*instance
-	for i := range s.instances {
-		in := &s.instances[i]
+	for i := range f.instances {
+		in := &f.instances[i]
 		if id != "" && id != in.ID && id != in.ARN {
 			continue
 		}
@@ -115,9 +116,10 @@ func (s *Server) describeMatches(id string, filters []rdsFilter) ([]*instance, *
 	return out, nil
 }
 
-// known reports whether id is the identifier or ARN of an instance.
-func (s *Server) known(id string) bool {
-	return slices.ContainsFunc(s.instances, func(in instance) bool { return in.ID == id || in.ARN == id })
+// known reports whether id is the identifier or ARN of an instance of the
+// fleet.
+func (f *fleet) known(id string) bool {
+	return slices.ContainsFunc(f.instances, func(in instance) bool { return in.ID == id || in.ARN == id })
 }
 
 // matchesAll reports whether the instance passes every filter.

@@ -3,8 +3,15 @@ package awssim
 import (
 	"strconv"
 	"strings"
+)
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+// The five standard statistics of CloudWatch.
+const (
+	statNameAverage     = "Average"
+	statNameMaximum     = "Maximum"
+	statNameMinimum     = "Minimum"
+	statNameSum         = "Sum"
+	statNameSampleCount = "SampleCount"
 )
 
 // statKind is a CloudWatch statistic awssim computes.
@@ -30,15 +37,15 @@ type stat struct {
 // are not simulated.
 func parseStat(s string) (stat, bool) {
 	switch s {
-	case catalog.Average:
+	case statNameAverage:
 		return stat{kind: statAverage}, true
-	case catalog.Maximum:
+	case statNameMaximum:
 		return stat{kind: statMaximum}, true
-	case catalog.Minimum:
+	case statNameMinimum:
 		return stat{kind: statMinimum}, true
-	case catalog.Sum:
+	case statNameSum:
 		return stat{kind: statSum}, true
-	case catalog.SampleCount:
+	case statNameSampleCount:
 		return stat{kind: statSampleCount}, true
 	}
 	num, ok := strings.CutPrefix(s, "p")

@@ -93,7 +93,7 @@ func checkSeries(t *testing.T, prom *proc, sim *awssim.Server, id, metric, stat 
 	}
 	n := 0
 	for h := from; h.Before(to); h = h.Add(time.Hour) {
-		want, ok := sim.Value(id, metric, stat, h, time.Hour)
+		want, ok := sim.Value(sim.InstanceARN(id), metric, stat, h, time.Hour)
 		v, have := got[h.Unix()]
 		switch {
 		case ok && !have:
