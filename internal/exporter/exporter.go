@@ -85,8 +85,9 @@ type Exporter struct {
 	backfiller *backfill.Backfiller // nil when the backfill is disabled
 	jobs       *backfill.Jobs       // nil when the backfill is disabled
 
-	stop context.CancelFunc // ends the loops and background jobs
-	wg   sync.WaitGroup
+	base context.Context    // ends with Close
+	stop context.CancelFunc // ends base
+	wg   sync.WaitGroup     // the loops Start started
 }
 
 // New builds the exporter: it loads the AWS clients (asking STS for the
@@ -101,14 +102,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Expor
 		env.Logger = slog.New(slog.DiscardHandler)
 	}
 	base, stop := context.WithCancel(context.Background())
-	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.New(), stop: stop}
-	if err := x.build(ctx, base); err != nil {
+	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.New(), base: base, stop: stop}
+	if err := x.build(ctx); err != nil {
 		return nil, errors.Join(err, x.Close())
 	}
 	return x, nil
 }
 
-func (x *Exporter) build(ctx, base context.Context) error {
+func (x *Exporter) build(ctx context.Context) error {
 	var err error
 	if x.registry, err = newRegistry(x.telemetry); err != nil {
 		return err
@@ -127,7 +128,8 @@ func (x *Exporter) build(ctx, base context.Context) error {
 	if x.backfiller, err = x.newBackfiller(); err != nil {
 		return err
 	}
-	x.jobs = backfill.NewJobs(base, x.backfiller)
+	// Background jobs run until Close, whoever started them.
+	x.jobs = backfill.NewJobs(x.base, x.backfiller)
 	return nil
 }
 
@@ -136,8 +138,7 @@ func (x *Exporter) build(ctx, base context.Context) error {
 // automatic backfill, which run until ctx ends or Close.
 func (x *Exporter) Start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
-	stop := x.stop
-	x.stop = func() { cancel(); stop() }
+	context.AfterFunc(x.base, cancel)
 	if err := x.Refresh(ctx); err != nil {
 		x.env.Logger.Warn("first instance discovery failed; will retry", "err", err)
 	}
