@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -363,15 +362,7 @@ func TestBackfillFailureSaysWhatWasCommitted(t *testing.T) {
 // The README's example answer has exactly the fields of BackfillJSON (but
 // phase and error, empty in a finished job).
 func TestReadmeExampleIsTheAnswer(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "```json\n{\n  \"success\"")
-	block, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("README has no example answer")
-	}
+	block := testtools.ReadmeBlock(t, "../README.md", "```json\n{\n  \"success\"")
 	var example map[string]any
 	if err := json.Unmarshal([]byte("{\"success\""+block), &example); err != nil {
 		t.Fatal(err)

@@ -357,15 +357,7 @@ func TestCommandLineErrors(t *testing.T) {
 
 // The config shown in the README is valid.
 func TestReadmeConfig(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "In short:\n\n```yaml\n")
-	block, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("README has no config example after \"In short:\"")
-	}
+	block := testtools.ReadmeBlock(t, "../../README.md", "In short:\n\n```yaml\n")
 	path := filepath.Join(t.TempDir(), "readme.yml")
 	if err := os.WriteFile(path, []byte(block), 0o644); err != nil {
 		t.Fatal(err)
