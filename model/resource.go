@@ -14,9 +14,9 @@ type Target struct {
 // and messages.
 func (t Target) Key() string { return t.AccountID + "/" + t.Region }
 
-// Partition returns the AWS partition of the target's region: aws, aws-cn
+// partition returns the AWS partition of the target's region: aws, aws-cn
 // or aws-us-gov.
-func (t Target) Partition() string {
+func (t Target) partition() string {
 	switch {
 	case strings.HasPrefix(t.Region, "cn-"):
 		return "aws-cn"
@@ -30,7 +30,7 @@ func (t Target) Partition() string {
 // resources that were declared rather than discovered (discovery reports
 // the ARN AWS gives).
 func (t Target) ARN(k Kind, id string) string {
-	return "arn:" + t.Partition() + ":rds:" + t.Region + ":" + t.AccountID + ":" + string(k) + ":" + id
+	return "arn:" + t.partition() + ":rds:" + t.Region + ":" + t.AccountID + ":" + string(k) + ":" + id
 }
 
 // Kind is the kind of an RDS resource, as the resource type of its ARN
