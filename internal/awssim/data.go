@@ -27,12 +27,11 @@ func combine(a, b sample) sample {
 // DBClusterIdentifier) or an RDS Proxy (by ProxyName). It is SeriesValue
 // of that series.
 func (s *Server) Value(arn, metric, statistic string, start time.Time, period time.Duration) (v float64, ok bool) {
-	sr, ok := s.seriesOfARN(arn)
+	fl, dims, ok := s.dimsOfARN(arn)
 	if !ok {
 		return 0, false
 	}
-	sr.Metric = metric
-	return s.SeriesValue(sr, statistic, start, period)
+	return s.seriesValue(fl, metric, dims, statistic, start, period)
 }
 
 // SeriesValue is the data function of the simulator: the value CloudWatch
@@ -50,52 +49,64 @@ func (s *Server) Value(arn, metric, statistic string, start time.Time, period ti
 // PR(a:b), IQM). SeriesValue is safe for concurrent use; it is O(1) for
 // one resource's series and O(instances) for aggregates.
 func (s *Server) SeriesValue(sr Series, statistic string, start time.Time, period time.Duration) (v float64, ok bool) {
-	fl, okFleet := s.fleets[scope{account: sr.AccountID, region: sr.Region}]
-	st, okStat := parseStat(statistic)
-	per, okPer := periodSeconds(period)
-	if !okFleet || !okStat || !okPer {
+	fl, ok := s.fleets[scope{account: sr.AccountID, region: sr.Region}]
+	if !ok {
 		return 0, false
 	}
-	r, ok := s.resolve(fl, sr.Metric, sortedDims(sr.Dimensions))
+	return s.seriesValue(fl, sr.Metric, sortedDims(sr.Dimensions), statistic, start, period)
+}
+
+// seriesValue is SeriesValue in a fleet, with sorted dimensions.
+func (s *Server) seriesValue(fl *fleet, metric string, dims []dimension, statistic string, start time.Time, period time.Duration) (float64, bool) {
+	st, okStat := parseStat(statistic)
+	per, okPer := periodSeconds(period)
 	t := start.Unix()
-	if !ok || !available(t, per, s.opts.Now()) {
+	if !okStat || !okPer || !available(t, per, s.opts.Now()) {
+		return 0, false
+	}
+	r, ok := s.resolve(fl, metric, dims)
+	if !ok {
 		return 0, false
 	}
 	return s.point(&r, st, t, per)
 }
 
-// seriesOfARN returns the series of the resource an ARN names, without
-// its metric.
-func (s *Server) seriesOfARN(arn string) (Series, bool) {
+// dimsOfARN returns the fleet of the resource an ARN names and the
+// dimension that names it.
+func (s *Server) dimsOfARN(arn string) (*fleet, []dimension, bool) {
 	sc, kind, name, ok := splitRDSARN(arn)
 	fl, okFleet := s.fleets[sc]
 	if !ok || !okFleet {
-		return Series{}, false
+		return nil, nil, false
 	}
-	sr := Series{AccountID: sc.account, Region: sc.region}
 	switch kind {
 	case "db":
-		sr.Dimensions = map[string]string{dimInstance: name}
+		return fl, []dimension{{dimInstance, name}}, true
 	case "cluster":
-		sr.Dimensions = map[string]string{dimCluster: name}
+		return fl, []dimension{{dimCluster, name}}, true
 	case "db-proxy":
 		for i := range fl.proxies {
 			if fl.proxies[i].ARN == arn {
-				sr.Dimensions = map[string]string{dimProxy: fl.proxies[i].Name}
+				return fl, []dimension{{dimProxy, fl.proxies[i].Name}}, true
 			}
 		}
 	}
-	return sr, sr.Dimensions != nil
+	return nil, nil, false
 }
 
 // splitRDSARN returns the scope, resource type ("db", "cluster",
 // "db-proxy") and name of an RDS ARN; ok is false for anything else.
 func splitRDSARN(arn string) (sc scope, kind, name string, ok bool) {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "rds" {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	_, rest, ok2 := strings.Cut(rest, ":") // partition
+	service, rest, ok3 := strings.Cut(rest, ":")
+	region, rest, ok4 := strings.Cut(rest, ":")
+	account, rest, ok5 := strings.Cut(rest, ":")
+	kind, name, ok6 := strings.Cut(rest, ":")
+	if !ok || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || service != "rds" {
 		return scope{}, "", "", false
 	}
-	return scope{account: parts[4], region: parts[3]}, parts[5], parts[6], true
+	return scope{account: account, region: region}, kind, name, true
 }
 
 // point is SeriesValue without the checks of names and time: the

@@ -33,28 +33,34 @@ func (s *Server) listMetrics(f *cborFields, fl *fleet) (cbor.Map, *apiError) {
 		}
 		offset = n
 	}
-	all := s.listAll(fl, ns, name, filters)
-	offset = min(offset, len(all))
-	end := min(offset+listMetricsPage, len(all))
-	out := cbor.Map{"Metrics": metricsList(all[offset:end])}
-	if end < len(all) {
-		out["NextToken"] = cbor.String(strconv.Itoa(end))
+	page, more := s.listPage(fl, ns, name, filters, offset)
+	out := cbor.Map{"Metrics": metricsList(page)}
+	if more {
+		out["NextToken"] = cbor.String(strconv.Itoa(offset + len(page)))
 	}
 	return out, nil
 }
 
-// listAll returns the series of a fleet that match the request.
-func (s *Server) listAll(fl *fleet, ns, name string, filters []dimension) []listedMetric {
+// listPage returns the page of the series of a fleet that match the
+// request from the offset-th on, and whether more follow.
+func (s *Server) listPage(fl *fleet, ns, name string, filters []dimension, offset int) (page []listedMetric, more bool) {
 	if ns != "" && ns != namespaceRDS {
-		return nil
+		return nil, false
 	}
-	var out []listedMetric
+	n := 0
 	for _, l := range s.published(fl) {
-		if (name == "" || l.metric == name) && hasDims(l.dims, filters) {
-			out = append(out, l)
+		if (name != "" && l.metric != name) || !hasDims(l.dims, filters) {
+			continue
 		}
+		switch {
+		case n >= offset+listMetricsPage:
+			return page, true
+		case n >= offset:
+			page = append(page, l)
+		}
+		n++
 	}
-	return out
+	return page, false
 }
 
 // hasDims reports whether dims has every filter's dimension, with its

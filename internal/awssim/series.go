@@ -52,6 +52,9 @@ func dimsString(ds []dimension) string {
 // dimsNames returns the names of sorted dimensions joined by commas: the
 // dimension set.
 func dimsNames(ds []dimension) string {
+	if len(ds) == 1 {
+		return ds[0].name
+	}
 	parts := make([]string, len(ds))
 	for i, d := range ds {
 		parts[i] = d.name
