@@ -3,28 +3,41 @@
 // unchanged through AWS_ENDPOINT_URL or config.WithBaseEndpoint:
 //
 //   - CloudWatch (Smithy RPCv2 CBOR): GetMetricData and ListMetrics;
-//   - RDS (awsQuery, XML): DescribeDBInstances;
+//   - RDS (awsQuery, XML): DescribeDBInstances, DescribeDBClusters,
+//     DescribeDBProxies and ListTagsForResource;
 //   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity.
 //
 // One server holds several accounts and regions (Options.Accounts and
-// Options.Regions), each with its own fleet. A request acts in the region
-// its SigV4 signature was made for and in the account of its credentials:
-// the role's account for credentials AssumeRole issued, the default account
-// for any other. Fleets have the same identifiers in every account and
-// region, but their own ARNs and data.
+// Options.Regions), each with its own fleet of DB instances, Aurora
+// clusters (writers and readers, provisioned and Serverless v2, some in a
+// global database) and RDS Proxies. A request acts in the region its SigV4
+// signature was made for and in the account of its credentials: the role's
+// account for credentials AssumeRole issued, the default account for any
+// other. Fleets have the same identifiers in every account and region, but
+// their own ARNs and data. Options shape the fleets: engines, instance
+// classes, cluster size, read replicas, proxies.
 //
-// awssim is an independent oracle: it keeps its own list of RDS metrics,
-// units and which resources publish them, from AWS's documentation, and
-// imports nothing of the exporter. The data is deterministic:
-// Server.Value is the function GetMetricData serves. Faults (throttling,
-// per account and region as CloudWatch's quota; 5xx errors; latency) can
-// be injected, and request counters, in total and per account and region,
-// are kept and served at GET /awssim/counters.
+// awssim is an independent oracle: it keeps its own list of the AWS/RDS
+// metrics, their units and which resources publish them (metrics.go),
+// written from AWS's documentation, and imports nothing of the exporter.
+// CloudWatch has exactly the series PublishedSeries returns: per instance
+// (by engine family, replication role, class, storage, Performance
+// Insights), per Aurora cluster (alone and by Role), per DatabaseClass and
+// EngineName, and per proxy; ListMetrics lists them and GetMetricData
+// returns no datapoint for any other, as CloudWatch does. The data is
+// deterministic: Server.SeriesValue (and Server.Value, by ARN) is the
+// function GetMetricData serves, for the five standard statistics and the
+// extended ones (percentiles, trimmed and winsorized means, trimmed counts
+// and sums, percentile ranks, IQM). Faults (throttling, per account and
+// region as CloudWatch's quota; 5xx errors; latency) can be injected, and
+// request counters, in total, per account and region, and GetMetricData
+// queries per metric and per resource, are kept and served at GET
+// /awssim/counters.
 //
 // Not simulated: metric math and Metrics Insights expressions, periods
-// shorter than a minute, extended statistics other than percentiles (pNN),
-// request signature checks, and any operation not listed above (they get
-// the protocol's unknown-operation error).
+// shorter than a minute, request signature checks, the metrics listed as
+// such in metrics.go, and any operation not listed above (they get the
+// protocol's unknown-operation error).
 package awssim
 
 import (
@@ -63,10 +76,37 @@ type Options struct {
 	Regions  []string
 	Accounts []string
 	// Instances is the number of simulated instances of each fleet,
-	// default 3. Instance i (0-based) is "sim-<engine>-<i+1>" with engines
-	// rotating through postgres, mysql, mariadb, aurora-postgresql.
+	// default 3. Instance i (0-based) is "sim-<engine>-<i+1>" with
+	// engine Engines[i mod len(Engines)].
 	Instances int
-	Seed      int64 // data seed, default 1
+	// Engines are the engines instances rotate through, default postgres,
+	// mysql, mariadb, aurora-postgresql; aurora-mysql is known too. A
+	// PostgreSQL-only fleet is Engines: []string{"postgres"}.
+	Engines []string
+	// Classes, when set, are the instance classes instances rotate
+	// through the same way (names db.<family>.<size>, e.g. db.t4g.medium,
+	// db.r6g.xlarge); by default each instance's class comes from a mix in
+	// which one RDS instance in three and one Aurora instance in three is
+	// burstable (db.t*). Members of Aurora Serverless v2 clusters are
+	// db.serverless whatever this says.
+	Classes []string
+	// ClusterSize is the number of instances of an Aurora cluster, default
+	// 2: the Aurora instances of each engine form clusters in order, the
+	// first of each its writer, the others readers (the last cluster of an
+	// engine may be smaller). Of the clusters, numbered in order of their
+	// writers, every third from the second is Aurora Serverless v2 and
+	// every fourth from the third belongs to an Aurora global database.
+	ClusterSize int
+	// ReplicaEvery makes instances n-1, 2n-1, ... (0-based, from the
+	// len(Engines)-th on) read replicas of the instance len(Engines)
+	// places before them, of the same engine, unless they are Aurora
+	// instances. Default 6; negative: no read replicas.
+	ReplicaEvery int
+	// Proxies is the number of RDS Proxies of each fleet, default 0. Proxy
+	// j is "sim-proxy-<j+1>" and targets, round robin, the fleet's Aurora
+	// clusters, then its primary instances outside clusters.
+	Proxies int
+	Seed    int64 // data seed, default 1
 	// Now is the simulator's clock, default time.Now. CloudWatch has data
 	// up to Now and back as far as retention allows.
 	Now    func() time.Time
@@ -93,8 +133,8 @@ type Server struct {
 	seedHash uint64
 	order    []*fleet // fleets in the order of Accounts, then Regions
 	fleets   map[scope]*fleet
-	byARN    map[string]*instance
-	profiles profileSet
+	docs     *docIndex
+	shapes   shapeSet
 	handler  http.Handler
 
 	faults   faultState
@@ -108,26 +148,48 @@ type Server struct {
 }
 
 // New returns a simulator with the given options; it serves nothing until
-// Start is called or its Handler is mounted.
+// Start is called or its Handler is mounted. It panics on options Check
+// rejects, which are mistakes of the code that chose them.
 func New(opts Options) *Server {
 	opts = withDefaults(opts)
+	sh, err := newFleetShape(opts)
+	if err != nil {
+		panic(err)
+	}
 	s := &Server{
 		opts:     opts,
 		seedHash: mix64(uint64(opts.Seed)),
-		profiles: newProfiles(),
+		docs:     newDocIndex(),
+		shapes:   newShapes(),
 	}
-	s.indexFleets(newFleets(opts))
+	s.indexFleets(newFleets(opts, sh))
 	s.faults.set(opts.Faults)
 	s.handler = s.routes()
 	return s
+}
+
+// Check reports what is wrong with the options: an unknown engine or
+// instance class, a negative number of instances, proxies or cluster size.
+func (o Options) Check() error {
+	_, err := newFleetShape(withDefaults(o))
+	return err
 }
 
 // withDefaults fills in the zero fields of opts.
 func withDefaults(o Options) Options {
 	o.Region, o.Regions = defaultList(o.Region, o.Regions, DefaultRegion)
 	o.AccountID, o.Accounts = defaultList(o.AccountID, o.Accounts, DefaultAccountID)
-	if o.Instances <= 0 {
+	if o.Instances == 0 {
 		o.Instances = 3
+	}
+	if len(o.Engines) == 0 {
+		o.Engines = defaultEngines()
+	}
+	if o.ClusterSize == 0 {
+		o.ClusterSize = 2
+	}
+	if o.ReplicaEvery == 0 {
+		o.ReplicaEvery = defaultReplicaEvery
 	}
 	if o.Seed == 0 {
 		o.Seed = 1

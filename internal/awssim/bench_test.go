@@ -42,9 +42,9 @@ func BenchmarkGetMetricData500x168(b *testing.B) {
 // BenchmarkValue measures the data function alone.
 func BenchmarkValue(b *testing.B) {
 	s := New(Options{Instances: 1000, Now: func() time.Time { return testNow }})
-	at := testNow.Truncate(time.Hour).Add(-24 * time.Hour)
+	at, arn := testNow.Truncate(time.Hour).Add(-24*time.Hour), s.InstanceARN("sim-mariadb-503")
 	for b.Loop() {
-		s.Value(s.InstanceARN("sim-mariadb-503"), "CPUUtilization", "Average", at, time.Hour)
+		s.Value(arn, "CPUUtilization", "Average", at, time.Hour)
 	}
 }
 
@@ -54,4 +54,37 @@ var benchMetrics = []string{
 	"ReadIOPS", "WriteIOPS", "ReadLatency", "WriteLatency", "ReadThroughput", "WriteThroughput",
 	"NetworkReceiveThroughput", "NetworkTransmitThroughput", "DiskQueueDepth", "SwapUsage",
 	"BurstBalance", "CPUCreditBalance", "ReplicaLag", "EBSByteBalance%", "EBSIOBalance%", "DBLoad",
+}
+
+// BenchmarkAggregateValue measures the data function of an aggregate: one
+// hourly CPUUtilization of a DatabaseClass that a sixth of 1000 instances
+// have.
+func BenchmarkAggregateValue(b *testing.B) {
+	s := New(Options{Instances: 1000, Now: func() time.Time { return testNow }})
+	sr := Series{AccountID: s.AccountID(), Region: s.Region(), Metric: "CPUUtilization", Dimensions: map[string]string{dimClass: "db.t3.medium"}}
+	at := testNow.Truncate(time.Hour).Add(-24 * time.Hour)
+	for b.Loop() {
+		s.SeriesValue(sr, "Average", at, time.Hour)
+	}
+}
+
+// BenchmarkListMetrics measures listing every series of a fleet of 1000
+// instances, 100 clusters and 20 proxies through the SDK, 500 a page, once
+// the fleet's list is built.
+func BenchmarkListMetrics(b *testing.B) {
+	s := startSim(b, Options{Instances: 1000, Engines: allEngines(), ClusterSize: 4, Proxies: 20})
+	c := cwClient(b, s)
+	series := 0
+	for b.Loop() {
+		p := cloudwatch.NewListMetricsPaginator(c, &cloudwatch.ListMetricsInput{Namespace: new("AWS/RDS")})
+		series = 0
+		for p.HasMorePages() {
+			out, err := p.NextPage(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			series += len(out.Metrics)
+		}
+	}
+	b.ReportMetric(float64(series), "series/op")
 }

@@ -44,6 +44,13 @@ type Counters struct {
 	// something, keyed "<account>/<region>" (the account of the caller's
 	// credentials and the region of the request's signature).
 	Scopes map[string]Tally `json:"scopes"`
+	// MetricQueries counts GetMetricData queries (MetricDataQueries of
+	// answered calls, every page included) by metric name.
+	MetricQueries map[string]int64 `json:"metric_queries"`
+	// ResourceQueries counts the same by series key (see Server.SeriesKey:
+	// the ARN of the instance, cluster or proxy a query names), then by
+	// metric name.
+	ResourceQueries map[string]map[string]int64 `json:"resource_queries"`
 }
 
 // Scope returns the tally of one account and region (zero if it saw no
@@ -54,9 +61,11 @@ func (c Counters) Scope(account, region string) Tally {
 
 // counterSet is the live, concurrency-safe counters.
 type counterSet struct {
-	mu     sync.Mutex
-	total  Tally
-	scopes map[string]*Tally
+	mu        sync.Mutex
+	total     Tally
+	scopes    map[string]*Tally
+	metrics   map[string]int64
+	resources map[string]map[string]int64
 }
 
 // update applies fn to the totals and to the tally of scope sc, under the
@@ -80,13 +89,49 @@ func (cs *counterSet) update(sc scope, fn func(*Tally)) {
 	}
 }
 
+// countQueries counts the queries of an answered GetMetricData call in a
+// fleet by metric and by series key.
+func (cs *counterSet) countQueries(fl *fleet, qs []gmdQuery) {
+	keys := make([]string, len(qs))
+	for i, q := range qs {
+		dims, ok := normalDims(q.dims)
+		if !ok {
+			dims = q.dims
+		}
+		keys[i] = fl.seriesKey(dims)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.metrics == nil {
+		cs.metrics, cs.resources = map[string]int64{}, map[string]map[string]int64{}
+	}
+	for i, q := range qs {
+		cs.metrics[q.metric]++
+		if cs.resources[keys[i]] == nil {
+			cs.resources[keys[i]] = map[string]int64{}
+		}
+		cs.resources[keys[i]][q.metric]++
+	}
+}
+
 // snapshot returns a copy of the counters.
 func (cs *counterSet) snapshot() Counters {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	c := Counters{Tally: cs.total.clone(), Scopes: make(map[string]Tally, len(cs.scopes))}
+	c := Counters{
+		Tally:           cs.total.clone(),
+		Scopes:          make(map[string]Tally, len(cs.scopes)),
+		MetricQueries:   maps.Clone(cs.metrics),
+		ResourceQueries: make(map[string]map[string]int64, len(cs.resources)),
+	}
+	if c.MetricQueries == nil {
+		c.MetricQueries = map[string]int64{}
+	}
 	for k, t := range cs.scopes {
 		c.Scopes[k] = t.clone()
+	}
+	for k, m := range cs.resources {
+		c.ResourceQueries[k] = maps.Clone(m)
 	}
 	return c
 }
@@ -95,7 +140,7 @@ func (cs *counterSet) snapshot() Counters {
 func (cs *counterSet) reset() {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.total, cs.scopes = Tally{}, nil
+	cs.total, cs.scopes, cs.metrics, cs.resources = Tally{}, nil, nil, nil
 }
 
 // Counters returns a snapshot of the request counters.

@@ -62,51 +62,64 @@ func TestValueDeterministic(t *testing.T) {
 }
 
 func TestValueStatisticsConsistent(t *testing.T) {
-	s := newTestSim(Options{Instances: 12})
+	s := newTestSim(Options{Instances: 12, Engines: allEngines(), Proxies: 2})
 	periods := []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 24 * time.Hour}
-	for _, in := range s.Instances() {
-		for _, m := range s.profiles.order {
-			for _, per := range periods {
-				for k := range 30 {
-					at := testNow.Add(-time.Duration(k+2) * 7 * time.Hour).Truncate(per)
-					checkStats(t, s, in.ARN, m, at, per)
-				}
+	units := newDocIndex().units
+	for _, sr := range s.PublishedSeries(s.AccountID(), s.Region()) {
+		for _, per := range periods {
+			for k := range 5 {
+				at := testNow.Add(-time.Duration(k+2) * 7 * time.Hour).Truncate(per)
+				checkStats(t, s, sr, units[sr.Metric], at, per)
 			}
 		}
 	}
 }
 
+// allEngines is every engine awssim knows.
+func allEngines() []string {
+	return []string{EnginePostgres, EngineMySQL, EngineMariaDB, EngineAuroraPostgres, EngineAuroraMySQL}
+}
+
 // checkStats checks the statistics of one period against each other and
 // against the metric's unit.
-func checkStats(t *testing.T, s *Server, arn string, m *profile, at time.Time, per time.Duration) {
+func checkStats(t *testing.T, s *Server, sr Series, unit string, at time.Time, per time.Duration) {
 	t.Helper()
-	val := func(stat string) (float64, bool) { return s.Value(arn, m.name, stat, at, per) }
-	avg, ok := val("Average")
-	mx, okMax := val("Maximum")
-	mn, okMin := val("Minimum")
-	sum, _ := val("Sum")
-	n, _ := val("SampleCount")
-	p99, _ := val("p99")
-	p50, _ := val("p50")
-	where := fmt.Sprintf("%s %s %v %v", arn, m.name, at, per)
+	val := func(stat string) float64 {
+		v, _ := s.SeriesValue(sr, stat, at, per)
+		return v
+	}
+	avg, ok := s.SeriesValue(sr, "Average", at, per)
+	_, okMax := s.SeriesValue(sr, "Maximum", at, per)
+	_, okMin := s.SeriesValue(sr, "Minimum", at, per)
+	where := fmt.Sprintf("%s %v %v %v", sr.Metric, sr.Dimensions, at, per)
 	if ok != okMax || ok != okMin {
 		t.Fatalf("%s: Average ok=%v, Maximum ok=%v, Minimum ok=%v", where, ok, okMax, okMin)
 	}
 	if !ok {
 		return
 	}
+	mx, mn, sum, n := val("Maximum"), val("Minimum"), val("Sum"), val("SampleCount")
 	if !(mx >= avg && avg >= mn && mn >= 0) || math.IsNaN(avg) {
 		t.Fatalf("%s: want Maximum %v >= Average %v >= Minimum %v >= 0", where, mx, avg, mn)
 	}
-	if m.unit == "Percent" && mx > 100 {
+	if unit == "Percent" && mx > 100 {
 		t.Fatalf("%s: Percent above 100: %v", where, mx)
 	}
-	if n != per.Minutes() || math.Abs(sum-avg*n) > 1e-9*math.Abs(sum) {
+	if n < 1 || n != math.Round(n) || n > per.Minutes()*float64(s.opts.Instances) || !near(sum, avg*n) {
 		t.Fatalf("%s: SampleCount %v, Sum %v, Average %v", where, n, sum, avg)
 	}
-	if p50 != avg || p99 < avg || p99 > mx {
-		t.Fatalf("%s: p50 %v p99 %v, Average %v Maximum %v", where, p50, p99, avg, mx)
+	p50, p99, iqm, wm := val("p50"), val("p99.9"), val("IQM"), val("wm95")
+	if val("p0") != mn || val("p100") != mx || !(mn <= p50 && p50 <= p99 && p99 <= mx) || iqm < mn || iqm > mx || wm < mn || wm > mx {
+		t.Fatalf("%s: p0 %v p50 %v p99.9 %v p100 %v IQM %v wm95 %v, Minimum %v Maximum %v", where, val("p0"), p50, p99, val("p100"), iqm, wm, mn, mx)
 	}
+	if !near(val("TM(0%:100%)"), avg) || val("TC(0%:100%)") != n || !near(val("TS(:100%)"), sum) || val(fmt.Sprintf("PR(:%.0f)", math.Ceil(mx)+1)) != 100 {
+		t.Fatalf("%s: TM %v TC %v TS %v PR %v, Average %v SampleCount %v Sum %v", where, val("TM(0%:100%)"), val("TC(0%:100%)"), val("TS(:100%)"), val(fmt.Sprintf("PR(:%.0f)", math.Ceil(mx)+1)), avg, n, sum)
+	}
+}
+
+// near reports whether a and b agree to nine significant digits.
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
 
 func TestValueRealisticRanges(t *testing.T) {
@@ -153,8 +166,14 @@ func TestFreeStorageSpaceTrends(t *testing.T) {
 	}
 }
 
-func TestDefaultMetricsPresentExceptGaps(t *testing.T) {
+func TestInstanceMetricsPresentExceptGaps(t *testing.T) {
 	s := newTestSim(Options{Instances: 10})
+	listed := map[string][]string{}
+	for _, sr := range s.PublishedSeries(s.AccountID(), s.Region()) {
+		if id, ok := sr.Dimensions[dimInstance]; ok {
+			listed[id] = append(listed[id], sr.Metric)
+		}
+	}
 	from := testNow.Truncate(time.Hour).Add(-7 * 24 * time.Hour)
 	to := testNow.Truncate(time.Hour)
 	gapsSeen := 0
@@ -164,7 +183,10 @@ func TestDefaultMetricsPresentExceptGaps(t *testing.T) {
 			t.Errorf("%s: gaps %v without HasGaps", in.ID, gaps)
 		}
 		gapsSeen += len(gaps)
-		for _, m := range benchMetrics {
+		if len(listed[in.ID]) < 10 {
+			t.Fatalf("%s publishes only %v", in.ID, listed[in.ID])
+		}
+		for _, m := range listed[in.ID] {
 			for at := from; at.Before(to); at = at.Add(time.Hour) {
 				_, ok := s.Value(in.ARN, m, "Average", at, time.Hour)
 				if inGap := slices.ContainsFunc(gaps, at.Equal); ok == inGap {

@@ -44,7 +44,7 @@ func (s *Server) getMetricData(f *cborFields, sc scope) (cbor.Map, *apiError) {
 	now, fl := s.opts.Now(), s.fleet(sc)
 	all := make([]series, len(r.queries))
 	for i, q := range r.queries {
-		all[i] = s.resolve(fl, q, &r, now)
+		all[i] = s.resolveQuery(fl, q, &r, now)
 	}
 	limit := int64(maxDatapointsPerRes)
 	if r.hasMax {
@@ -55,6 +55,7 @@ func (s *Server) getMetricData(f *cborFields, sc scope) (cbor.Map, *apiError) {
 		t.MetricsRequested += int64(len(r.queries))
 		t.DatapointsReturned += int64(n)
 	})
+	s.counters.countQueries(fl, r.queries)
 	return gmdOutput(res, next, fp), nil
 }
 
@@ -68,7 +69,7 @@ func (s *Server) fillPage(all []series, from cursor, limit int, asc bool) (res [
 	}
 	for qi := from.query; qi < len(all); qi++ {
 		sr := &all[qi]
-		if !sr.returnData || sr.in == nil {
+		if !sr.returnData || sr.data == nil {
 			continue
 		}
 		t := sr.win.begin(asc)

@@ -6,24 +6,14 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
-// The CloudWatch namespace and the instance dimension of RDS metrics.
-const (
-	namespaceRDS = "AWS/RDS"
-	dimInstance  = "DBInstanceIdentifier"
-)
-
 // listMetricsPage is the number of metrics ListMetrics returns per page.
 const listMetricsPage = 500
 
-// metricRef is one metric of one instance.
-type metricRef struct {
-	in     *instance
-	metric string
-}
-
-// listMetrics serves ListMetrics: the published instance-level metrics of
-// the caller's fleet, filtered by Namespace, MetricName and Dimensions, 500
-// a page. RecentlyActive and linked accounts are accepted and ignored.
+// listMetrics serves ListMetrics: the series of the caller's fleet (see
+// published), filtered by Namespace, MetricName and Dimensions (a series
+// matches when it has every filter's dimension, with the filter's value if
+// it has one), 500 a page. RecentlyActive and linked accounts are accepted
+// and ignored.
 func (s *Server) listMetrics(f *cborFields, fl *fleet) (cbor.Map, *apiError) {
 	ns, name, tok := f.str("Namespace"), f.str("MetricName"), f.str("NextToken")
 	var filters []dimension
@@ -43,59 +33,66 @@ func (s *Server) listMetrics(f *cborFields, fl *fleet) (cbor.Map, *apiError) {
 		}
 		offset = n
 	}
-	all := s.listAll(fl, ns, name, filters)
-	offset = min(offset, len(all))
-	end := min(offset+listMetricsPage, len(all))
-	out := cbor.Map{"Metrics": metricsList(all[offset:end])}
-	if end < len(all) {
-		out["NextToken"] = cbor.String(strconv.Itoa(end))
+	page, more := s.listPage(fl, ns, name, filters, offset)
+	out := cbor.Map{"Metrics": metricsList(page)}
+	if more {
+		out["NextToken"] = cbor.String(strconv.Itoa(offset + len(page)))
 	}
 	return out, nil
 }
 
-// listAll returns the metrics of a fleet that match the filters, in the
-// order of the profile table and within a metric in instance order.
-func (s *Server) listAll(fl *fleet, ns, name string, filters []dimension) []metricRef {
+// listPage returns the page of the series of a fleet that match the
+// request from the offset-th on, and whether more follow.
+func (s *Server) listPage(fl *fleet, ns, name string, filters []dimension, offset int) (page []listedMetric, more bool) {
 	if ns != "" && ns != namespaceRDS {
-		return nil
+		return nil, false
 	}
-	var out []metricRef
-	for _, p := range s.profiles.order {
-		if name != "" && p.name != name {
+	n := 0
+	for _, l := range s.published(fl) {
+		if (name != "" && l.metric != name) || !hasDims(l.dims, filters) {
 			continue
 		}
-		for i := range fl.instances {
-			in := &fl.instances[i]
-			if p.publishes(in) && dimensionsMatch(in.ID, filters) {
-				out = append(out, metricRef{in, p.name})
-			}
+		switch {
+		case n >= offset+listMetricsPage:
+			return page, true
+		case n >= offset:
+			page = append(page, l)
 		}
+		n++
 	}
-	return out
+	return page, false
 }
 
-// dimensionsMatch reports whether an instance's one dimension,
-// DBInstanceIdentifier, satisfies every dimension filter.
-func dimensionsMatch(id string, filters []dimension) bool {
-	for _, d := range filters {
-		if d.name != dimInstance || (d.value != "" && d.value != id) {
+// hasDims reports whether dims has every filter's dimension, with its
+// value unless the filter has none.
+func hasDims(dims, filters []dimension) bool {
+	for _, f := range filters {
+		found := false
+		for _, d := range dims {
+			if d.name == f.name && (f.value == "" || f.value == d.value) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}
 	return true
 }
 
-// metricsList encodes metrics as a list of Metric structures.
-func metricsList(refs []metricRef) cbor.List {
-	out := make(cbor.List, len(refs))
-	for i, r := range refs {
+// metricsList encodes series as a list of Metric structures.
+func metricsList(ls []listedMetric) cbor.List {
+	out := make(cbor.List, len(ls))
+	for i, l := range ls {
+		dims := make(cbor.List, len(l.dims))
+		for j, d := range l.dims {
+			dims[j] = cbor.Map{"Name": cbor.String(d.name), "Value": cbor.String(d.value)}
+		}
 		out[i] = cbor.Map{
 			"Namespace":  cbor.String(namespaceRDS),
-			"MetricName": cbor.String(r.metric),
-			"Dimensions": cbor.List{cbor.Map{
-				"Name":  cbor.String(dimInstance),
-				"Value": cbor.String(r.in.ID),
-			}},
+			"MetricName": cbor.String(l.metric),
+			"Dimensions": dims,
 		}
 	}
 	return out

@@ -25,6 +25,12 @@ func (s *Server) lookupAction(action, version string) (xmlns string, run queryAc
 	switch action {
 	case "DescribeDBInstances":
 		return rdsXMLNS, s.describeDBInstances
+	case "DescribeDBClusters":
+		return rdsXMLNS, s.describeDBClusters
+	case "DescribeDBProxies":
+		return rdsXMLNS, s.describeDBProxies
+	case "ListTagsForResource":
+		return rdsXMLNS, s.listTagsForResource
 	case "AssumeRole":
 		return stsXMLNS, s.assumeRole
 	case "GetCallerIdentity":

@@ -40,6 +40,7 @@ type xmlDBInstance struct {
 	MultiAZ                               bool
 	EngineVersion                         string
 	ReadReplicaSourceDBInstanceIdentifier string `xml:",omitempty"`
+	DBClusterIdentifier                   string `xml:",omitempty"`
 	StorageType                           string
 	DbiResourceID                         string `xml:"DbiResourceId"`
 	DBInstanceArn                         string
@@ -63,20 +64,12 @@ type rdsFilter struct {
 }
 
 // describeDBInstances serves DescribeDBInstances: the instances of the
-// caller's account in the request's region sorted by
-// identifier, MaxRecords (20..100, default 100) a page with Marker paging,
+// caller's account in the request's region sorted by identifier,
+// MaxRecords (20..100, default 100) a page with Marker paging,
 // DBInstanceIdentifier (identifier or ARN; unknown: DBInstanceNotFound) and
 // the filters engine, db-instance-id and dbi-resource-id.
 func (s *Server) describeDBInstances(form url.Values, _ *http.Request, sc scope) (any, *apiError) {
-	limit, e := parseMaxRecords(form.Get("MaxRecords"))
-	if e != nil {
-		return nil, e
-	}
-	offset, e := parseMarker(form.Get("Marker"))
-	if e != nil {
-		return nil, e
-	}
-	filters, e := parseRDSFilters(form)
+	filters, e := parseRDSFilters(form, "engine", "db-instance-id", "dbi-resource-id")
 	if e != nil {
 		return nil, e
 	}
@@ -84,14 +77,13 @@ func (s *Server) describeDBInstances(form url.Values, _ *http.Request, sc scope)
 	if e != nil {
 		return nil, e
 	}
-	offset = min(offset, len(matched))
-	end := min(offset+limit, len(matched))
-	res := describeResult{Instances: make([]xmlDBInstance, 0, end-offset)}
-	for _, in := range matched[offset:end] {
-		res.Instances = append(res.Instances, toXMLInstance(in))
+	page, marker, e := pageOf(form, matched)
+	if e != nil {
+		return nil, e
 	}
-	if end < len(matched) {
-		res.Marker = encodeMarker(end)
+	res := describeResult{Instances: make([]xmlDBInstance, 0, len(page)), Marker: marker}
+	for _, in := range page {
+		res.Instances = append(res.Instances, toXMLInstance(in))
 	}
 	return res, nil
 }
@@ -100,7 +92,7 @@ func (s *Server) describeDBInstances(form url.Values, _ *http.Request, sc scope)
 // request selects, sorted by identifier.
 func (f *fleet) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
 	if id != "" && !f.known(id) {
-		return nil, &apiError{status: http.StatusNotFound, code: "DBInstanceNotFound", message: fmt.Sprintf("DBInstance %s not found.", id)}
+		return nil, errNotFound("DBInstanceNotFound", "DBInstance", id)
 	}
 	var out []*instance
 	for i := range f.instances {
@@ -142,8 +134,8 @@ func matchesAll(in *instance, filters []rdsFilter) bool {
 }
 
 // parseRDSFilters reads Filters.Filter.N.Name and
-// Filters.Filter.N.Values.Value.M.
-func parseRDSFilters(form url.Values) ([]rdsFilter, *apiError) {
+// Filters.Filter.N.Values.Value.M; names other than allowed are refused.
+func parseRDSFilters(form url.Values, allowed ...string) ([]rdsFilter, *apiError) {
 	var out []rdsFilter
 	for i := 1; ; i++ {
 		key := fmt.Sprintf("Filters.Filter.%d", i)
@@ -152,13 +144,39 @@ func parseRDSFilters(form url.Values) ([]rdsFilter, *apiError) {
 		}
 		f := rdsFilter{name: form.Get(key + ".Name"), values: formList(form, key+".Values.Value")}
 		switch {
-		case f.name != "engine" && f.name != "db-instance-id" && f.name != "dbi-resource-id":
+		case !slices.Contains(allowed, f.name):
 			return nil, errInvalidParameter(fmt.Sprintf("Unrecognized filter name: %s.", f.name))
 		case len(f.values) == 0:
 			return nil, errInvalidParameter(fmt.Sprintf("Filter %s must have at least one value.", f.name))
 		}
 		out = append(out, f)
 	}
+}
+
+// pageOf returns the page of items that the request's MaxRecords (default
+// 100, 20..100) and Marker select, and the Marker of the next page ("" on
+// the last).
+func pageOf[T any](form url.Values, items []T) ([]T, string, *apiError) {
+	limit, e := parseMaxRecords(form.Get("MaxRecords"))
+	if e != nil {
+		return nil, "", e
+	}
+	offset, e := parseMarker(form.Get("Marker"))
+	if e != nil {
+		return nil, "", e
+	}
+	offset = min(offset, len(items))
+	end := min(offset+limit, len(items))
+	if end < len(items) {
+		return items[offset:end], encodeMarker(end), nil
+	}
+	return items[offset:end], "", nil
+}
+
+// errNotFound is RDS's answer for an unknown resource, e.g.
+// DBInstanceNotFound "DBInstance x not found.".
+func errNotFound(code, what, id string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: code, message: fmt.Sprintf("%s %s not found.", what, id)}
 }
 
 // parseMaxRecords reads MaxRecords (default 100, 20..100).
@@ -204,12 +222,20 @@ func toXMLInstance(in *instance) xmlDBInstance {
 		MultiAZ:                               in.MultiAZ,
 		EngineVersion:                         in.EngineVersion,
 		ReadReplicaSourceDBInstanceIdentifier: in.ReplicaSource,
+		DBClusterIdentifier:                   in.ClusterID,
 		StorageType:                           in.StorageType,
 		DbiResourceID:                         in.ResourceID,
 		DBInstanceArn:                         in.ARN,
 	}
-	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
-		x.TagList = append(x.TagList, xmlTag{Key: k, Value: in.Tags[k]})
-	}
+	x.TagList = tagList(in.Tags)
 	return x
+}
+
+// tagList returns tags as a TagList, sorted by key.
+func tagList(tags map[string]string) []xmlTag {
+	out := make([]xmlTag, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, xmlTag{Key: k, Value: tags[k]})
+	}
+	return out
 }
