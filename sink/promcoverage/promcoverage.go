@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,43 +121,77 @@ func withNoCache(u string) string {
 // q.ResourceLabel. An hour h is held when such a sample has a timestamp in
 // [h, h+1h). It asks one range query per MaxHoursPerQuery hours:
 //
-//	count by (<label>) (count_over_time({<matchers>}[1h] offset 1ms))
+//	count by (<label>) (last_over_time({<matchers>}[1h] offset 1ms))
 //
 // evaluated at every h+1h with a step of 1h. A range selector at time T
 // takes the samples in (T-1h, T]; the offset of 1 ms makes it [h, h+1h).
+// last_over_time keeps the metric name in Prometheus 3, so series of
+// several metrics of one resource stay apart until count merges them.
+// Engines that drop the name refuse the query ("vector cannot contain
+// metrics with the same labelset"); then Coverage lists the metric names
+// the matchers select in the chunk and asks one such query per name.
 func (r *Reader) Coverage(ctx context.Context, q Query) (*sink.Coverage, error) {
-	expr, err := q.expr()
-	if err != nil {
+	if err := q.check(); err != nil {
 		return nil, fmt.Errorf("coverage query: %w", err)
 	}
 	cov := sink.NewCoverage(q.Mint, q.Maxt)
 	step := sink.Hour.Milliseconds()
 	for from := q.Mint; from < q.Maxt; from += int64(r.maxHours) * step {
 		to := min(q.Maxt, from+int64(r.maxHours)*step)
-		if err := r.query(ctx, q.ResourceLabel, expr, from, to, cov); err != nil {
+		if err := r.chunk(ctx, q, from, to, cov); err != nil {
 			return nil, fmt.Errorf("coverage query: %w", err)
 		}
 	}
 	return cov, nil
 }
 
-// expr returns the PromQL expression of q, after checking q.
-func (q Query) expr() (string, error) {
+// chunk reads the coverage of [from, to) into cov: with one query, or one
+// per metric name where the engine needs that.
+func (r *Reader) chunk(ctx context.Context, q Query, from, to int64, cov *sink.Coverage) error {
+	err := r.query(ctx, q.ResourceLabel, expr(q.ResourceLabel, q.Matchers), from, to, cov)
+	if err == nil || !strings.Contains(err.Error(), "same labelset") {
+		return err
+	}
+	names, _, _, err := r.api.LabelValues(ctx, pmodel.MetricNameLabel, []string{selector(q.Matchers)},
+		time.UnixMilli(from), time.UnixMilli(to))
+	if err != nil {
+		return fmt.Errorf("list metric names: %w", err)
+	}
+	for _, name := range names {
+		ms := append(slices.Clone(q.Matchers), labels.MustNewMatcher(labels.MatchEqual, pmodel.MetricNameLabel, string(name)))
+		if err := r.query(ctx, q.ResourceLabel, expr(q.ResourceLabel, ms), from, to, cov); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check reports the first invalid field of q.
+func (q Query) check() error {
 	h := sink.Hour.Milliseconds()
 	switch {
 	case !pmodel.LegacyValidation.IsValidLabelName(q.ResourceLabel):
-		return "", fmt.Errorf("resource label %q is not a valid label name", q.ResourceLabel)
+		return fmt.Errorf("resource label %q is not a valid label name", q.ResourceLabel)
 	case len(q.Matchers) == 0:
-		return "", errors.New("no matchers")
+		return errors.New("no matchers")
 	case q.Maxt <= q.Mint || q.Mint%h != 0 || q.Maxt%h != 0:
-		return "", fmt.Errorf("range [%d, %d) is empty or not aligned to the hour", q.Mint, q.Maxt)
+		return fmt.Errorf("range [%d, %d) is empty or not aligned to the hour", q.Mint, q.Maxt)
 	}
-	ms := make([]string, len(q.Matchers))
-	for i, m := range q.Matchers {
-		ms[i] = m.String()
+	return nil
+}
+
+// expr returns the query of the hours that hold samples of ms, by label.
+func expr(label string, ms []*labels.Matcher) string {
+	return fmt.Sprintf("count by (%s) (last_over_time(%s[1h] offset 1ms))", label, selector(ms))
+}
+
+// selector returns the series selector of ms.
+func selector(ms []*labels.Matcher) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.String()
 	}
-	sel := "{" + strings.Join(ms, ", ") + "}"
-	return fmt.Sprintf("count by (%s) (count_over_time(%s[1h] offset 1ms))", q.ResourceLabel, sel), nil
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // query asks for the hours of [from, to) and adds those held to cov.
