@@ -107,16 +107,12 @@ func (c HTTPConfig) Validate() error {
 		}
 	}
 	pc := c.prometheus()
-	if err := pc.Validate(); err != nil {
-		return err
+	if pc.HTTPHeaders != nil {
+		if err := pc.HTTPHeaders.Validate(); err != nil {
+			return fmt.Errorf("headers: %w", err)
+		}
 	}
-	if pc.HTTPHeaders == nil {
-		return nil
-	}
-	if err := pc.HTTPHeaders.Validate(); err != nil {
-		return fmt.Errorf("headers: %w", err)
-	}
-	return nil
+	return pc.Validate()
 }
 
 // Client returns an HTTP client that applies c. name is the client's name

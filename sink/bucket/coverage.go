@@ -147,7 +147,8 @@ func pruneCache(cacheDir string, keep []string) error {
 		wanted[id] = true
 	}
 	for _, e := range entries {
-		if wanted[e.Name()] || !(isULID(e.Name()) || strings.HasSuffix(e.Name(), downloadSuffix)) {
+		ours := isULID(e.Name()) || strings.HasSuffix(e.Name(), downloadSuffix)
+		if wanted[e.Name()] || !ours {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(cacheDir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {

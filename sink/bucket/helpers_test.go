@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -260,11 +259,4 @@ func newStore(t *testing.T, bkt objstore.Bucket, cfg bucket.Config) *bucket.Stor
 		t.Fatal(err)
 	}
 	return s
-}
-
-func mustRemoveAll(t *testing.T, dir string) {
-	t.Helper()
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
 }

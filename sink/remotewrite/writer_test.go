@@ -230,7 +230,7 @@ func TestNoRetryOn400(t *testing.T) {
 	}
 }
 
-// TestCancelStopsBackoff: cancelling the context ends a write that waits
+// TestCancelStopsBackoff: canceling the context ends a write that waits
 // for a receiver that keeps answering 503.
 func TestCancelStopsBackoff(t *testing.T) {
 	faults := make([]fault, 1000)
