@@ -41,7 +41,7 @@ type s3 struct {
 
 const bucketName = "blocks"
 
-func startS3(t *testing.T) *s3 {
+func startS3(t testing.TB) *s3 {
 	t.Helper()
 	backend := s3mem.New()
 	if err := backend.CreateBucket(bucketName); err != nil {
@@ -115,7 +115,7 @@ config:
 `, bucketName, strings.TrimPrefix(s.srv.URL, "http://"))
 }
 
-func (s *s3) bucket(t *testing.T) objstore.Bucket {
+func (s *s3) bucket(t testing.TB) objstore.Bucket {
 	t.Helper()
 	bkt, err := bucket.NewBucket(s.config(), nil)
 	if err != nil {
@@ -129,7 +129,7 @@ func (s *s3) bucket(t *testing.T) objstore.Bucket {
 // metrics into dir, through tsdbwriter, and returns the series written
 // and the block folders. Instance i has no samples in hours where
 // (hour+i)%5 == 0.
-func fleetDays(t *testing.T, dir string, start time.Time, days, instances int) ([]tsdbwriter.Series, []string) {
+func fleetDays(t testing.TB, dir string, start time.Time, days, instances int) ([]tsdbwriter.Series, []string) {
 	t.Helper()
 	var series []tsdbwriter.Series
 	for i := range instances {
@@ -149,7 +149,7 @@ func fleetDays(t *testing.T, dir string, start time.Time, days, instances int) (
 func arn(i int) string { return fmt.Sprintf("arn:aws:rds:us-east-1:123456789012:db:db-%d", i) }
 
 // writeBlocks writes series as one block per day.
-func writeBlocks(t *testing.T, dir string, start time.Time, days int, series []tsdbwriter.Series) []string {
+func writeBlocks(t testing.TB, dir string, start time.Time, days int, series []tsdbwriter.Series) []string {
 	t.Helper()
 	w, err := tsdbwriter.New(tsdbwriter.Options{Dir: dir})
 	if err != nil {

@@ -33,7 +33,7 @@ type store struct {
 // startStore runs path with args, where args may use the address the
 // store must listen on, and waits until GET ready answers 200. The store is
 // killed when the test ends.
-func startStore(t *testing.T, ready, path string, args func(addr string) []string) *store {
+func startStore(t testing.TB, ready, path string, args func(addr string) []string) *store {
 	t.Helper()
 	s := &store{addr: testtools.FreeAddr(t), logs: &bytes.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(path, args(s.addr)...)
@@ -72,7 +72,7 @@ func (s *store) url() string { return "http://" + s.addr }
 
 // startPrometheus runs the pinned Prometheus with the remote-write
 // receiver and an out-of-order window of 8 days.
-func startPrometheus(t *testing.T) *store {
+func startPrometheus(t testing.TB) *store {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
@@ -89,7 +89,7 @@ func startPrometheus(t *testing.T) *store {
 }
 
 // startVictoriaMetrics runs VictoriaMetrics single node.
-func startVictoriaMetrics(t *testing.T) *store {
+func startVictoriaMetrics(t testing.TB) *store {
 	t.Helper()
 	dir := t.TempDir()
 	return startStore(t, "/health", isolated.VictoriaMetrics(t), func(addr string) []string {

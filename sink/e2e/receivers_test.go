@@ -37,7 +37,7 @@ func TestVictoriaMetrics(t *testing.T) {
 	checkCoverage(t, vm, f)
 }
 
-func write(t *testing.T, url, version string, series ...tsdbwriterSeries) {
+func write(t testing.TB, url, version string, series ...tsdbwriterSeries) {
 	t.Helper()
 	w, err := remotewrite.New(remotewrite.Config{URL: url, ProtocolVersion: version, BatchSize: 500}, nil)
 	if err != nil {
