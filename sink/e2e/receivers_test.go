@@ -14,25 +14,30 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 )
 
-// TestPrometheus writes a week of a fleet into the real Prometheus, half
-// in Remote-Write 1.0 and half in 2.0, reads every sample back through
+// TestPrometheus writes a week of a fleet into the real Prometheus, a
+// third each in Remote-Write 1.0, 2.0 and VersionAuto, reads every sample back through
 // PromQL and reads coverage through the query API.
 func TestPrometheus(t *testing.T) {
 	prom := startPrometheus(t)
 	f := newFleet(6, time.Now().Add(-3*time.Hour), "rds")
-	half := len(f.series) / 2
-	write(t, prom.url()+"/api/v1/write", remotewrite.Version1, f.series[:half]...)
-	write(t, prom.url()+"/api/v1/write", remotewrite.Version2, f.series[half:]...)
+	third := len(f.series) / 3
+	write(t, prom.url()+"/api/v1/write", remotewrite.Version1, f.series[:third]...)
+	write(t, prom.url()+"/api/v1/write", remotewrite.Version2, f.series[third:2*third]...)
+	write(t, prom.url()+"/api/v1/write", remotewrite.VersionAuto, f.series[2*third:]...)
 	checkSamples(t, prom, f)
 	checkCoverage(t, prom, f)
 }
 
-// TestVictoriaMetrics does the same with VictoriaMetrics single node, in
-// Remote-Write 1.0.
+// TestVictoriaMetrics does the same with VictoriaMetrics single node, half
+// in Remote-Write 1.0 and half with VersionAuto, which finds that
+// VictoriaMetrics takes only 1.0 (it answers a 2.0 request with 204 and
+// stores nothing) and sends again in 1.0.
 func TestVictoriaMetrics(t *testing.T) {
 	vm := startVictoriaMetrics(t)
 	f := newFleet(6, time.Now().Add(-3*time.Hour), "rds")
-	write(t, vm.url()+"/api/v1/write", remotewrite.Version1, f.series...)
+	half := len(f.series) / 2
+	write(t, vm.url()+"/api/v1/write", remotewrite.Version1, f.series[:half]...)
+	write(t, vm.url()+"/api/v1/write", remotewrite.VersionAuto, f.series[half:]...)
 	checkSamples(t, vm, f)
 	checkCoverage(t, vm, f)
 }

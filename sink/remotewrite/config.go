@@ -15,6 +15,11 @@ const (
 	// Version2 is Remote-Write 2.0 (io.prometheus.write.v2.Request):
 	// interned label strings and metadata. Prometheus 3 receives it.
 	Version2 = "2.0"
+	// VersionAuto sends 2.0 until the receiver shows it takes only 1.0
+	// (it answers 415 Unsupported Media Type, or 2xx without the 2.0
+	// written-samples header), and from then on 1.0: the refused request
+	// is sent again in 1.0.
+	VersionAuto = "auto"
 )
 
 // Defaults of Config.
@@ -36,7 +41,7 @@ type Config struct {
 	// HTTPConfig holds authentication, TLS, headers and the per-request
 	// timeout (default DefaultTimeout).
 	sink.HTTPConfig `yaml:",inline"`
-	// ProtocolVersion is Version1 (default) or Version2.
+	// ProtocolVersion is VersionAuto (default), Version1 or Version2.
 	ProtocolVersion string `yaml:"protocol_version"`
 	// BatchSize is the most samples one request carries. Default
 	// DefaultBatchSize.
@@ -58,7 +63,7 @@ type Config struct {
 // WithDefaults returns c with unset fields set to their defaults.
 func (c Config) WithDefaults() Config {
 	if c.ProtocolVersion == "" {
-		c.ProtocolVersion = Version1
+		c.ProtocolVersion = VersionAuto
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
@@ -85,8 +90,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("url: %w", err)
 	}
 	switch {
-	case c.ProtocolVersion != Version1 && c.ProtocolVersion != Version2:
-		return fmt.Errorf("protocol_version %q: want %q or %q", c.ProtocolVersion, Version1, Version2)
+	case c.ProtocolVersion != Version1 && c.ProtocolVersion != Version2 && c.ProtocolVersion != VersionAuto:
+		return fmt.Errorf("protocol_version %q: want %q, %q or %q", c.ProtocolVersion, VersionAuto, Version1, Version2)
 	case c.BatchSize < 1:
 		return fmt.Errorf("batch_size %d: want at least 1", c.BatchSize)
 	case c.Shards < 1:

@@ -11,7 +11,7 @@ import (
 
 func TestConfig(t *testing.T) {
 	d := remotewrite.Config{URL: "http://p:9090/api/v1/write"}.WithDefaults()
-	if d.ProtocolVersion != "1.0" || d.BatchSize != 2000 || d.Shards != 4 || d.Timeout != 30*time.Second || d.MaxRetries != 10 {
+	if d.ProtocolVersion != "auto" || d.BatchSize != 2000 || d.Shards != 4 || d.Timeout != 30*time.Second || d.MaxRetries != 10 {
 		t.Fatalf("defaults %+v", d)
 	}
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/exp/api/remote"
 	"github.com/prometheus/prometheus/model/labels"
@@ -34,9 +35,11 @@ func (s *Stats) add(o Stats) {
 // Writer sends series by remote write. Its methods are safe for concurrent
 // use, but concurrent Writes of the same series may interleave its samples.
 type Writer struct {
-	api     *remote.API
-	msgType remote.WriteMessageType
-	cfg     Config
+	api *remote.API
+	cfg Config
+	// v1Only is set once a receiver asked for VersionAuto has shown it
+	// speaks only 1.0.
+	v1Only atomic.Bool
 }
 
 // New returns a Writer for cfg, which is defaulted and validated here.
@@ -53,6 +56,8 @@ func New(cfg Config, logger *slog.Logger) (*Writer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	w := &Writer{cfg: cfg}
+	client.Transport = v1Detector{next: client.Transport, v1Only: &w.v1Only}
 	api, err := remote.NewAPI(cfg.URL,
 		remote.WithAPIHTTPClient(client),
 		remote.WithAPILogger(logger),
@@ -62,11 +67,8 @@ func New(cfg Config, logger *slog.Logger) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("remote write: %w", err)
 	}
-	msgType := remote.WriteV1MessageType
-	if cfg.ProtocolVersion == Version2 {
-		msgType = remote.WriteV2MessageType
-	}
-	return &Writer{api: api, msgType: msgType, cfg: cfg}, nil
+	w.api = api
+	return w, nil
 }
 
 // Write sends the samples of series in requests of at most BatchSize
@@ -118,7 +120,8 @@ func shard(series []tsdbwriter.Series, n int) [][]tsdbwriter.Series {
 
 // sendShard sends the series of one shard in batches, one after another.
 func (w *Writer) sendShard(ctx context.Context, series []tsdbwriter.Series, st *Stats) error {
-	b := batcher{w: w, enc: newEncoder(w.cfg.ProtocolVersion), st: st}
+	b := batcher{w: w, st: st}
+	b.use(w.version())
 	for _, s := range series {
 		if err := b.addSeries(ctx, s.Labels, s.Samples); err != nil {
 			return err
@@ -127,12 +130,32 @@ func (w *Writer) sendShard(ctx context.Context, series []tsdbwriter.Series, st *
 	return b.flush(ctx)
 }
 
+// version returns the protocol version to send a new batch in.
+func (w *Writer) version() string {
+	if w.cfg.ProtocolVersion == VersionAuto {
+		if w.v1Only.Load() {
+			return Version1
+		}
+		return Version2
+	}
+	return w.cfg.ProtocolVersion
+}
+
 // batcher fills requests up to BatchSize samples and sends them.
 type batcher struct {
 	w       *Writer
+	version string
 	enc     encoder
-	samples int // in the request being built
+	// pieces are the pieces of series in the request being built, to
+	// build it again in 1.0 if the receiver refuses 2.0.
+	pieces  []tsdbwriter.Series
+	samples int
 	st      *Stats
+}
+
+// use makes the batcher build requests of version from now on.
+func (b *batcher) use(version string) {
+	b.version, b.enc = version, newEncoder(version)
 }
 
 // addSeries adds the samples of a series, sending full requests as it goes.
@@ -140,6 +163,7 @@ func (b *batcher) addSeries(ctx context.Context, lbls labels.Labels, samples []t
 	for len(samples) > 0 {
 		n := min(len(samples), b.w.cfg.BatchSize-b.samples)
 		b.enc.add(lbls, samples[:n])
+		b.pieces = append(b.pieces, tsdbwriter.Series{Labels: lbls, Samples: samples[:n]})
 		b.samples += n
 		samples = samples[n:]
 		if b.samples == b.w.cfg.BatchSize {
@@ -151,21 +175,41 @@ func (b *batcher) addSeries(ctx context.Context, lbls labels.Labels, samples []t
 	return nil
 }
 
-// flush sends the request being built, if it has samples.
+// flush sends the request being built, if it has samples. When a receiver
+// asked for VersionAuto refuses a 2.0 request as a 1.0 receiver would, it
+// sends the request again in 1.0.
 func (b *batcher) flush(ctx context.Context) error {
 	if b.samples == 0 {
 		return nil
 	}
-	retried := func(error) { b.st.Retries++ }
-	_, err := b.w.api.Write(ctx, b.w.msgType, b.enc.message(), remote.WithWriteRetryCallback(retried))
+	err := b.send(ctx)
+	if err != nil && b.version == Version2 && b.w.version() == Version1 {
+		b.use(Version1)
+		for _, p := range b.pieces {
+			b.enc.add(p.Labels, p.Samples)
+		}
+		err = b.send(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	b.st.Requests++
 	b.st.Samples += b.samples
 	b.samples = 0
+	b.pieces = b.pieces[:0]
 	b.enc.reset()
 	return nil
+}
+
+// send sends the request being built, with the client's retries.
+func (b *batcher) send(ctx context.Context) error {
+	msgType := remote.WriteV1MessageType
+	if b.version == Version2 {
+		msgType = remote.WriteV2MessageType
+	}
+	retried := func(error) { b.st.Retries++ }
+	_, err := b.w.api.Write(ctx, msgType, b.enc.message(), remote.WithWriteRetryCallback(retried))
+	return err
 }
 
 // ascending reports whether samples are in strictly ascending time order.

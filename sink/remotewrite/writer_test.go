@@ -38,6 +38,12 @@ type receiver struct {
 	got    map[string][]tsdbwriter.Sample
 	sizes  []int
 	series []int
+	// v1 makes the receiver one of 1.0 only: answering 2.0 requests with
+	// the status v1 says, or, with 0, reading every body as 1.0 as old
+	// receivers do.
+	v1 *int
+	// versions are the versions of the requests accepted, in order.
+	versions []string
 }
 
 type fault struct {
@@ -66,12 +72,20 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, f.body, f.status)
 		return
 	}
+	contentType := req.Header.Get("Content-Type")
+	if r.v1 != nil {
+		if *r.v1 != 0 && strings.Contains(contentType, "v2") {
+			http.Error(w, "unsupported", *r.v1)
+			return
+		}
+		contentType = ""
+	}
 	body, err := io.ReadAll(req.Body)
 	if err == nil {
 		body, err = snappy.Decode(nil, body)
 	}
 	if err == nil {
-		err = r.decode(req.Header.Get("Content-Type"), body, w)
+		err = r.decode(contentType, body, w)
 	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -101,6 +115,7 @@ func (r *receiver) decode(contentType string, body []byte, w http.ResponseWriter
 		}
 		w.Header().Set("X-Prometheus-Remote-Write-Samples-Written", strconv.Itoa(n))
 		r.sizes, r.series = append(r.sizes, n), append(r.series, len(req.Timeseries))
+		r.versions = append(r.versions, "2.0")
 		return nil
 	}
 	var req prompb.WriteRequest
@@ -120,6 +135,7 @@ func (r *receiver) decode(contentType string, body []byte, w http.ResponseWriter
 		n += len(ts.Samples)
 	}
 	r.sizes, r.series = append(r.sizes, n), append(r.series, len(req.Timeseries))
+	r.versions = append(r.versions, "1.0")
 	return nil
 }
 
@@ -276,3 +292,37 @@ func TestUnorderedSeriesRefused(t *testing.T) {
 		t.Fatalf("%d requests sent for a refused write", r.requests)
 	}
 }
+
+// TestAuto: VersionAuto sends 2.0 to a receiver that takes it, and falls
+// back to 1.0 for one that answers 415 or reads 2.0 as an empty 1.0
+// request; every sample arrives once either way.
+func TestAuto(t *testing.T) {
+	tests := []struct {
+		name string
+		v1   *int
+		want string
+	}{
+		{"2.0 receiver", nil, "2.0"},
+		{"415 to 2.0", ptr(http.StatusUnsupportedMediaType), "1.0"},
+		{"reads 2.0 as 1.0", ptr(0), "1.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := startReceiver(t)
+			r.v1 = tt.v1
+			series := testSeries(6, 30)
+			w := newWriter(t, remotewrite.Config{URL: r.srv.URL, BatchSize: 40, Shards: 2})
+			if _, err := w.Write(context.Background(), series); err != nil {
+				t.Fatal(err)
+			}
+			r.checkExactlyOnce(t, series)
+			for i, v := range r.versions {
+				if v != tt.want {
+					t.Fatalf("request %d accepted in %s, want all in %s", i, v, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
