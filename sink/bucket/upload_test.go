@@ -3,6 +3,7 @@ package bucket_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -238,5 +239,31 @@ func completeAndCompare(t *testing.T, bkt objstore.Bucket, st *bucket.Store, dir
 	checkMeta(t, bkt, up.ULID, map[string]string{})
 	if got := readBlock(t, download(t, bkt, up.ULID)); !reflect.DeepEqual(got, wantSamples(series)) {
 		t.Fatal("completed block differs from the one written")
+	}
+}
+
+// TestUploadCanceled: canceling the context during an upload ends it
+// with the context's error and without meta.json.
+func TestUploadCanceled(t *testing.T) {
+	s3 := startS3(t)
+	_, dirs := fleetDays(t, t.TempDir(), day0, 1, 2)
+	id := filepath.Base(dirs[0])
+	s3.setFaults(nil, func(key string) bool { return key == id+"/index" })
+	bkt := s3.bucket(t)
+	st := newStore(t, bkt, bucket.Config{MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := st.Upload(ctx, dirs[0])
+		done <- err
+	}()
+	<-s3.held
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	s3.setFaults(nil, nil)
+	if exists(t, bkt, id+"/meta.json") {
+		t.Fatal("meta.json uploaded by a canceled upload")
 	}
 }
