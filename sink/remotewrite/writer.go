@@ -22,7 +22,8 @@ type Stats struct {
 	// Requests is the number of requests that succeeded, Retries the
 	// number of attempts that failed and were retried.
 	Requests, Retries int
-	// Samples is the number of samples the receiver accepted.
+	// Samples is the number of samples in requests the receiver answered
+	// with success.
 	Samples int
 }
 
