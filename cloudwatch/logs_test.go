@@ -97,11 +97,11 @@ func instanceWith(t *testing.T, sim *awssim.Server, f func(awssim.Instance) bool
 }
 
 // checkOSEvent compares a parsed event with the simulator's oracle.
-func checkOSEvent(t *testing.T, sim *awssim.Server, id string, ev OSEvent) {
+func checkOSEvent(t *testing.T, sim *awssim.Server, arn string, ev OSEvent) {
 	t.Helper()
-	want, ok := sim.OSMetrics(id, ev.Timestamp)
+	want, ok := sim.OSMetrics(arn, ev.Timestamp)
 	if !ok {
-		t.Fatalf("%s: the simulator has no event at %v", id, ev.Timestamp)
+		t.Fatalf("%s: the simulator has no event at %v", arn, ev.Timestamp)
 	}
 	m := ev.Metrics
 	got := []float64{m.CPUUtilization.User, m.CPUUtilization.Idle, m.CPUUtilization.Total, m.LoadAverageMinute.Five,
@@ -110,14 +110,14 @@ func checkOSEvent(t *testing.T, sim *awssim.Server, id string, ev OSEvent) {
 		float64(want.Memory.Free), float64(want.Memory.Total), float64(want.Swap.Free), float64(want.Tasks.Total), float64(want.NumVCPUs),
 		want.Network[0].Tx, float64(want.FileSys[0].Used)}
 	if !slices.Equal(got, exp) || !m.Timestamp.Equal(want.Timestamp) || m.InstanceResourceID != want.InstanceResourceID || m.Engine != want.Engine {
-		t.Fatalf("%s at %v: parsed %v, simulator %v", id, ev.Timestamp, got, exp)
+		t.Fatalf("%s at %v: parsed %v, simulator %v", arn, ev.Timestamp, got, exp)
 	}
 	if len(m.DiskIO) != len(want.DiskIO) || len(m.ProcessList) != len(want.ProcessList) {
-		t.Fatalf("%s at %v: %d disks and %d processes, want %d and %d", id, ev.Timestamp, len(m.DiskIO), len(m.ProcessList), len(want.DiskIO), len(want.ProcessList))
+		t.Fatalf("%s at %v: %d disks and %d processes, want %d and %d", arn, ev.Timestamp, len(m.DiskIO), len(m.ProcessList), len(want.DiskIO), len(want.ProcessList))
 	}
 	for i, d := range m.DiskIO {
 		if d.Device != want.DiskIO[i].Device || d.ReadIOsPS != want.DiskIO[i].ReadIOsPS || d.WriteIOsPS != want.DiskIO[i].WriteIOsPS {
-			t.Fatalf("%s at %v: disk %d is %+v, want %+v", id, ev.Timestamp, i, d, want.DiskIO[i])
+			t.Fatalf("%s at %v: disk %d is %+v, want %+v", arn, ev.Timestamp, i, d, want.DiskIO[i])
 		}
 	}
 	for i, p := range m.ProcessList {
@@ -127,7 +127,7 @@ func checkOSEvent(t *testing.T, sim *awssim.Server, id string, ev OSEvent) {
 			limit = "0"
 		}
 		if p.Name != w.Name || p.VMLimit != limit || p.RSS != float64(w.RSS) || p.CPUUsedPc != w.CPUUsedPc {
-			t.Fatalf("%s at %v: process %d is %+v, want %+v", id, ev.Timestamp, i, p, w)
+			t.Fatalf("%s at %v: process %d is %+v, want %+v", arn, ev.Timestamp, i, p, w)
 		}
 	}
 }
@@ -147,7 +147,7 @@ func TestEnhancedMonitoringReadRange(t *testing.T) {
 			in := instanceWith(t, sim, func(in awssim.Instance) bool { return in.MonitoringInterval == tt.interval })
 			end := emNow.Truncate(time.Minute)
 			start := end.Add(-tt.span)
-			want := sim.OSEventTimes(in.ID, start, end)
+			want := sim.OSEventTimes(in.ARN, start, end)
 			obs := newSourceCounts()
 			r := NewEnhancedMonitoring(simConfig(t, sim), SourceOptions{Observer: obs})
 			sim.ResetCounters()
@@ -155,10 +155,10 @@ func TestEnhancedMonitoringReadRange(t *testing.T) {
 			var sizes []int
 			st, err := r.ReadRange(context.Background(), in.ResourceID, start, end, func(ev OSEvent) error {
 				if len(got)%97 == 0 {
-					checkOSEvent(t, sim, in.ID, ev)
+					checkOSEvent(t, sim, in.ARN, ev)
 				}
 				got = append(got, ev.Timestamp)
-				m, _ := sim.OSMetrics(in.ID, ev.Timestamp)
+				m, _ := sim.OSMetrics(in.ARN, ev.Timestamp)
 				sizes = append(sizes, len(m.Message())+26)
 				return nil
 			})
@@ -229,7 +229,7 @@ func TestEnhancedMonitoringLatestFleetAndStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := sim.OSEventTimes(in.ID, emNow.Add(-time.Hour), emNow)
+	all := sim.OSEventTimes(in.ARN, emNow.Add(-time.Hour), emNow)
 	if len(latest) != 5 || !latest[4].Timestamp.Equal(all[len(all)-1]) || !latest[0].Timestamp.Equal(all[len(all)-5]) {
 		t.Errorf("latest %d events from %v, want the 5 up to %v", len(latest), latest[0].Timestamp, all[len(all)-1])
 	}
@@ -244,7 +244,7 @@ func TestEnhancedMonitoringLatestFleetAndStreams(t *testing.T) {
 	}
 	events := 0
 	for id, in := range byResource {
-		want := sim.OSEventTimes(in.ID, start, end)
+		want := sim.OSEventTimes(in.ARN, start, end)
 		events += len(want)
 		if !slices.EqualFunc(got[id], want, time.Time.Equal) {
 			t.Errorf("%s: %d events, want %d", in.ID, len(got[id]), len(want))
@@ -281,7 +281,7 @@ func TestEnhancedMonitoringErrorsAndThrottling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Events != len(sim.OSEventTimes(on.ID, from, emNow)) || obs.throttled[APIGetLogEvents] == 0 || sim.Counters().Throttled == 0 {
+	if st.Events != len(sim.OSEventTimes(on.ARN, from, emNow)) || obs.throttled[APIGetLogEvents] == 0 || sim.Counters().Throttled == 0 {
 		t.Errorf("stats %+v, %d throttles observed, %d in the simulator", st, obs.throttled[APIGetLogEvents], sim.Counters().Throttled)
 	}
 }

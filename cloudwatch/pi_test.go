@@ -30,18 +30,18 @@ func newPI(t *testing.T, sim *awssim.Server, o SourceOptions, extra ...func(*con
 
 // checkPISeries compares a series with the simulator's oracle: a point
 // per period with data, stamped with the period's end.
-func checkPISeries(t *testing.T, sim *awssim.Server, id string, s PISeries, key *awssim.PIKey, from, to time.Time, per time.Duration) {
+func checkPISeries(t *testing.T, sim *awssim.Server, arn string, s PISeries, key *awssim.PIKey, from, to time.Time, per time.Duration) {
 	t.Helper()
 	var want []PIPoint
-	for _, p := range sim.PILoadSeries(id, key, from, to, per) {
+	for _, p := range sim.PILoadSeries(arn, key, from, to, per) {
 		want = append(want, PIPoint{Time: p.Start.Add(per), Value: p.Value})
 	}
 	if len(s.Points) != len(want) {
-		t.Fatalf("%s %v: %d points, want %d", id, s.Dimensions, len(s.Points), len(want))
+		t.Fatalf("%s %v: %d points, want %d", arn, s.Dimensions, len(s.Points), len(want))
 	}
 	for i, p := range s.Points {
 		if !p.Time.Equal(want[i].Time) || p.Value != want[i].Value {
-			t.Fatalf("%s %v: point %d is %+v, want %+v", id, s.Dimensions, i, p, want[i])
+			t.Fatalf("%s %v: point %d is %+v, want %+v", arn, s.Dimensions, i, p, want[i])
 		}
 	}
 }
@@ -65,7 +65,7 @@ func TestPIResourceMetricsSevenDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := len(sim.PIKeys(in.ID, "db.wait_event"))
+	events := len(sim.PIKeys(in.ARN, "db.wait_event"))
 	if len(res.Series) != 1+events+1+10 {
 		t.Fatalf("%d series, want 2 totals, %d wait events and 10 statements", len(res.Series), events)
 	}
@@ -82,15 +82,15 @@ func TestPIResourceMetricsSevenDays(t *testing.T) {
 		n     int
 	}{{"db.wait_event", 0, events}, {"db.sql_tokenized", 1 + events, 10}}
 	for _, g := range groups {
-		checkPISeries(t, sim, in.ID, res.Series[g.first], nil, res.AlignedStart, res.AlignedEnd, time.Minute)
-		top := sim.PITopKeys(in.ID, g.group, res.AlignedStart, res.AlignedEnd, g.n)
+		checkPISeries(t, sim, in.ARN, res.Series[g.first], nil, res.AlignedStart, res.AlignedEnd, time.Minute)
+		top := sim.PITopKeys(in.ARN, g.group, res.AlignedStart, res.AlignedEnd, g.n)
 		for i, k := range top {
 			s := res.Series[g.first+1+i]
 			id := piKeyID(k)
 			if !maps.Equal(s.Dimensions, truncated(k.Dimensions)) {
 				t.Fatalf("%s key %d: %v, want %s", g.group, i, s.Dimensions, id)
 			}
-			checkPISeries(t, sim, in.ID, s, &k, res.AlignedStart, res.AlignedEnd, time.Minute)
+			checkPISeries(t, sim, in.ARN, s, &k, res.AlignedStart, res.AlignedEnd, time.Minute)
 		}
 	}
 }
@@ -168,7 +168,7 @@ func TestPITopStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top := sim.PITopKeys(in.ID, "db.sql_tokenized", start, end, 12)
+	top := sim.PITopKeys(in.ARN, "db.sql_tokenized", start, end, 12)
 	if len(keys) != 12 || sim.Counters().Requests["DescribeDimensionKeys"] != 1 {
 		t.Fatalf("%d keys in %d calls, want 12 in 1", len(keys), sim.Counters().Requests["DescribeDimensionKeys"])
 	}
@@ -290,7 +290,7 @@ func TestPIThrottlingRetried(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkPISeries(t, sim, in.ID, res.Series[0], nil, res.AlignedStart, res.AlignedEnd, time.Minute)
+		checkPISeries(t, sim, in.ARN, res.Series[0], nil, res.AlignedStart, res.AlignedEnd, time.Minute)
 	}
 	if obs.throttled[APIGetResourceMetrics] == 0 || int64(obs.throttled[APIGetResourceMetrics]) != sim.Counters().Throttled {
 		t.Errorf("observer saw %d throttles, the simulator answered %d", obs.throttled[APIGetResourceMetrics], sim.Counters().Throttled)

@@ -98,3 +98,26 @@ func errorCode(err error) string {
 	}
 	return ""
 }
+
+// pager is an SDK paginator of pages O of a service with options Opt.
+type pager[O, Opt any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*Opt)) (O, error)
+}
+
+// allPages runs a paginator to its end and returns the items of every page
+// and the number of items of each.
+func allPages[O, Opt, T any](t testing.TB, p pager[O, Opt], items func(O) []T) ([]T, []int) {
+	t.Helper()
+	var all []T
+	var sizes []int
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, items(page)...)
+		sizes = append(sizes, len(items(page)))
+	}
+	return all, sizes
+}

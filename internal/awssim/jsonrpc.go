@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // jsonContentType is the content type of AWS JSON 1.1 requests and answers.
@@ -23,9 +22,9 @@ const (
 	opDescribeDimensionKeys = "DescribeDimensionKeys"
 )
 
-// jsonOp runs one JSON 1.1 operation on a request body; it returns the
-// value to answer as JSON.
-type jsonOp func(body []byte) (any, *apiError)
+// jsonOp runs one JSON 1.1 operation on a request body in the fleet of the
+// caller's account and region; it returns the value to answer as JSON.
+type jsonOp func(body []byte, fl *fleet) (any, *apiError)
 
 // jsonService is a service that speaks JSON 1.1.
 type jsonService struct {
@@ -61,17 +60,18 @@ func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 
 // handleJSON serves a JSON 1.1 request: X-Amz-Target names the service
 // and operation, the body is a JSON object, answers are JSON objects and
-// errors carry __type.
+// errors carry __type. The operation acts in the caller's account and the
+// region of the request's signature, as every awssim request does.
 func (s *Server) handleJSON(w http.ResponseWriter, r *http.Request) {
-	reqID := s.requestID()
+	reqID, sc := s.requestID(), s.scopeOf(r)
 	svc, op, run := s.lookupTarget(r.Header.Get("X-Amz-Target"))
-	if e := s.admit(r.Context(), op); e != nil {
+	if e := s.admit(r.Context(), sc, op); e != nil {
 		writeJSONError(w, reqID, svc, e)
 		return
 	}
-	out, e := runJSON(r, op, run)
+	out, e := runJSON(r, op, run, s.fleet(sc))
 	if e != nil {
-		s.counters.update(func(c *Counters) { c.ClientErrors++ })
+		s.counters.update(sc, func(t *Tally) { t.ClientErrors++ })
 		writeJSONError(w, reqID, svc, e)
 		return
 	}
@@ -115,8 +115,9 @@ func (s *Server) piOp(op string) jsonOp {
 	return nil
 }
 
-// runJSON checks the content type, reads the body and runs the operation.
-func runJSON(r *http.Request, op string, run jsonOp) (any, *apiError) {
+// runJSON checks the content type, reads the body and runs the operation
+// in fleet fl.
+func runJSON(r *http.Request, op string, run jsonOp, fl *fleet) (any, *apiError) {
 	if run == nil {
 		return nil, errUnknownOperation(op)
 	}
@@ -127,7 +128,7 @@ func runJSON(r *http.Request, op string, run jsonOp) (any, *apiError) {
 	if err != nil {
 		return nil, errSerialization(err)
 	}
-	return run(body)
+	return run(body, fl)
 }
 
 // decodeJSON decodes a request body into in; an empty body is {}.
@@ -206,23 +207,4 @@ func isJSONOp(action string) bool {
 		return true
 	}
 	return false
-}
-
-// opBucket returns the throttling bucket of a JSON 1.1 operation, nil for
-// other actions. The caller holds f.mu and has checked that
-// ThrottleAboveRPS is set.
-func (f *faultState) opBucket(action string) *tokenBucket {
-	if !isJSONOp(action) {
-		return nil
-	}
-	if f.ops == nil {
-		f.ops = map[string]*tokenBucket{}
-	}
-	b, ok := f.ops[action]
-	if !ok {
-		nb := newTokenBucket(f.faults.ThrottleAboveRPS, time.Now())
-		b = &nb
-		f.ops[action] = b
-	}
-	return b
 }

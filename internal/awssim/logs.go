@@ -23,9 +23,12 @@ type logGroupRef struct {
 	LogGroupIdentifier *string `json:"logGroupIdentifier"`
 }
 
-// check answers an error unless the request names the group RDSOSMetrics,
-// by name or by ARN (with or without the ":*" suffix), once.
-func (g logGroupRef) check() *apiError {
+// check answers an error unless the request names the group RDSOSMetrics
+// of fleet fl, by name or by ARN (with or without the ":*" suffix), once.
+// The group exists where an instance has Enhanced Monitoring on (RDS
+// creates it then); an ARN of another account or region names a group the
+// caller cannot see.
+func (g logGroupRef) check(fl *fleet) *apiError {
 	var name string
 	switch {
 	case g.LogGroupName != nil && g.LogGroupIdentifier != nil:
@@ -34,38 +37,33 @@ func (g logGroupRef) check() *apiError {
 		name = *g.LogGroupName
 	case g.LogGroupIdentifier != nil:
 		name = strings.TrimSuffix(*g.LogGroupIdentifier, ":*")
-		if i := strings.LastIndex(name, ":log-group:"); strings.HasPrefix(name, "arn:") && i >= 0 {
-			name = name[i+len(":log-group:"):]
+		if name == groupARN(fl.scope.region, fl.scope.account) {
+			name = osMetricsGroup
 		}
 	default:
 		return jsonError("InvalidParameterException", "Either logGroupName or logGroupIdentifier must be specified.")
 	}
-	if name != osMetricsGroup {
+	if name != osMetricsGroup || len(fl.osStreamsSorted()) == 0 {
 		return jsonError("ResourceNotFoundException", "The specified log group does not exist.")
 	}
 	return nil
 }
 
-// osStreamsSorted returns the instances that have a stream in
+// osStreamsSorted returns the instances of the fleet that have a stream in
 // RDSOSMetrics (Enhanced Monitoring on), sorted by stream name.
-func (s *Server) osStreamsSorted() []*instance {
-	var out []*instance
-	for i := range s.instances {
-		if s.instances[i].EnhancedMonitoring() {
-			out = append(out, &s.instances[i])
-		}
-	}
+func (fl *fleet) osStreamsSorted() []*instance {
+	out := fl.where(func(in *instance) bool { return in.EnhancedMonitoring() })
 	slices.SortFunc(out, func(a, b *instance) int { return strings.Compare(a.ResourceID, b.ResourceID) })
 	return out
 }
 
-// streamNamed returns the instance whose stream is name.
-func (s *Server) streamNamed(name string) (*instance, bool) {
-	i := slices.IndexFunc(s.instances, func(in instance) bool { return in.ResourceID == name && in.EnhancedMonitoring() })
+// streamNamed returns the instance of the fleet whose stream is name.
+func (fl *fleet) streamNamed(name string) (*instance, bool) {
+	i := slices.IndexFunc(fl.instances, func(in instance) bool { return in.ResourceID == name && in.EnhancedMonitoring() })
 	if i < 0 {
 		return nil, false
 	}
-	return &s.instances[i], true
+	return &fl.instances[i], true
 }
 
 // logEvent is one event of a stream.
@@ -121,12 +119,12 @@ type getLogEventsOutput struct {
 // range the answer carries the token that was passed in, so following
 // nextForwardToken ends when it repeats. A token's direction wins over
 // startFromHead.
-func (s *Server) getLogEvents(body []byte) (any, *apiError) {
+func (s *Server) getLogEvents(body []byte, fl *fleet) (any, *apiError) {
 	var in getLogEventsInput
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
 	}
-	if e := in.check(); e != nil {
+	if e := in.check(fl); e != nil {
 		return nil, e
 	}
 	if in.LogStreamName == nil || *in.LogStreamName == "" {
@@ -135,7 +133,7 @@ func (s *Server) getLogEvents(body []byte) (any, *apiError) {
 	if e := checkRange(logsService(), "limit", in.Limit, 1, maxLogEvents); e != nil {
 		return nil, e
 	}
-	inst, ok := s.streamNamed(*in.LogStreamName)
+	inst, ok := fl.streamNamed(*in.LogStreamName)
 	if !ok {
 		return nil, jsonError("ResourceNotFoundException", "The specified log stream does not exist.")
 	}

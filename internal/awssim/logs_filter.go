@@ -64,20 +64,20 @@ type filterLogEventsOutput struct {
 // events (default and maximum 10,000) and 1 MB; nextToken until the last
 // page. Filter patterns are terms ("ERROR", "-DEBUG", "\"exact phrase\"");
 // JSON and space-delimited patterns are not simulated.
-func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
+func (s *Server) filterLogEvents(body []byte, fl *fleet) (any, *apiError) {
 	var in filterLogEventsInput
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
 	}
-	if e := in.validate(); e != nil {
+	if e := in.validate(fl); e != nil {
 		return nil, e
 	}
 	match, e := parseFilterPattern(derefOr(in.FilterPattern, ""))
 	if e != nil {
 		return nil, e
 	}
-	streams := s.filterStreams(in)
-	fp := in.fingerprint()
+	streams := s.filterStreams(fl, in)
+	fp := in.fingerprint(fl.scope)
 	pos, e := in.startPosition(fp, len(streams), s.opts.Now())
 	if e != nil {
 		return nil, e
@@ -112,9 +112,9 @@ func (s *Server) filterLogEvents(body []byte) (any, *apiError) {
 }
 
 // validate checks the members' constraints.
-func (in filterLogEventsInput) validate() *apiError {
+func (in filterLogEventsInput) validate(fl *fleet) *apiError {
 	svc := logsService()
-	if e := in.check(); e != nil {
+	if e := in.check(fl); e != nil {
 		return e
 	}
 	if in.LogStreamNames != nil && in.LogStreamNamePrefix != nil {
@@ -134,9 +134,9 @@ func (in filterLogEventsInput) validate() *apiError {
 }
 
 // filterStreams returns the streams a request searches, sorted by name.
-func (s *Server) filterStreams(in filterLogEventsInput) []osStream {
+func (s *Server) filterStreams(fl *fleet, in filterLogEventsInput) []osStream {
 	var out []osStream
-	for _, inst := range s.osStreamsSorted() {
+	for _, inst := range fl.osStreamsSorted() {
 		named := in.LogStreamNames == nil || slices.Contains(in.LogStreamNames, inst.ResourceID)
 		if named && strings.HasPrefix(inst.ResourceID, derefOr(in.LogStreamNamePrefix, "")) {
 			out = append(out, s.osStream(inst))
@@ -145,9 +145,10 @@ func (s *Server) filterStreams(in filterLogEventsInput) []osStream {
 	return out
 }
 
-// fingerprint hashes what a token must be used with again.
-func (in filterLogEventsInput) fingerprint() uint64 {
-	return strHash(fmt.Sprintf("%q|%q|%v|%d|%d|%q", strings.Join(in.LogStreamNames, ","), derefOr(in.LogStreamNamePrefix, ""),
+// fingerprint hashes what a token must be used with again: the request's
+// members and the caller's account and region.
+func (in filterLogEventsInput) fingerprint(sc scope) uint64 {
+	return strHash(fmt.Sprintf("%s|%q|%q|%v|%d|%d|%q", sc.key(), strings.Join(in.LogStreamNames, ","), derefOr(in.LogStreamNamePrefix, ""),
 		in.forward(), derefOr(in.StartTime, -1), derefOr(in.EndTime, -1), derefOr(in.FilterPattern, "")))
 }
 

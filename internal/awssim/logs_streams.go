@@ -49,16 +49,16 @@ type describeLogStreamsOutput struct {
 // ordered by name (optionally filtered by prefix) or by last event time,
 // ascending unless descending; pages of limit streams (1 to 50, default
 // 50) with nextToken. storedBytes is 0, as AWS has reported it since 2019.
-func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
+func (s *Server) describeLogStreams(body []byte, fl *fleet) (any, *apiError) {
 	var in describeLogStreamsInput
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
 	}
-	if e := in.validate(); e != nil {
+	if e := in.validate(fl); e != nil {
 		return nil, e
 	}
-	all := s.describeStreams(in)
-	fp := strHash(fmt.Sprintf("%q|%q|%v", derefOr(in.LogStreamNamePrefix, ""), derefOr(in.OrderBy, orderByName), derefOr(in.Descending, false)))
+	all := s.describeStreams(fl, in)
+	fp := strHash(fmt.Sprintf("%s|%q|%q|%v", fl.scope.key(), derefOr(in.LogStreamNamePrefix, ""), derefOr(in.OrderBy, orderByName), derefOr(in.Descending, false)))
 	offset := 0
 	if in.NextToken != nil {
 		var ok bool
@@ -66,18 +66,17 @@ func (s *Server) describeLogStreams(body []byte) (any, *apiError) {
 			return nil, jsonError("InvalidParameterException", "The specified nextToken is invalid.")
 		}
 	}
-	offset = min(offset, len(all))
-	end := min(offset+limitOr(in.Limit, maxLogStreams), len(all))
-	out := describeLogStreamsOutput{LogStreams: all[offset:end]}
-	if end < len(all) {
-		out.NextToken = ptrIf(true, pageToken("streams", end, fp))
+	page, next := pageAt(all, offset, limitOr(in.Limit, maxLogStreams))
+	out := describeLogStreamsOutput{LogStreams: page}
+	if next > 0 {
+		out.NextToken = ptrIf(true, pageToken("streams", next, fp))
 	}
 	return out, nil
 }
 
 // validate checks the members' constraints.
-func (in describeLogStreamsInput) validate() *apiError {
-	if e := in.check(); e != nil {
+func (in describeLogStreamsInput) validate(fl *fleet) *apiError {
+	if e := in.check(fl); e != nil {
 		return e
 	}
 	if e := checkRange(logsService(), "limit", in.Limit, 1, maxLogStreams); e != nil {
@@ -93,9 +92,9 @@ func (in describeLogStreamsInput) validate() *apiError {
 }
 
 // describeStreams returns the streams a request lists, in its order.
-func (s *Server) describeStreams(in describeLogStreamsInput) []logStreamJSON {
+func (s *Server) describeStreams(fl *fleet, in describeLogStreamsInput) []logStreamJSON {
 	var out []logStreamJSON
-	for _, inst := range s.osStreamsSorted() {
+	for _, inst := range fl.osStreamsSorted() {
 		if strings.HasPrefix(inst.ResourceID, derefOr(in.LogStreamNamePrefix, "")) {
 			out = append(out, s.describeStream(inst))
 		}

@@ -84,7 +84,7 @@ func checkEvents(t *testing.T, s *Server, in Instance, events []logstypes.Output
 		if ts := time.UnixMilli(aws.ToInt64(e.Timestamp)).UTC(); !ts.Equal(want[i]) {
 			t.Fatalf("event %d at %v, want %v", i, ts, want[i])
 		}
-		m, ok := s.OSMetrics(in.ID, want[i])
+		m, ok := s.OSMetrics(in.ARN, want[i])
 		if !ok {
 			t.Fatalf("OSMetrics has no event at %v", want[i])
 		}
@@ -115,7 +115,7 @@ func TestGetLogEventsForwardPages(t *testing.T) {
 			in := emInstance(t, s, tt.interval)
 			to := testNow.Truncate(time.Minute)
 			from := to.Add(-tt.span)
-			want := s.OSEventTimes(in.ID, from, to)
+			want := s.OSEventTimes(in.ARN, from, to)
 			if len(want) == 0 {
 				t.Fatal("no events in range")
 			}
@@ -142,7 +142,7 @@ func TestGetLogEventsForwardPages(t *testing.T) {
 func pageBytesOf(s *Server, in Instance, times []time.Time) int {
 	n := 0
 	for _, ts := range times {
-		m, _ := s.OSMetrics(in.ID, ts)
+		m, _ := s.OSMetrics(in.ARN, ts)
 		n += len(m.Message()) + logEventOverhead
 	}
 	return n
@@ -163,7 +163,7 @@ func TestGetLogEventsNewestAndBackward(t *testing.T) {
 		}
 		return out
 	}
-	all := s.OSEventTimes(in.ID, testNow.Add(-time.Hour), testNow.Add(time.Minute))
+	all := s.OSEventTimes(in.ARN, testNow.Add(-time.Hour), testNow.Add(time.Minute))
 	newest := get(nil, false)
 	checkEvents(t, s, in, newest.Events, all[len(all)-25:])
 	older := get(newest.NextBackwardToken, false)
@@ -195,13 +195,13 @@ func TestGetLogEventsRetentionAndGaps(t *testing.T) {
 	var gaps []time.Time
 	for _, in := range s.Instances() {
 		if in.HasGaps && in.EnhancedMonitoring() && len(gaps) == 0 {
-			gappy, gaps = in, s.Gaps(in.ID, testNow.Add(-retention), testNow.Add(-time.Hour))
+			gappy, gaps = in, s.Gaps(in.ARN, testNow.Add(-retention), testNow.Add(-time.Hour))
 		}
 	}
 	if len(gaps) == 0 {
 		t.Fatal("no instance with Enhanced Monitoring has a stopped hour in 10 days")
 	}
-	times := s.OSEventTimes(gappy.ID, testNow.Add(-2*retention), testNow.Add(time.Hour))
+	times := s.OSEventTimes(gappy.ARN, testNow.Add(-2*retention), testNow.Add(time.Hour))
 	if first := times[0]; first.Before(testNow.Add(-retention)) {
 		t.Errorf("first event at %v, older than the 10 days of retention", first)
 	}
@@ -209,16 +209,16 @@ func TestGetLogEventsRetentionAndGaps(t *testing.T) {
 		t.Errorf("last event at %v, not before now %v", last, testNow)
 	}
 	for _, h := range gaps {
-		if n := len(s.OSEventTimes(gappy.ID, h, h.Add(time.Hour))); n != 0 {
+		if n := len(s.OSEventTimes(gappy.ARN, h, h.Add(time.Hour))); n != 0 {
 			t.Errorf("%d events in the stopped hour %v", n, h)
 		}
-		if _, ok := s.OSMetrics(gappy.ID, h.Add(time.Duration(gappy.MonitoringInterval)*time.Second)); ok {
+		if _, ok := s.OSMetrics(gappy.ARN, h.Add(time.Duration(gappy.MonitoringInterval)*time.Second)); ok {
 			t.Errorf("OSMetrics has an event in the stopped hour %v", h)
 		}
 	}
 	from, to := gaps[0].Add(-time.Hour), gaps[0].Add(2*time.Hour)
 	events, _ := readForward(t, logsClient(t, s), gappy.ResourceID, from, to, nil)
-	checkEvents(t, s, gappy, events, s.OSEventTimes(gappy.ID, from, to))
+	checkEvents(t, s, gappy, events, s.OSEventTimes(gappy.ARN, from, to))
 	if len(events) == 0 {
 		t.Error("no events around the stopped hour")
 	}
@@ -296,7 +296,7 @@ func TestFilterLogEventsInterleavesStreams(t *testing.T) {
 	for _, in := range s.Instances() {
 		if in.EnhancedMonitoring() && in.MonitoringInterval >= 5 {
 			names = append(names, in.ResourceID)
-			want[in.ResourceID] = s.OSEventTimes(in.ID, from, to.Add(time.Millisecond))
+			want[in.ResourceID] = s.OSEventTimes(in.ARN, from, to.Add(time.Millisecond))
 		}
 	}
 	for _, head := range []bool{true, false} {
@@ -411,7 +411,7 @@ func TestDescribeLogStreams(t *testing.T) {
 	for _, st := range got {
 		names = append(names, aws.ToString(st.LogStreamName))
 		in := instanceByResource(t, s, aws.ToString(st.LogStreamName))
-		times := s.OSEventTimes(in.ID, testNow.Add(-40*24*time.Hour), testNow.Add(time.Hour))
+		times := s.OSEventTimes(in.ARN, testNow.Add(-40*24*time.Hour), testNow.Add(time.Hour))
 		if aws.ToInt64(st.FirstEventTimestamp) != times[0].UnixMilli() || aws.ToInt64(st.LastEventTimestamp) != times[len(times)-1].UnixMilli() {
 			t.Errorf("%s: events %d..%d, want %v..%v", in.ID, aws.ToInt64(st.FirstEventTimestamp), aws.ToInt64(st.LastEventTimestamp), times[0], times[len(times)-1])
 		}

@@ -75,16 +75,17 @@ func defaultMonitoring(i int) Monitoring {
 	return m
 }
 
-// setMonitoring gives every instance its settings: Options.Monitoring's
-// or the defaults, completed with the ARNs AWS derives and checked.
-// It panics on settings RDS would refuse, which are programming errors of
-// the test that chose them.
-func (s *Server) setMonitoring() {
-	for i := range s.instances {
-		in := &s.instances[i]
+// setMonitoring gives every instance of the fleet its settings: those
+// choose returns (nil: defaultMonitoring's), completed with the ARNs AWS
+// derives and checked. The caller has finished the instances (resource
+// IDs set). It panics on settings RDS would refuse, which are programming
+// errors of the test that chose them.
+func (fl *fleet) setMonitoring(choose func(Instance) Monitoring) {
+	for i := range fl.instances {
+		in := &fl.instances[i]
 		m := defaultMonitoring(i)
-		if s.opts.Monitoring != nil {
-			m = s.opts.Monitoring(in.Instance)
+		if choose != nil {
+			m = choose(in.Instance)
 		}
 		in.Monitoring = completeMonitoring(in.Instance, m)
 	}

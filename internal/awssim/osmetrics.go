@@ -270,15 +270,16 @@ func (m OSMetrics) Message() string {
 }
 
 // OSMetrics is the data function of Enhanced Monitoring: the event the
-// instance's stream in RDSOSMetrics holds at t. ok is false where the
-// stream has no event: unknown instance, Enhanced Monitoring off, t not on
+// stream in RDSOSMetrics of the instance with the given ARN (in any account
+// and region of the simulator) holds at t. ok is false where the stream
+// has no event: unknown instance, Enhanced Monitoring off, t not on
 // the instance's schedule (every MonitoringInterval seconds from a phase of
 // its own), a stopped window, before the instance was created, not yet
 // published at Now (events are published one second after they are taken),
 // or older than the group's retention. GetLogEvents and FilterLogEvents
 // serve exactly these events; the message is this value as JSON.
-func (s *Server) OSMetrics(instanceID string, t time.Time) (OSMetrics, bool) {
-	in, ok := s.byID[instanceID]
+func (s *Server) OSMetrics(arn string, t time.Time) (OSMetrics, bool) {
+	in, ok := s.instanceOfARN(arn)
 	if !ok || !in.EnhancedMonitoring() || t.Nanosecond() != 0 {
 		return OSMetrics{}, false
 	}
@@ -288,10 +289,11 @@ func (s *Server) OSMetrics(instanceID string, t time.Time) (OSMetrics, bool) {
 	return s.osMetrics(in, t.Unix()), true
 }
 
-// OSEventTimes returns the times of the events of the instance's stream in
-// [from, to), oldest first: the times at which OSMetrics has an event.
-func (s *Server) OSEventTimes(instanceID string, from, to time.Time) []time.Time {
-	in, ok := s.byID[instanceID]
+// OSEventTimes returns the times of the events of the stream of the
+// instance with the given ARN in [from, to), oldest first: the times at
+// which OSMetrics has an event.
+func (s *Server) OSEventTimes(arn string, from, to time.Time) []time.Time {
+	in, ok := s.instanceOfARN(arn)
 	if !ok || !in.EnhancedMonitoring() {
 		return nil
 	}

@@ -19,11 +19,11 @@ func emTestFleet(t testing.TB) *Server {
 }
 
 // lastEvent returns the time of the instance's newest event.
-func lastEvent(t testing.TB, s *Server, id string) time.Time {
+func lastEvent(t testing.TB, s *Server, arn string) time.Time {
 	t.Helper()
-	times := s.OSEventTimes(id, testNow.Add(-time.Hour), testNow)
+	times := s.OSEventTimes(arn, testNow.Add(-time.Hour), testNow)
 	if len(times) == 0 {
-		t.Fatalf("%s has no event in the last hour", id)
+		t.Fatalf("%s has no event in the last hour", arn)
 	}
 	return times[len(times)-1]
 }
@@ -46,7 +46,7 @@ func TestOSMessageFields(t *testing.T) {
 	auroraVolume := []string{"readLatency", "writeLatency", "writeThroughput", "readThroughput", "readIOsPS", "writeIOsPS", "diskQueueDepth"}
 	for _, in := range s.Instances() {
 		t.Run(in.ID, func(t *testing.T) {
-			m, ok := s.OSMetrics(in.ID, lastEvent(t, s, in.ID))
+			m, ok := s.OSMetrics(in.ARN, lastEvent(t, s, in.ARN))
 			if !ok {
 				t.Fatal("no event")
 			}
@@ -113,10 +113,10 @@ func TestOSMetricsConsistent(t *testing.T) {
 	s := emTestFleet(t)
 	uptime := regexp.MustCompile(`^(1 day, |[0-9]+ days, )?[0-9]{1,2}:[0-9]{2}:[0-9]{2}$`)
 	for _, in := range s.Instances() {
-		times := s.OSEventTimes(in.ID, testNow.Add(-6*time.Hour), testNow)
+		times := s.OSEventTimes(in.ARN, testNow.Add(-6*time.Hour), testNow)
 		for i := 0; i < len(times); i += 37 {
 			ts := times[i]
-			m, _ := s.OSMetrics(in.ID, ts)
+			m, _ := s.OSMetrics(in.ARN, ts)
 			c := m.CPUUtilization
 			if sum := c.Guest + c.Irq + c.System + c.Wait + c.Idle + c.User + c.Steal + c.Nice; math.Abs(sum-100) > 1e-9 {
 				t.Fatalf("%s %v: CPU modes add up to %v", in.ID, ts, sum)
@@ -153,25 +153,26 @@ func TestOSMetricsAvailability(t *testing.T) {
 	if !on.EnhancedMonitoring() || off.EnhancedMonitoring() {
 		t.Fatalf("fleet: %s interval %d, %s interval %d", on.ID, on.MonitoringInterval, off.ID, off.MonitoringInterval)
 	}
-	last := lastEvent(t, s, on.ID)
+	last := lastEvent(t, s, on.ARN)
 	tests := []struct {
 		name string
-		id   string
+		arn  string
 		at   time.Time
 		ok   bool
 	}{
-		{"newest event", on.ID, last, true},
-		{"one interval earlier", on.ID, last.Add(-time.Minute), true},
-		{"off schedule", on.ID, last.Add(-time.Second), false},
-		{"fraction of a second", on.ID, last.Add(time.Millisecond), false},
-		{"not published yet", on.ID, last.Add(time.Minute), false},
-		{"29 days ago", on.ID, last.Add(-29 * 24 * time.Hour), true},
-		{"beyond 30 days of retention", on.ID, last.Add(-31 * 24 * time.Hour), false},
-		{"Enhanced Monitoring off", off.ID, last, false},
-		{"unknown instance", "nope", last, false},
+		{"newest event", on.ARN, last, true},
+		{"one interval earlier", on.ARN, last.Add(-time.Minute), true},
+		{"off schedule", on.ARN, last.Add(-time.Second), false},
+		{"fraction of a second", on.ARN, last.Add(time.Millisecond), false},
+		{"not published yet", on.ARN, last.Add(time.Minute), false},
+		{"29 days ago", on.ARN, last.Add(-29 * 24 * time.Hour), true},
+		{"beyond 30 days of retention", on.ARN, last.Add(-31 * 24 * time.Hour), false},
+		{"Enhanced Monitoring off", off.ARN, last, false},
+		{"unknown instance", s.InstanceARN("nope"), last, false},
+		{"identifier, not ARN", on.ID, last, false},
 	}
 	for _, tt := range tests {
-		if _, ok := s.OSMetrics(tt.id, tt.at); ok != tt.ok {
+		if _, ok := s.OSMetrics(tt.arn, tt.at); ok != tt.ok {
 			t.Errorf("%s: ok %v, want %v", tt.name, ok, tt.ok)
 		}
 	}
@@ -182,11 +183,11 @@ func TestOSMetricsDeterministic(t *testing.T) {
 	other := New(Options{Instances: 8, Seed: 2, Now: func() time.Time { return testNow }, Monitoring: func(Instance) Monitoring {
 		return Monitoring{MonitoringInterval: 1}
 	}})
-	id := a.Instances()[0].ID
-	at := lastEvent(t, a, id)
-	ma, _ := a.OSMetrics(id, at)
-	mb, _ := b.OSMetrics(id, at)
-	mo, _ := other.OSMetrics(id, at)
+	arn := a.Instances()[0].ARN
+	at := lastEvent(t, a, arn)
+	ma, _ := a.OSMetrics(arn, at)
+	mb, _ := b.OSMetrics(arn, at)
+	mo, _ := other.OSMetrics(arn, at)
 	if ma.Message() != mb.Message() {
 		t.Error("two simulators with the same seed differ")
 	}
@@ -217,7 +218,7 @@ func TestOSEventTimesOneSecond(t *testing.T) {
 		t.Fatalf("instance 1 has interval %d, want 1", in.MonitoringInterval)
 	}
 	from := testNow.Add(-2 * time.Minute).Truncate(time.Minute)
-	times := s.OSEventTimes(in.ID, from, from.Add(time.Minute))
+	times := s.OSEventTimes(in.ARN, from, from.Add(time.Minute))
 	if len(times) != 60 || !slices.IsSortedFunc(times, time.Time.Compare) || !times[0].Equal(from) {
 		t.Errorf("%d events from %v, want 60 from %v", len(times), times[0], from)
 	}
@@ -225,7 +226,7 @@ func TestOSEventTimesOneSecond(t *testing.T) {
 
 func BenchmarkOSMessage(b *testing.B) {
 	s := emTestFleet(b)
-	in := &s.instances[0]
+	in := &s.order[0].instances[0]
 	for i := range b.N {
 		_ = s.osMessage(in, 1_700_000_000+int64(i))
 	}

@@ -73,10 +73,10 @@ type span struct{ start, end int64 }
 
 // stopped returns the stopped window that second t lies in, if any.
 func (st osStream) stopped(t int64) (span, bool) {
-	if !st.in.HasGaps || !st.s.inGap(st.in, t, 1) {
+	if !st.in.HasGaps || !st.s.inGap(&st.in.owner, t, 1) {
 		return span{}, false
 	}
 	d := floorDiv(t, day)
-	lo, hi, _ := st.s.stoppedWindow(st.in, d)
+	lo, hi, _ := st.s.stoppedWindow(&st.in.owner, d)
 	return span{d*day + lo*3600, d*day + hi*3600}, true
 }

@@ -30,7 +30,7 @@ func (s *Server) osMetrics(in *instance, t int64) OSMetrics {
 		Timestamp:          time.Unix(t, 0).UTC(),
 		Version:            1,
 		Uptime:             formatUptime(t - s.bootTime(in, t)),
-		NumVCPUs:           in.class.vcpus,
+		NumVCPUs:           int(in.vcpus),
 		CPUUtilization:     g.cpu(),
 		LoadAverageMinute:  g.loadAverage(),
 		Memory:             g.memory(),
@@ -74,7 +74,7 @@ func (g *osGen) cpu() OSCPU {
 // loadAverage is the run queue averaged over one, five and fifteen
 // minutes.
 func (g *osGen) loadAverage() OSLoadAverage {
-	v := float64(g.in.class.vcpus)
+	v := g.in.vcpus
 	return OSLoadAverage{
 		One:     round2(v * g.util * g.vary(20, 0.1)),
 		Five:    round2(v * g.baseUtil(g.t-150)),
@@ -84,7 +84,7 @@ func (g *osGen) loadAverage() OSLoadAverage {
 
 // memory is the instance's memory in KiB.
 func (g *osGen) memory() OSMemory {
-	total := int64(g.in.class.memGiB * 1024 * 1024 * 0.948)
+	total := int64(g.in.memGiB * 1024 * 1024 * 0.948)
 	of := func(f float64) int64 { return int64(math.Round(float64(total) * f)) }
 	return OSMemory{
 		HugePagesSize: 2048,
@@ -103,7 +103,7 @@ func (g *osGen) memory() OSMemory {
 
 // tasks counts processes by state.
 func (g *osGen) tasks() OSTasks {
-	running := int(math.Round(float64(g.in.class.vcpus) * g.util * 1.5 * g.share(40)))
+	running := int(math.Round(g.in.vcpus * g.util * 1.5 * g.share(40)))
 	blocked := 0
 	if g.share(41) > 0.9 {
 		blocked = 1
@@ -127,7 +127,7 @@ func (g *osGen) swap() OSSwap {
 // temporary device.
 func (g *osGen) disks() (disk, physical []OSDiskIO) {
 	reads, writes := 1600*g.util*g.vary(60, 0.2), 820*g.util*g.vary(61, 0.2)
-	if g.in.engine.bit == engineAuroraPostgres {
+	if g.in.engine.aurora() {
 		volume := OSDiskIO{
 			ReadIOsPS: round2(reads), WriteIOsPS: round2(writes),
 			ReadLatency: round2(0.4 + 1.5*g.util*g.share(62)), WriteLatency: round2(0.5 + 2*g.util*g.share(63)),
@@ -163,8 +163,8 @@ func (g *osGen) blockDevice(name string, reads, writes float64, k uint64) OSDisk
 // same slow sawtooth as FreeStorageSpace) and the root file system, or an
 // Aurora instance's local volume.
 func (g *osGen) fileSystems() []OSFileSys {
-	if g.in.engine.bit == engineAuroraPostgres {
-		total := int64(g.in.class.memGiB * 2 * 1024 * 1024)
+	if g.in.engine.aurora() {
+		total := int64(g.in.memGiB * 2 * 1024 * 1024)
 		used := int64(float64(total) * (0.15 + 0.1*sawtooth(float64(g.t), g.in.hash)))
 		return []OSFileSys{fileSys("oscar--ephmeral--volume--group-oscar--ephmeral--logical--volume", "/rdsdbdata", total, used, total/16, 800+used>>20)}
 	}
@@ -204,23 +204,23 @@ const (
 	procThread                 // a thread of the last root
 )
 
-// engineProcesses returns the processes an engine runs, main process first.
+// engineProcesses returns the processes an engine runs, main process
+// first (Aurora's storage daemon before it).
 func engineProcesses(e engineSet) []osProc {
-	switch e {
-	case engineMySQL, engineMariaDB:
+	var ps []osProc
+	if e&engAurora != 0 {
+		ps = append(ps, osProc{"Aurora Storage Daemon", procRoot, 0.05, 0.05})
+	}
+	if e&(engMy|engAMy) != 0 {
 		d := "mysqld"
 		if e == engineMariaDB {
 			d = "mariadbd"
 		}
-		return []osProc{
-			{d, procRoot, 0.2, 0.3}, {d + ": ib_io_rd-1", procThread, 0.1, 0}, {d + ": ib_io_wr-1", procThread, 0.1, 0},
-			{d + ": ib_log_writer", procThread, 0.1, 0}, {d + ": ib_srv_purge", procThread, 0.05, 0},
-			{d + ": connection", procThread, 0.25, 0}, {d + ": connection", procThread, 0.2, 0},
-		}
-	}
-	var ps []osProc
-	if e == engineAuroraPostgres {
-		ps = append(ps, osProc{"Aurora Storage Daemon", procRoot, 0.05, 0.05})
+		return append(ps,
+			osProc{d, procRoot, 0.2, 0.3}, osProc{d + ": ib_io_rd-1", procThread, 0.1, 0}, osProc{d + ": ib_io_wr-1", procThread, 0.1, 0},
+			osProc{d + ": ib_log_writer", procThread, 0.1, 0}, osProc{d + ": ib_srv_purge", procThread, 0.05, 0},
+			osProc{d + ": connection", procThread, 0.25, 0}, osProc{d + ": connection", procThread, 0.2, 0},
+		)
 	}
 	ps = append(ps,
 		osProc{"postgres", procRoot, 0.02, 0.02}, osProc{"postgres: logger ", procChild, 0.01, 0.001},
@@ -274,7 +274,7 @@ func (s *Server) bootTime(in *instance, t int64) int64 {
 		return boot
 	}
 	for d := floorDiv(t, day); d > floorDiv(t, day)-every/day && d*day+day > boot; d-- {
-		if _, hi, ok := s.stoppedWindow(in, d); ok && d*day+hi*3600 <= t {
+		if _, hi, ok := s.stoppedWindow(&in.owner, d); ok && d*day+hi*3600 <= t {
 			return max(boot, d*day+hi*3600)
 		}
 	}

@@ -78,8 +78,8 @@ type getResourceMetricsOutput struct {
 	NextToken        *string                 `json:"NextToken,omitempty"`
 }
 
-// piScope is a validated request's instance and aligned range.
-type piScope struct {
+// piTarget is a validated request's instance and aligned range.
+type piTarget struct {
 	in         *instance
 	per        int64 // period, seconds
 	start, end int64 // aligned to per, Unix seconds
@@ -107,17 +107,17 @@ type piGrouped struct {
 }
 
 // piGroup resolves a GroupBy and its Filter.
-func (s *Server) piGroup(sc piScope, g piDimensionGroup, filter map[string]string) (*piGrouped, *apiError) {
+func (s *Server) piGroup(pt piTarget, g piDimensionGroup, filter map[string]string) (*piGrouped, *apiError) {
 	group, dims, e := piGroupAndDimensions(g)
 	if e != nil {
 		return nil, e
 	}
-	keys := s.piKeys(sc.in, group)
+	keys := s.piKeys(pt.in, group)
 	kept, e := piFilter(keys, group, filter)
 	if e != nil {
 		return nil, e
 	}
-	order, totals := s.piRank(sc.in, group, keys, sc.start, sc.end)
+	order, totals := s.piRank(pt.in, group, keys, pt.start, pt.end)
 	return &piGrouped{group: group, dims: dims, keys: keys, kept: kept, order: order, totals: totals}, nil
 }
 
@@ -153,7 +153,7 @@ func (g *piGrouped) dimensions(k int) map[string]string {
 // MaxResults (0 to 25, default 25) bounds the MetricList elements of a
 // page; NextToken continues. Filters on dimensions of the query's group
 // are simulated; AdditionalMetrics and other statistics are not.
-func (s *Server) getResourceMetrics(body []byte) (any, *apiError) {
+func (s *Server) getResourceMetrics(body []byte, fl *fleet) (any, *apiError) {
 	var in getResourceMetricsInput
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
@@ -161,23 +161,23 @@ func (s *Server) getResourceMetrics(body []byte) (any, *apiError) {
 	if e := in.validate(); e != nil {
 		return nil, e
 	}
-	sc, e := s.piScope(in.piRange, in.fingerprint())
+	pt, e := s.piTarget(fl, in.piRange, in.fingerprint())
 	if e != nil {
 		return nil, e
 	}
 	var items []piItem
 	for _, q := range in.MetricQueries {
-		qi, e := s.piQueryItems(sc, q)
+		qi, e := s.piQueryItems(pt, q)
 		if e != nil {
 			return nil, e
 		}
 		items = append(items, qi...)
 	}
-	out := getResourceMetricsOutput{AlignedStartTime: float64(sc.start), AlignedEndTime: float64(sc.end), Identifier: sc.in.ResourceID}
+	out := getResourceMetricsOutput{AlignedStartTime: float64(pt.start), AlignedEndTime: float64(pt.end), Identifier: pt.in.ResourceID}
 	startAligned := derefOr(in.PeriodAlignment, "END_TIME") == "START_TIME"
-	page, next := pageOf(items, sc.offset, sc.maxResults)
+	page, next := pageAt(items, pt.offset, pt.maxResults)
 	for _, it := range page {
-		out.MetricList = append(out.MetricList, s.piSeries(sc, it, startAligned))
+		out.MetricList = append(out.MetricList, s.piSeries(pt, it, startAligned))
 	}
 	if next > 0 {
 		out.NextToken = ptrIf(true, pageToken("pi", next, in.fingerprint()))
@@ -253,43 +253,43 @@ func (r piRange) fingerprint(extra string) uint64 {
 	return strHash(fmt.Sprintf("%s|%v|%v|%d|%s", *r.Identifier, *r.StartTime, *r.EndTime, derefOr(r.PeriodInSeconds, 0), extra))
 }
 
-// piScope resolves the instance, the period and the aligned range, and
+// piTarget resolves the instance, the period and the aligned range, and
 // the page a NextToken asks for.
-func (s *Server) piScope(r piRange, fp uint64) (piScope, *apiError) {
+func (s *Server) piTarget(fl *fleet, r piRange, fp uint64) (piTarget, *apiError) {
 	id := *r.Identifier
-	i := slices.IndexFunc(s.instances, func(in instance) bool { return in.ResourceID == id })
-	if *r.ServiceType != "RDS" || i < 0 || !s.instances[i].PerformanceInsightsEnabled {
-		return piScope{}, jsonError("NotAuthorizedException", "The resource %s for service type %s is not authorized for this account", id, *r.ServiceType)
+	i := slices.IndexFunc(fl.instances, func(in instance) bool { return in.ResourceID == id })
+	if *r.ServiceType != "RDS" || i < 0 || !fl.instances[i].PerformanceInsightsEnabled {
+		return piTarget{}, jsonError("NotAuthorizedException", "The resource %s for service type %s is not authorized for this account", id, *r.ServiceType)
 	}
-	in := &s.instances[i]
+	in := &fl.instances[i]
 	start, end := int64(math.Floor(*r.StartTime)), int64(math.Ceil(*r.EndTime))
 	if end <= start {
-		return piScope{}, jsonError("InvalidArgumentException", "The StartTime must be earlier than the EndTime.")
+		return piTarget{}, jsonError("InvalidArgumentException", "The StartTime must be earlier than the EndTime.")
 	}
 	days := int64(in.PerformanceInsightsRetentionPeriod)
 	if start < s.opts.Now().Unix()-days*day {
-		return piScope{}, jsonError("InvalidArgumentException", "The StartTime is earlier than the retention period of %d days of %s.", days, id)
+		return piTarget{}, jsonError("InvalidArgumentException", "The StartTime is earlier than the retention period of %d days of %s.", days, id)
 	}
 	per := piAutoPeriod(end - start)
 	if r.PeriodInSeconds != nil {
 		per = *r.PeriodInSeconds
 		if !slices.Contains(piPeriods(), per) {
-			return piScope{}, jsonError("InvalidArgumentException", "The PeriodInSeconds %d is not valid: use 1, 60, 300, 3600 or 86400.", per)
+			return piTarget{}, jsonError("InvalidArgumentException", "The PeriodInSeconds %d is not valid: use 1, 60, 300, 3600 or 86400.", per)
 		}
 	}
-	sc := piScope{in: in, per: per, start: floorDiv(start, per) * per, end: ceilDiv(end, per) * per, maxResults: int(derefOr(r.MaxResults, maxPIResults))}
+	pt := piTarget{in: in, per: per, start: floorDiv(start, per) * per, end: ceilDiv(end, per) * per, maxResults: int(derefOr(r.MaxResults, maxPIResults))}
 	if r.NextToken != nil {
 		off, ok := parsePageToken("pi", *r.NextToken, fp)
 		if !ok {
-			return piScope{}, jsonError("InvalidArgumentException", "The NextToken is not valid.")
+			return piTarget{}, jsonError("InvalidArgumentException", "The NextToken is not valid.")
 		}
-		sc.offset = off
+		pt.offset = off
 	}
-	return sc, nil
+	return pt, nil
 }
 
 // piQueryItems returns the MetricList elements of one query.
-func (s *Server) piQueryItems(sc piScope, q piMetricQuery) ([]piItem, *apiError) {
+func (s *Server) piQueryItems(pt piTarget, q piMetricQuery) ([]piItem, *apiError) {
 	metric := *q.Metric
 	if e := checkPIMetric(metric); e != nil {
 		return nil, e
@@ -300,7 +300,7 @@ func (s *Server) piQueryItems(sc piScope, q piMetricQuery) ([]piItem, *apiError)
 		}
 		return []piItem{{metric: metric, key: -1}}, nil
 	}
-	g, e := s.piGroup(sc, *q.GroupBy, q.Filter)
+	g, e := s.piGroup(pt, *q.GroupBy, q.Filter)
 	if e != nil {
 		return nil, e
 	}
@@ -375,17 +375,17 @@ func matchesFilter(dims, filter map[string]string) bool {
 }
 
 // piSeries computes the data points of one MetricList element.
-func (s *Server) piSeries(sc piScope, it piItem, startAligned bool) piMetricKeyDataPoints {
+func (s *Server) piSeries(pt piTarget, it piItem, startAligned bool) piMetricKeyDataPoints {
 	out := piMetricKeyDataPoints{Key: piMetricKey{Metric: it.metric}, DataPoints: []piDataPoint{}}
 	if it.key >= 0 {
 		out.Key.Dimensions = it.group.dimensions(it.key)
 	}
-	for a := sc.start; a < sc.end; a += sc.per {
-		if !s.piAvailable(sc.in, a, sc.per) {
+	for a := pt.start; a < pt.end; a += pt.per {
+		if !s.piAvailable(pt.in, a, pt.per) {
 			continue
 		}
-		v := s.piItemValue(sc, it, a)
-		ts := a + sc.per
+		v := s.piItemValue(pt, it, a)
+		ts := a + pt.per
 		if startAligned {
 			ts = a
 		}
@@ -396,12 +396,12 @@ func (s *Server) piSeries(sc piScope, it piItem, startAligned bool) piMetricKeyD
 
 // piItemValue returns an element's value over the period starting at a:
 // the total (of the filtered keys, with a Filter) or a key's part.
-func (s *Server) piItemValue(sc piScope, it piItem, a int64) float64 {
+func (s *Server) piItemValue(pt piTarget, it piItem, a int64) float64 {
 	g := it.group
 	if g == nil || (it.key < 0 && g.kept == nil) {
-		return s.piTotal(sc.in, a, sc.per)
+		return s.piTotal(pt.in, a, pt.per)
 	}
-	vals := s.piValues(sc.in, g.group, g.keys, a, sc.per)
+	vals := s.piValues(pt.in, g.group, g.keys, a, pt.per)
 	if it.key >= 0 {
 		return vals[it.key]
 	}
@@ -423,9 +423,9 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// pageOf returns items[offset:offset+size] and the offset of the next page
+// pageAt returns items[offset:offset+size] and the offset of the next page
 // (0 when this one is the last, or when size is 0 and the page empty).
-func pageOf[T any](items []T, offset, size int) ([]T, int) {
+func pageAt[T any](items []T, offset, size int) ([]T, int) {
 	offset = min(offset, len(items))
 	end := min(offset+size, len(items))
 	if end < len(items) {
@@ -484,7 +484,7 @@ type describeDimensionKeysOutput struct {
 // piAutoPeriod picks for the range); MaxResults (0 to 25, default 25) keys
 // a page, NextToken continues. AdditionalMetrics and PartitionBy are not
 // simulated.
-func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
+func (s *Server) describeDimensionKeys(body []byte, fl *fleet) (any, *apiError) {
 	var in describeDimensionKeysInput
 	if e := decodeJSON(body, &in); e != nil {
 		return nil, e
@@ -494,14 +494,14 @@ func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
 	}
 	q, _ := json.Marshal([]any{in.Metric, in.GroupBy, in.Filter})
 	fp := in.fingerprint(string(q))
-	sc, e := s.piScope(in.piRange, fp)
+	pt, e := s.piTarget(fl, in.piRange, fp)
 	if e != nil {
 		return nil, e
 	}
 	if e := checkPIMetric(*in.Metric); e != nil {
 		return nil, e
 	}
-	g, e := s.piGroup(sc, *in.GroupBy, in.Filter)
+	g, e := s.piGroup(pt, *in.GroupBy, in.Filter)
 	if e != nil {
 		return nil, e
 	}
@@ -509,8 +509,8 @@ func (s *Server) describeDimensionKeys(body []byte) (any, *apiError) {
 	for _, k := range g.top(int(derefOr(in.GroupBy.Limit, defPIGroupLimit))) {
 		all = append(all, piDimensionKey{Dimensions: g.dimensions(k), Total: g.totals[k]})
 	}
-	page, next := pageOf(all, sc.offset, sc.maxResults)
-	out := describeDimensionKeysOutput{AlignedStartTime: float64(sc.start), AlignedEndTime: float64(sc.end), Keys: page}
+	page, next := pageAt(all, pt.offset, pt.maxResults)
+	out := describeDimensionKeysOutput{AlignedStartTime: float64(pt.start), AlignedEndTime: float64(pt.end), Keys: page}
 	if next > 0 {
 		out.NextToken = ptrIf(true, pageToken("pi", next, fp))
 	}

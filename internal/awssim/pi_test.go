@@ -101,11 +101,11 @@ func checkPISeries(t *testing.T, s *Server, in Instance, e piMetricKeyDataPoints
 	t.Helper()
 	var want []piDataPoint
 	for a := from; a.Before(to); a = a.Add(per) {
-		if v, ok := s.PILoad(in.ID, key, a, per); ok {
+		if v, ok := s.PILoad(in.ARN, key, a, per); ok {
 			want = append(want, piDataPoint{Timestamp: float64(a.Add(per).Unix()), Value: v})
 		}
 	}
-	series := s.PILoadSeries(in.ID, key, from, to, per)
+	series := s.PILoadSeries(in.ARN, key, from, to, per)
 	if len(series) != len(want) {
 		t.Fatalf("%v: PILoadSeries has %d points, PILoad %d", e.Key, len(series), len(want))
 	}
@@ -146,7 +146,7 @@ func TestGetResourceMetricsGroupedAndAligned(t *testing.T) {
 		}
 		checkPISeries(t, s, in, m.MetricList[i], nil, start, end, 5*time.Minute)
 	}
-	top := s.PITopKeys(in.ID, "db.wait_event", start, end, 5)
+	top := s.PITopKeys(in.ARN, "db.wait_event", start, end, 5)
 	for i, k := range top {
 		e := m.MetricList[2+i]
 		if !maps.Equal(e.Key.Dimensions, k.Dimensions) {
@@ -164,7 +164,7 @@ func TestGetResourceMetricsKeysAddUpToTotal(t *testing.T) {
 	if a.status != http.StatusOK {
 		t.Fatalf("%d %s: %s", a.status, a.errType, a.message)
 	}
-	events, types := len(s.PIKeys(in.ID, "db.wait_event")), len(s.PIKeys(in.ID, "db.wait_event_type"))
+	events, types := len(s.PIKeys(in.ARN, "db.wait_event")), len(s.PIKeys(in.ARN, "db.wait_event_type"))
 	list := a.metrics.MetricList
 	if len(list) != 2+events+types {
 		t.Fatalf("%d elements, want 2 totals, %d events and %d types", len(list), events, types)
@@ -191,7 +191,7 @@ func TestGetResourceMetricsPeriodsAndPaging(t *testing.T) {
 		t.Errorf("3 hours without a period: %d points, want 180 (1 min, the finest at most 200)", n)
 	}
 	queries := []map[string]any{byGroup("db.wait_event", 10), byGroup("db.sql_tokenized", 10), {"Metric": "db.load.avg"}, byGroup("db.user", 3), byGroup("db.host", 5)}
-	elements := 1 + min(10, len(s.PIKeys(in.ID, "db.wait_event"))) + 11 + 1 + 4 + 6
+	elements := 1 + min(10, len(s.PIKeys(in.ARN, "db.wait_event"))) + 11 + 1 + 4 + 6
 	whole := piCall(t, s, opGetResourceMetrics, piRequest(in, from, from.Add(time.Hour), 60, queries...))
 	if n := len(whole.metrics.MetricList); n != 25 || whole.metrics.NextToken == nil {
 		t.Fatalf("%d elements in the first page, token %v; want 25 (the default maximum) and a token", n, whole.metrics.NextToken)
@@ -300,7 +300,7 @@ func TestDescribeDimensionKeys(t *testing.T) {
 		}
 		body["NextToken"] = *a.keys.NextToken
 	}
-	top := s.PITopKeys(in.ID, "db.sql_tokenized", from, to, 8)
+	top := s.PITopKeys(in.ARN, "db.sql_tokenized", from, to, 8)
 	if len(keys) != 8 || calls != 2 {
 		t.Fatalf("%d keys in %d calls, want 8 in 2", len(keys), calls)
 	}
@@ -317,7 +317,7 @@ func TestDescribeDimensionKeys(t *testing.T) {
 		}
 		sum, n := 0.0, 0
 		for a := from; a.Before(to); a = a.Add(per) {
-			if v, ok := s.PILoad(in.ID, &top[i], a, per); ok {
+			if v, ok := s.PILoad(in.ARN, &top[i], a, per); ok {
 				sum, n = sum+v, n+1
 			}
 		}
@@ -326,7 +326,7 @@ func TestDescribeDimensionKeys(t *testing.T) {
 		}
 	}
 	long := false
-	for _, k := range s.PIKeys(in.ID, "db.sql_tokenized") {
+	for _, k := range s.PIKeys(in.ARN, "db.sql_tokenized") {
 		long = long || len(k.Dimensions["db.sql_tokenized.statement"]) > 500
 	}
 	if !long {
@@ -340,19 +340,19 @@ func TestPIGapsAndThrottling(t *testing.T) {
 	var gaps []time.Time
 	for _, in := range s.Instances() {
 		if in.HasGaps && in.PerformanceInsightsEnabled && len(gaps) == 0 {
-			gappy, gaps = in, s.Gaps(in.ID, testNow.Add(-6*24*time.Hour), testNow.Add(-time.Hour))
+			gappy, gaps = in, s.Gaps(in.ARN, testNow.Add(-6*24*time.Hour), testNow.Add(-time.Hour))
 		}
 	}
 	if len(gaps) == 0 {
 		t.Fatal("no instance with PI has a stopped hour in 6 days")
 	}
 	for _, h := range gaps {
-		if _, ok := s.PILoad(gappy.ID, nil, h, time.Minute); ok {
+		if _, ok := s.PILoad(gappy.ARN, nil, h, time.Minute); ok {
 			t.Errorf("a data point in the stopped hour %v", h)
 		}
 	}
 	from, to := gaps[0].Add(-time.Hour), gaps[0].Add(2*time.Hour)
-	want := 180 - 60*len(s.Gaps(gappy.ID, from, to))
+	want := 180 - 60*len(s.Gaps(gappy.ARN, from, to))
 	throttled := 0
 	for range 10 {
 		a := piCall(t, s, opGetResourceMetrics, piRequest(gappy, from, to, 60, map[string]any{"Metric": "db.load.avg"}))

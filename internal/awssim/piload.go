@@ -97,13 +97,17 @@ func (s *Server) piKeys(in *instance, group string) []piKeyDef {
 
 // waitEvents returns an engine's wait events: name and type.
 func waitEvents(e engineSet) [][]string {
-	if e&engineMyFamily != 0 {
-		return [][]string{
+	if e&(engMy|engAMy) != 0 {
+		evs := [][]string{
 			{"CPU", "CPU"}, {"wait/io/table/sql/handler", "io"}, {"wait/io/file/innodb/innodb_data_file", "io"},
 			{"wait/synch/mutex/innodb/buf_pool_mutex", "synch"}, {"wait/io/socket/sql/client_connection", "io"},
 			{"wait/lock/table/sql/handler", "lock"}, {"wait/synch/sxlock/innodb/hash_table_locks", "synch"},
 			{"wait/io/file/innodb/innodb_log_file", "io"},
 		}
+		if e == engineAuroraMySQL {
+			evs[len(evs)-1] = []string{"wait/io/aurora_redo_log_flush", "io"}
+		}
+		return evs
 	}
 	evs := [][]string{
 		{"CPU", "CPU"}, {"IO:DataFileRead", "IO"}, {"Client:ClientRead", "Client"}, {"LWLock:BufferMapping", "LWLock"},
@@ -120,7 +124,7 @@ func waitEvents(e engineSet) [][]string {
 // bytes, as real digests of long IN lists are.
 func sqlDigests(e engineSet) [][]string {
 	ph := func(i int) string { return "$" + strconv.Itoa(i) }
-	if e&engineMyFamily != 0 {
+	if e&(engMy|engAMy) != 0 {
 		ph = func(int) string { return "?" }
 	}
 	long := "SELECT o.id, o.customer_id, o.status, o.total, o.created_at FROM orders o WHERE o.customer_id IN (" +
@@ -145,7 +149,7 @@ func sqlDigests(e engineSet) [][]string {
 	for i, t := range texts {
 		h := strHash(t)
 		dbID := fmt.Sprintf("pi-%d", uint32(h))
-		if e&engineMyFamily != 0 {
+		if e&(engMy|engAMy) != 0 {
 			dbID = fmt.Sprintf("%016x%016x%016x%016x", h, hash2(h, 1), hash2(h, 2), hash2(h, 3))
 		}
 		out[i] = []string{strings.ToUpper(fmt.Sprintf("%016x%016x%08x", hash2(h, 4), hash2(h, 5), uint32(hash2(h, 6)))), dbID, t}
@@ -175,7 +179,7 @@ func piAutoPeriod(span int64) int64 {
 func (s *Server) piAvailable(in *instance, a, per int64) bool {
 	now := s.opts.Now().Unix()
 	return a+per <= now && a >= now-int64(in.PerformanceInsightsRetentionPeriod)*day &&
-		(!in.HasGaps || !s.inGap(in, a, per))
+		(!in.HasGaps || !s.inGap(&in.owner, a, per))
 }
 
 // piTotal is db.load.avg of the instance over the period of per seconds
@@ -257,13 +261,13 @@ func (s *Server) piRank(in *instance, group string, keys []piKeyDef, a, b int64)
 	return idx, totals
 }
 
-// PIKeys returns the dimension keys of a group on the instance, all of
-// them, in the simulator's order; nil for an unknown instance, an instance
+// PIKeys returns the dimension keys of a group on the instance with the
+// given ARN (in any account and region of the simulator), all of them, in the simulator's order; nil for an unknown instance, an instance
 // without Performance Insights, or a group awssim does not simulate
 // (db.wait_event, db.wait_event_type, db.sql_tokenized, db.user, db.host
 // and db are).
-func (s *Server) PIKeys(instanceID, group string) []PIKey {
-	in, ok := s.byID[instanceID]
+func (s *Server) PIKeys(arn, group string) []PIKey {
+	in, ok := s.instanceOfARN(arn)
 	if !ok || !in.PerformanceInsightsEnabled {
 		return nil
 	}
@@ -275,15 +279,15 @@ func (s *Server) PIKeys(instanceID, group string) []PIKey {
 }
 
 // PILoad is the data function of Performance Insights: db.load.avg of the
-// instance over the period that starts at start, for the key (nil: the
+// instance with the given ARN (in any account and region) over the period that starts at start, for the key (nil: the
 // instance's total). ok is false where Performance Insights has no data
 // point: unknown instance or key, Performance Insights off, a period other
 // than 1 s, 1 min, 5 min, 1 h or 1 day, a start not aligned to it, a
 // period not over at Now, one that starts before the retention, or one
 // that lies in a stopped window. GetResourceMetrics serves exactly these
 // values.
-func (s *Server) PILoad(instanceID string, key *PIKey, start time.Time, period time.Duration) (float64, bool) {
-	src, ok := s.piSource(instanceID, key, period)
+func (s *Server) PILoad(arn string, key *PIKey, start time.Time, period time.Duration) (float64, bool) {
+	src, ok := s.piSource(arn, key, period)
 	a := start.Unix()
 	if !ok || start.Nanosecond() != 0 || floorMod(a, src.per) != 0 || !s.piAvailable(src.in, a, src.per) {
 		return 0, false
@@ -301,8 +305,8 @@ type PIPoint struct {
 // PILoadSeries returns PILoad of every period of the given length that
 // starts in [from, to), from aligned down to the period, and has a data
 // point.
-func (s *Server) PILoadSeries(instanceID string, key *PIKey, from, to time.Time, period time.Duration) []PIPoint {
-	src, ok := s.piSource(instanceID, key, period)
+func (s *Server) PILoadSeries(arn string, key *PIKey, from, to time.Time, period time.Duration) []PIPoint {
+	src, ok := s.piSource(arn, key, period)
 	if !ok {
 		return nil
 	}
@@ -326,8 +330,8 @@ type piSource struct {
 
 // piSource resolves an oracle series; ok is false for an unknown
 // instance or key, Performance Insights off or a period PI does not have.
-func (s *Server) piSource(instanceID string, key *PIKey, period time.Duration) (piSource, bool) {
-	in, ok := s.byID[instanceID]
+func (s *Server) piSource(arn string, key *PIKey, period time.Duration) (piSource, bool) {
+	in, ok := s.instanceOfARN(arn)
 	per := int64(period / time.Second)
 	if !ok || !in.PerformanceInsightsEnabled || !slices.Contains(piPeriods(), per) || time.Duration(per)*time.Second != period {
 		return piSource{}, false
@@ -350,10 +354,10 @@ func (src piSource) value(s *Server, a int64) float64 {
 }
 
 // PITopKeys returns the n keys of the group with the most load over
-// [start, end) on the instance, most first: what DescribeDimensionKeys and
+// [start, end) on the instance with the given ARN, most first: what DescribeDimensionKeys and
 // a GetResourceMetrics GroupBy with Limit n return for that range.
-func (s *Server) PITopKeys(instanceID, group string, start, end time.Time, n int) []PIKey {
-	in, ok := s.byID[instanceID]
+func (s *Server) PITopKeys(arn, group string, start, end time.Time, n int) []PIKey {
+	in, ok := s.instanceOfARN(arn)
 	if !ok || !in.PerformanceInsightsEnabled {
 		return nil
 	}
