@@ -69,6 +69,19 @@ func awsConfig(t testing.TB, s *Server, extra ...func(*config.LoadOptions) error
 	return cfg
 }
 
+// findInstance returns the first instance keep accepts; what describes
+// it in the failure message.
+func findInstance(t testing.TB, s *Server, what string, keep func(Instance) bool) Instance {
+	t.Helper()
+	for _, in := range s.Instances() {
+		if keep(in) {
+			return in
+		}
+	}
+	t.Fatalf("no instance %s", what)
+	return Instance{}
+}
+
 // cwClient returns a CloudWatch client for the simulator.
 func cwClient(t testing.TB, s *Server, extra ...func(*config.LoadOptions) error) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(awsConfig(t, s, extra...))

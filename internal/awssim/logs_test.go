@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -23,13 +24,7 @@ func logsClient(t testing.TB, s *Server, extra ...func(*config.LoadOptions) erro
 // interval.
 func emInstance(t testing.TB, s *Server, interval int32) Instance {
 	t.Helper()
-	for _, in := range s.Instances() {
-		if in.MonitoringInterval == interval {
-			return in
-		}
-	}
-	t.Fatalf("no instance with MonitoringInterval %d", interval)
-	return Instance{}
+	return findInstance(t, s, fmt.Sprintf("with MonitoringInterval %d", interval), func(in Instance) bool { return in.MonitoringInterval == interval })
 }
 
 // readForward follows nextForwardToken from the start of [from, to) until
@@ -433,13 +428,7 @@ func TestDescribeLogStreams(t *testing.T) {
 // instanceByResource returns the instance with the DbiResourceId.
 func instanceByResource(t *testing.T, s *Server, id string) Instance {
 	t.Helper()
-	for _, in := range s.Instances() {
-		if in.ResourceID == id {
-			return in
-		}
-	}
-	t.Fatalf("no instance %s", id)
-	return Instance{}
+	return findInstance(t, s, id, func(in Instance) bool { return in.ResourceID == id })
 }
 
 func TestLogsThrottling(t *testing.T) {

@@ -2,7 +2,9 @@ package awssim
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -85,5 +87,55 @@ func TestOptionsMonitoring(t *testing.T) {
 			}()
 			New(Options{Instances: 1, Monitoring: func(Instance) Monitoring { return bad }})
 		}()
+	}
+}
+
+// The DBLoad metrics are published, and have data, exactly for the
+// instances with Performance Insights on, whatever chose the setting,
+// fleet by fleet.
+func TestDBLoadFollowsPerformanceInsights(t *testing.T) {
+	regions := []string{"us-east-1", "eu-west-1"}
+	cases := []struct {
+		name   string
+		choose func(Instance) Monitoring
+		want   func(i int, in Instance) bool // whether PI is on
+	}{
+		{"default mix", nil, func(i int, _ Instance) bool { return i%5 != 4 }},
+		{"PI in eu-west-1 only", func(in Instance) Monitoring {
+			return Monitoring{PerformanceInsightsEnabled: in.Region == "eu-west-1"}
+		}, func(_ int, in Instance) bool { return in.Region == "eu-west-1" }},
+	}
+	dbLoad := []string{"DBLoad", "DBLoadCPU", "DBLoadNonCPU", "DBLoadRelativeToNumVCPUs"}
+	hour := testNow.Truncate(time.Hour).Add(-time.Hour)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Options{Instances: 10, Regions: regions, Monitoring: tc.choose, Now: func() time.Time { return testNow }})
+			for _, region := range regions {
+				published := map[string][]string{}
+				for _, sr := range s.PublishedSeries(s.AccountID(), region) {
+					if id, ok := sr.Dimensions[dimInstance]; ok && len(sr.Dimensions) == 1 {
+						published[id] = append(published[id], sr.Metric)
+					}
+				}
+				i := 0
+				for _, in := range s.Instances() {
+					if in.Region != region {
+						continue
+					}
+					if in.PerformanceInsightsEnabled != tc.want(i, in) {
+						t.Errorf("%s: PerformanceInsightsEnabled %v", in.ARN, in.PerformanceInsightsEnabled)
+					}
+					for _, m := range dbLoad {
+						_, hasData := s.Value(in.ARN, m, "Average", hour, time.Hour)
+						listed, pi := slices.Contains(published[in.ID], m), in.PerformanceInsightsEnabled
+						// An instance with stopped windows may lack data in the hour.
+						if listed != pi || (hasData && !pi) || (!hasData && pi && !in.HasGaps) {
+							t.Errorf("%s (PI %v): %s published %v, data %v", in.ARN, pi, m, listed, hasData)
+						}
+					}
+					i++
+				}
+			}
+		})
 	}
 }

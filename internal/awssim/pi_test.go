@@ -2,13 +2,20 @@ package awssim
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"math"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // piAnswer is a Performance Insights answer as a test sees it.
@@ -21,8 +28,16 @@ type piAnswer struct {
 }
 
 // piCall sends a raw JSON 1.1 request to the simulator, as the wire
-// format of AWS's API reference has it, and decodes the answer.
+// format of AWS's API reference has it, unsigned (the default account and
+// region), and decodes the answer.
 func piCall(t *testing.T, s *Server, op string, body map[string]any) piAnswer {
+	t.Helper()
+	return piCallAs(t, s, nil, op, body)
+}
+
+// piCallAs is piCall signed with SigV4 for the region and credentials of
+// cfg, as the Performance Insights API expects; nil cfg sends it unsigned.
+func piCallAs(t *testing.T, s *Server, cfg *aws.Config, op string, body map[string]any) piAnswer {
 	t.Helper()
 	p, err := json.Marshal(body)
 	if err != nil {
@@ -34,6 +49,9 @@ func piCall(t *testing.T, s *Server, op string, body map[string]any) piAnswer {
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "PerformanceInsightsv20180227."+op)
+	if cfg != nil {
+		signPI(t, *cfg, req, p)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -65,17 +83,28 @@ func piCall(t *testing.T, s *Server, op string, body map[string]any) piAnswer {
 	return a
 }
 
+// signPI signs a Performance Insights request with cfg's credentials for
+// its region.
+func signPI(t *testing.T, cfg aws.Config, req *http.Request, body []byte) {
+	t.Helper()
+	ctx := context.Background()
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "pi", cfg.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // piInstance returns an instance with Performance Insights on and the
 // given retention (0: any) and engine prefix.
 func piInstance(t *testing.T, s *Server, days int32, engine string) Instance {
 	t.Helper()
-	for _, in := range s.Instances() {
-		if in.PerformanceInsightsEnabled && (days == 0 || in.PerformanceInsightsRetentionPeriod == days) && strings.HasPrefix(in.Engine, engine) {
-			return in
-		}
-	}
-	t.Fatalf("no instance with PI retention %d and engine %s", days, engine)
-	return Instance{}
+	return findInstance(t, s, fmt.Sprintf("with PI retention %d and engine %s", days, engine), func(in Instance) bool {
+		return in.PerformanceInsightsEnabled && (days == 0 || in.PerformanceInsightsRetentionPeriod == days) && strings.HasPrefix(in.Engine, engine)
+	})
 }
 
 // piRequest is a GetResourceMetrics body.

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -193,5 +195,183 @@ func TestOptionsScopes(t *testing.T) {
 				t.Errorf("%d instances", n)
 			}
 		})
+	}
+}
+
+// scopeInstance returns the instance an ARN names.
+func scopeInstance(t *testing.T, s *Server, arn string) Instance {
+	t.Helper()
+	return findInstance(t, s, arn, func(in Instance) bool { return in.ARN == arn })
+}
+
+// emStreams returns the sorted stream names RDSOSMetrics has in a scope:
+// the resource IDs of its instances with Enhanced Monitoring on.
+func emStreams(s *Server, sc scope) []string {
+	var out []string
+	for _, in := range s.Instances() {
+		if in.AccountID == sc.account && in.Region == sc.region && in.EnhancedMonitoring() {
+			out = append(out, in.ResourceID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Enhanced Monitoring's streams and Performance Insights' data belong to
+// the caller's account and region, through the real cloudwatchlogs client
+// and SigV4-signed PI requests, with AssumeRole for another account: each
+// scope lists and serves its own instances' streams and data, a stream,
+// group ARN or PI identifier of another scope is not found there, and the
+// requests are counted in the caller's scope.
+func TestScopesLogsAndPI(t *testing.T) {
+	s := startSim(t, Options{Instances: 2, Regions: []string{"us-east-1", "eu-west-1"}, Accounts: []string{acctA, acctB}})
+	cases := []struct {
+		name string
+		sc   scope
+		cfg  aws.Config
+	}{
+		{"default account, us-east-1", scope{acctA, "us-east-1"}, awsConfig(t, s)},
+		{"default account, eu-west-1", scope{acctA, "eu-west-1"}, awsConfig(t, s, config.WithRegion("eu-west-1"))},
+		{"assumed role, us-east-1", scope{acctB, "us-east-1"}, assumedConfig(t, s, "us-east-1", acctB)},
+	}
+	messages, loads := map[string]string{}, map[float64]string{}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := scopeInstance(t, s, rdsARN(tc.sc, "db", "sim-postgres-01"))
+			other := scopeInstance(t, s, rdsARN(cases[(i+1)%len(cases)].sc, "db", "sim-postgres-01"))
+			msg := checkScopeLogs(t, s, tc.cfg, in, other)
+			load := checkScopePI(t, s, tc.cfg, in, other)
+			if prev, dup := messages[msg]; dup {
+				t.Errorf("%s has the newest OS event of %s", tc.sc.key(), prev)
+			}
+			if prev, dup := loads[load]; dup {
+				t.Errorf("%s has the DB load of %s", tc.sc.key(), prev)
+			}
+			messages[msg], loads[load] = tc.sc.key(), tc.sc.key()
+			c := s.Counters().Scope(tc.sc.account, tc.sc.region)
+			want := map[string]int64{opDescribeLogStreams: 1, opGetLogEvents: 2, opFilterLogEvents: 2, opGetResourceMetrics: 2, opDescribeDimensionKeys: 1}
+			for op, n := range want {
+				if c.Requests[op] != n {
+					t.Errorf("%s counted %d times in %s, want %d", op, c.Requests[op], tc.sc.key(), n)
+				}
+			}
+			if c.ClientErrors != 3 {
+				t.Errorf("%d client errors in %s, want 3 (another scope's stream, group and PI identifier)", c.ClientErrors, tc.sc.key())
+			}
+		})
+	}
+}
+
+// checkScopeLogs checks RDSOSMetrics as cfg's caller sees it: the streams
+// of its scope, in's newest event as OSMetrics has it, and other's stream
+// and group not found. It returns the newest event's message.
+func checkScopeLogs(t *testing.T, s *Server, cfg aws.Config, in, other Instance) string {
+	t.Helper()
+	ctx, c := context.Background(), cloudwatchlogs.NewFromConfig(cfg)
+	group := aws.String(osMetricsGroup)
+	streams, err := c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, st := range streams.LogStreams {
+		names = append(names, aws.ToString(st.LogStreamName))
+	}
+	if want := emStreams(s, scope{in.AccountID, in.Region}); !slices.Equal(names, want) {
+		t.Errorf("streams %v, want %v", names, want)
+	}
+	out, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: group, LogStreamName: aws.String(in.ResourceID), StartFromHead: aws.Bool(false), Limit: aws.Int32(1)})
+	if err != nil {
+		t.Fatalf("GetLogEvents of %s: %v", in.ARN, err)
+	}
+	if len(out.Events) != 1 {
+		t.Fatalf("GetLogEvents of %s: %d events, want 1", in.ARN, len(out.Events))
+	}
+	newest := out.Events[0]
+	if m, ok := s.OSMetrics(in.ARN, time.UnixMilli(aws.ToInt64(newest.Timestamp))); !ok || m.Message() != aws.ToString(newest.Message) {
+		t.Errorf("newest event of %s differs from OSMetrics (ok %v)", in.ARN, ok)
+	}
+	_, err = c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: group, LogStreamName: aws.String(other.ResourceID)})
+	if errorCode(err) != "ResourceNotFoundException" {
+		t.Errorf("stream of %s: %v, want ResourceNotFoundException", other.ARN, err)
+	}
+	for arn, want := range map[string]string{groupARN(other.Region, other.AccountID): "ResourceNotFoundException", groupARN(in.Region, in.AccountID): ""} {
+		_, err := c.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupIdentifier: aws.String(arn), LogStreamNames: []string{in.ResourceID}, Limit: aws.Int32(1)})
+		if errorCode(err) != want || (want == "" && err != nil) {
+			t.Errorf("FilterLogEvents in %s: %v, want %q", arn, err, want)
+		}
+	}
+	return aws.ToString(newest.Message)
+}
+
+// checkScopePI checks Performance Insights as cfg's caller sees it: in's
+// load as PILoad has it, its top keys, and other's identifier not
+// authorized. It returns in's first data point.
+func checkScopePI(t *testing.T, s *Server, cfg aws.Config, in, other Instance) float64 {
+	t.Helper()
+	to := testNow.Truncate(time.Hour)
+	from := to.Add(-time.Hour)
+	q := map[string]any{"Metric": "db.load.avg"}
+	a := piCallAs(t, s, &cfg, opGetResourceMetrics, piRequest(in, from, to, 60, q))
+	if a.status != http.StatusOK || a.metrics.Identifier != in.ResourceID || len(a.metrics.MetricList) != 1 {
+		t.Fatalf("GetResourceMetrics of %s: %d %s %s, identifier %s", in.ARN, a.status, a.errType, a.message, a.metrics.Identifier)
+	}
+	checkPISeries(t, s, in, a.metrics.MetricList[0], nil, from, to, time.Minute)
+	keys := piCallAs(t, s, &cfg, opDescribeDimensionKeys, map[string]any{
+		"ServiceType": "RDS", "Identifier": in.ResourceID, "Metric": "db.load.avg", "GroupBy": map[string]any{"Group": "db.wait_event"},
+		"StartTime": float64(from.Unix()), "EndTime": float64(to.Unix()),
+	})
+	top := s.PITopKeys(in.ARN, "db.wait_event", from, to, 10)
+	if keys.status != http.StatusOK || len(keys.keys.Keys) != len(top) || !maps.Equal(keys.keys.Keys[0].Dimensions, top[0].Dimensions) {
+		t.Errorf("DescribeDimensionKeys of %s: %d %s, %d keys, want %d led by %v", in.ARN, keys.status, keys.errType, len(keys.keys.Keys), len(top), top[0].Dimensions)
+	}
+	if a := piCallAs(t, s, &cfg, opGetResourceMetrics, piRequest(other, from, to, 60, q)); a.errType != "NotAuthorizedException" {
+		t.Errorf("identifier of %s: %d %q, want NotAuthorizedException", other.ARN, a.status, a.errType)
+	}
+	return a.metrics.MetricList[0].DataPoints[0].Value
+}
+
+// Throttling holds per account, region and operation: each CloudWatch Logs
+// and Performance Insights operation has its own bucket in each scope,
+// apart from GetMetricData's.
+func TestThrottlingPerScopeAndOperation(t *testing.T) {
+	s := startSim(t, Options{Regions: []string{"us-east-1", "eu-west-1"}, Faults: Faults{ThrottleAboveRPS: 0.001}})
+	eastCfg, westCfg := awsConfig(t, s, noRetries()), awsConfig(t, s, noRetries(), config.WithRegion("eu-west-1"))
+	east, west := cloudwatchlogs.NewFromConfig(eastCfg), cloudwatchlogs.NewFromConfig(westCfg)
+	ctx := context.Background()
+	describe := &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String(osMetricsGroup)}
+	in := scopeInstance(t, s, rdsARN(scope{s.AccountID(), "us-east-1"}, "db", "sim-postgres-01"))
+	westIn := scopeInstance(t, s, rdsARN(scope{s.AccountID(), "eu-west-1"}, "db", "sim-postgres-01"))
+	to := testNow.Truncate(time.Hour)
+	pi := func(cfg aws.Config, in Instance) string {
+		return piCallAs(t, s, &cfg, opGetResourceMetrics, piRequest(in, to.Add(-time.Hour), to, 60, map[string]any{"Metric": "db.load.avg"})).errType
+	}
+	steps := []struct {
+		name string
+		call func() string
+		want string
+	}{
+		{"DescribeLogStreams in us-east-1", func() string { _, err := east.DescribeLogStreams(ctx, describe); return errorCode(err) }, ""},
+		{"again", func() string { _, err := east.DescribeLogStreams(ctx, describe); return errorCode(err) }, "ThrottlingException"},
+		{"DescribeLogStreams in eu-west-1", func() string { _, err := west.DescribeLogStreams(ctx, describe); return errorCode(err) }, ""},
+		{"FilterLogEvents in us-east-1", func() string {
+			_, err := east.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: describe.LogGroupName, Limit: aws.Int32(1)})
+			return errorCode(err)
+		}, ""},
+		{"GetResourceMetrics in us-east-1", func() string { return pi(eastCfg, in) }, ""},
+		{"again", func() string { return pi(eastCfg, in) }, "ThrottlingException"},
+		{"GetResourceMetrics in eu-west-1", func() string { return pi(westCfg, westIn) }, ""},
+		{"GetMetricData in us-east-1", func() string {
+			_, err := cwClient(t, s, noRetries()).GetMetricData(ctx, smallGMD())
+			return errorCode(err)
+		}, ""},
+	}
+	for _, st := range steps {
+		if got := st.call(); got != st.want {
+			t.Errorf("%s: error %q, want %q", st.name, got, st.want)
+		}
+	}
+	if c := s.Counters(); c.Scope(s.AccountID(), "us-east-1").Throttled != 2 || c.Scope(s.AccountID(), "eu-west-1").Throttled != 0 {
+		t.Errorf("throttled %d in us-east-1 and %d in eu-west-1, want 2 and 0", c.Scope(s.AccountID(), "us-east-1").Throttled, c.Scope(s.AccountID(), "eu-west-1").Throttled)
 	}
 }
