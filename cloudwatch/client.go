@@ -194,15 +194,17 @@ func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
 	return &observingRetryer{RetryerV2: r, api: api, obs: obs}
 }
 
+// observingRetryer is a retryer that tells obs about every attempt AWS
+// throttled; Observer and SourceObserver are both obs.
 type observingRetryer struct {
 	aws.RetryerV2
 	api string
-	obs Observer
+	obs interface{ Throttled(api string) }
 }
 
 // IsErrorRetryable is called once per failed attempt.
 func (r *observingRetryer) IsErrorRetryable(err error) bool {
-	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+	if isThrottle(err) {
 		r.obs.Throttled(r.api)
 	}
 	return r.RetryerV2.IsErrorRetryable(err)

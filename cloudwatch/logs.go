@@ -75,7 +75,7 @@ type ReadStats struct {
 // throttled attempts of the call.
 func (r *EnhancedMonitoring) observe(api string) func(*cloudwatchlogs.Options) {
 	return func(o *cloudwatchlogs.Options) {
-		o.Retryer = &throttleObserver{RetryerV2: asRetryerV2(o.Retryer), api: api, obs: r.obs}
+		o.Retryer = &observingRetryer{RetryerV2: asRetryerV2(o.Retryer), api: api, obs: r.obs}
 	}
 }
 

@@ -75,22 +75,6 @@ func (nopSourceObserver) Request(string, error)   {}
 func (nopSourceObserver) Throttled(string)        {}
 func (nopSourceObserver) BytesRead(string, int64) {}
 
-// throttleObserver is a retryer that tells the observer about every
-// attempt that was throttled.
-type throttleObserver struct {
-	aws.RetryerV2
-	api string
-	obs SourceObserver
-}
-
-// IsErrorRetryable is called once per failed attempt.
-func (r *throttleObserver) IsErrorRetryable(err error) bool {
-	if isThrottle(err) {
-		r.obs.Throttled(r.api)
-	}
-	return r.RetryerV2.IsErrorRetryable(err)
-}
-
 // isThrottle reports whether err is a throttling error, by the SDK's list
 // of throttling codes.
 func isThrottle(err error) bool {
