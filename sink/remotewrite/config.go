@@ -89,6 +89,12 @@ func (c Config) Validate() error {
 	if err := sink.CheckURL(c.URL); err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
+	return c.ValidateSettings()
+}
+
+// ValidateSettings reports the first invalid setting of c other than the
+// URL, which a command line may give; c must have its defaults applied.
+func (c Config) ValidateSettings() error {
 	switch {
 	case c.ProtocolVersion != Version1 && c.ProtocolVersion != Version2 && c.ProtocolVersion != VersionAuto:
 		return fmt.Errorf("protocol_version %q: want %q, %q or %q", c.ProtocolVersion, VersionAuto, Version1, Version2)
