@@ -43,12 +43,14 @@ type Config struct {
 	sink.HTTPConfig `yaml:",inline"`
 	// ProtocolVersion is VersionAuto (default), Version1 or Version2.
 	ProtocolVersion string `yaml:"protocol_version"`
-	// BatchSize is the most samples one request carries. Default
-	// DefaultBatchSize.
+	// BatchSize is the most samples one request carries, unless the
+	// samples of one group in one hour (see Writer.Write) are more.
+	// Default DefaultBatchSize.
 	BatchSize int `yaml:"batch_size"`
-	// Shards is how many requests are in flight at once. Each series
-	// belongs to one shard, whose requests go one after another, so its
-	// samples arrive in time order. Default DefaultShards.
+	// Shards is how many requests are in flight at once. Each group of
+	// series (see Writer.Write) belongs to one shard, whose requests go
+	// one after another, so its samples arrive in time order. Default
+	// DefaultShards.
 	Shards int `yaml:"shards"`
 	// MinBackoff and MaxBackoff bound the wait between retries of a
 	// request that failed with a network error, a 5xx or a 429; a
