@@ -165,40 +165,44 @@ func (r *RemoteWriteReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if r.forward != "" {
-		if ok := forwardWrite(w, req, r.forward, body); !ok {
-			return
-		}
-	} else {
+	if r.forward == "" {
+		r.accepted = append(r.accepted, decoded)
 		if version == "2.0" {
 			w.Header().Set("X-Prometheus-Remote-Write-Samples-Written", strconv.Itoa(decoded.Samples()))
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return
 	}
-	r.accepted = append(r.accepted, decoded)
-}
-
-// forwardWrite sends body with req's headers to url and answers w as that
-// receiver answered; it reports whether the receiver accepted it.
-func forwardWrite(w http.ResponseWriter, req *http.Request, url string, body []byte) bool {
-	out, err := http.NewRequestWithContext(context.WithoutCancel(req.Context()), http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return false
-	}
-	out.Header = req.Header.Clone()
-	resp, err := http.DefaultClient.Do(out)
+	resp, respBody, err := forwardWrite(req, r.forward, body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
-		return false
+		return
 	}
-	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		r.accepted = append(r.accepted, decoded)
+	}
 	for k, v := range resp.Header {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
-	return resp.StatusCode/100 == 2
+	_, _ = w.Write(respBody)
+}
+
+// forwardWrite sends body with req's headers to url and returns the
+// answer.
+func forwardWrite(req *http.Request, url string, body []byte) (*http.Response, []byte, error) {
+	out, err := http.NewRequestWithContext(context.WithoutCancel(req.Context()), http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Header = req.Header.Clone()
+	resp, err := http.DefaultClient.Do(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
 }
 
 // decodeWrite decodes a snappy-compressed request of a protocol version.

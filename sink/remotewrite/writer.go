@@ -6,15 +6,17 @@ package remotewrite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"math"
+	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/exp/api/remote"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
@@ -94,7 +96,9 @@ func New(cfg Config, logger *slog.Logger) (*Writer, error) {
 // that fails with a network error, a 5xx or a 429 is retried with backoff
 // (plus the Retry-After the receiver asks for); any other failure, or
 // MaxRetries retries, ends the Write with an error that carries the
-// receiver's answer. Then the requests that succeeded stay written: the
+// receiver's answer, once the requests in flight in other shards have
+// their answers (none is abandoned, and none is started after the
+// failure). Then the requests that succeeded stay written: the
 // receiver ignores a sample sent again with the same value, so writing the
 // same series again is safe. ctx cancels the Write, also during a backoff.
 func (w *Writer) Write(ctx context.Context, series []tsdbwriter.Series, groupBy string) (Stats, error) {
@@ -105,20 +109,29 @@ func (w *Writer) Write(ctx context.Context, series []tsdbwriter.Series, groupBy 
 	}
 	shards := shard(groups(series, groupBy), w.cfg.Shards)
 	stats := make([]Stats, len(shards))
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, len(shards))
+	var failed atomic.Bool
+	var wg sync.WaitGroup
 	for i, sh := range shards {
-		g.Go(func() error { return w.sendShard(gctx, sh, &stats[i]) })
+		wg.Go(func() {
+			if errs[i] = w.sendShard(ctx, sh, &stats[i], &failed); errs[i] != nil {
+				failed.Store(true)
+			}
+		})
 	}
-	err := g.Wait()
+	wg.Wait()
 	var total Stats
 	for _, s := range stats {
 		total.add(s)
 	}
-	if err != nil {
+	if err := errors.Join(slices.DeleteFunc(errs, func(err error) bool { return errors.Is(err, errStopped) })...); err != nil {
 		return total, fmt.Errorf("remote write: %w", err)
 	}
 	return total, nil
 }
+
+// errStopped ends a shard that stopped because another one failed.
+var errStopped = errors.New("stopped: another request failed")
 
 // group is the series that share a value of the group label.
 type group struct {
@@ -160,9 +173,12 @@ func shard(groups []group, n int) [][]group {
 	return shards
 }
 
-// sendShard sends the groups of one shard in batches, one after another.
-func (w *Writer) sendShard(ctx context.Context, groups []group, st *Stats) error {
-	b := batcher{w: w, st: st}
+// sendShard sends the groups of one shard in batches, one after another,
+// until a request fails, here or, as failed says, in another shard: a
+// request in flight is not abandoned, so that when Write returns, the
+// receiver has or has not each request it was sent.
+func (w *Writer) sendShard(ctx context.Context, groups []group, st *Stats, failed *atomic.Bool) error {
+	b := batcher{w: w, st: st, failed: failed}
 	b.use(w.version())
 	for _, g := range groups {
 		if err := b.addGroup(ctx, g.series); err != nil {
@@ -193,6 +209,7 @@ type batcher struct {
 	pieces  []tsdbwriter.Series
 	samples int
 	st      *Stats
+	failed  *atomic.Bool // another shard failed
 }
 
 // use makes the batcher build requests of version from now on.
@@ -294,6 +311,9 @@ func hourOf(t int64) int64 {
 func (b *batcher) flush(ctx context.Context) error {
 	if b.samples == 0 {
 		return nil
+	}
+	if b.failed.Load() {
+		return errStopped
 	}
 	err := b.send(ctx)
 	if err != nil && b.version == Version2 && b.w.version() == Version1 {
