@@ -195,6 +195,18 @@ func (*remoteStore) phase() string { return PhaseSending }
 
 func (*remoteStore) close() error { return nil }
 
+// Destination says where the backfiller writes, for people: the output
+// folder, the bucket or the remote-write receiver.
+func (b *Backfiller) Destination() string {
+	switch b.store.(type) {
+	case *remoteStore:
+		return "the remote-write receiver"
+	case *bucketStore:
+		return "the bucket"
+	}
+	return b.opts.OutputDir
+}
+
 // checkStores reports stores of opts that cannot work together.
 func checkStores(opts Options) error {
 	switch {

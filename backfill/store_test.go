@@ -44,7 +44,9 @@ func newStoreBackfiller(t *testing.T, f *fakeCW, opts Options) *Backfiller {
 
 // receiverCoverage reads coverage from what a test receiver accepted, as
 // a query API would: the hours with a sample of a series that matches.
-type receiverCoverage struct{ r *testtools.RemoteWriteReceiver }
+type receiverCoverage struct {
+	r *testtools.RemoteWriteReceiver
+}
 
 func (c receiverCoverage) Coverage(_ context.Context, q promcoverage.Query) (*sink.Coverage, error) {
 	cov := sink.NewCoverage(q.Mint, q.Maxt)
