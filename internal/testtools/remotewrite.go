@@ -118,15 +118,32 @@ func (r *RemoteWriteReceiver) Accepted() []WriteRequest {
 	return append([]WriteRequest(nil), r.accepted...)
 }
 
+// Series returns the series of the accepted requests, each with its
+// samples in arrival order.
+func (r *RemoteWriteReceiver) Series() []tsdbwriter.Series {
+	var out []tsdbwriter.Series
+	index := map[string]int{}
+	for _, req := range r.Accepted() {
+		for _, s := range req.Series {
+			k := s.Labels.String()
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
+				out = append(out, tsdbwriter.Series{Labels: s.Labels})
+			}
+			out[i].Samples = append(out[i].Samples, s.Samples...)
+		}
+	}
+	return out
+}
+
 // Samples returns the samples of the accepted requests by series (its
 // labels' String), in arrival order.
 func (r *RemoteWriteReceiver) Samples() map[string][]tsdbwriter.Sample {
 	out := map[string][]tsdbwriter.Sample{}
-	for _, req := range r.Accepted() {
-		for _, s := range req.Series {
-			k := s.Labels.String()
-			out[k] = append(out[k], s.Samples...)
-		}
+	for _, s := range r.Series() {
+		out[s.Labels.String()] = s.Samples
 	}
 	return out
 }

@@ -74,14 +74,14 @@ func TestUploadAndReadBack(t *testing.T) {
 	if want := wantSamples(series); !reflect.DeepEqual(got, want) {
 		t.Fatalf("downloaded blocks hold %d series, want %d, or their samples differ", len(got), len(want))
 	}
-	puts := s3.totalPuts()
+	puts := s3.Puts()
 	for _, dir := range dirs {
 		up, err := st.Upload(context.Background(), dir)
 		if err != nil || !up.Skipped || up.Files != 0 {
 			t.Fatalf("second upload: %+v, %v; want skipped", up, err)
 		}
 	}
-	if n := s3.totalPuts(); n != puts {
+	if n := s3.Puts(); n != puts {
 		t.Fatalf("second upload sent %d PUTs, want none", n-puts)
 	}
 }
@@ -137,7 +137,7 @@ func checkMeta(t *testing.T, bkt objstore.Bucket, prefix string, labels map[stri
 // Store's retries complete the block.
 func TestUploadRetries(t *testing.T) {
 	s3 := startS3(t)
-	s3.setFaults(func(_ string, attempt int) int {
+	s3.SetFaults(func(_ string, attempt int) int {
 		if attempt == 1 {
 			return 503
 		}
@@ -149,7 +149,7 @@ func TestUploadRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if puts := s3.totalPuts(); puts != 2*up.Files {
+	if puts := s3.Puts(); puts != 2*up.Files {
 		t.Fatalf("%d PUTs for %d files, want two each", puts, up.Files)
 	}
 	if got := readBlock(t, download(t, bkt, up.ULID)); !reflect.DeepEqual(got, wantSamples(series)) {
@@ -162,7 +162,7 @@ func TestUploadRetries(t *testing.T) {
 // block; the next Upload completes it.
 func TestUploadFailureLeavesNoMeta(t *testing.T) {
 	s3 := startS3(t)
-	s3.setFaults(func(key string, _ int) int {
+	s3.SetFaults(func(key string, _ int) int {
 		if strings.HasSuffix(key, "/index") {
 			return 500
 		}
@@ -177,7 +177,7 @@ func TestUploadFailureLeavesNoMeta(t *testing.T) {
 		t.Fatalf("upload: %v, want an error about %s/index", err, id)
 	}
 	checkPartial(t, bkt, st, id)
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	completeAndCompare(t, bkt, st, dirs[0], series)
 }
 
@@ -187,16 +187,16 @@ func TestUploadKilled(t *testing.T) {
 	s3 := startS3(t)
 	series, dirs := fleetDays(t, t.TempDir(), day0, 1, 2)
 	id := filepath.Base(dirs[0])
-	s3.setFaults(nil, func(key string) bool { return key == id+"/index" })
+	s3.SetFaults(nil, func(key string) bool { return key == id+"/index" })
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+dirs[0], helperEnv+"_CONFIG="+string(s3.config()))
+	cmd.Env = append(os.Environ(), helperEnv+"="+dirs[0], helperEnv+"_CONFIG="+string(s3.Config()))
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case key := <-s3.held:
+	case key := <-s3.Held():
 		t.Logf("killing the uploader during the PUT of %s", key)
 	case <-time.After(time.Minute):
 		_ = cmd.Process.Kill()
@@ -208,7 +208,7 @@ func TestUploadKilled(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Fatal("the killed uploader exited cleanly")
 	}
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	bkt := s3.bucket(t)
 	st := newStore(t, bkt, bucket.Config{})
 	checkPartial(t, bkt, st, id)
@@ -248,7 +248,7 @@ func TestUploadCanceled(t *testing.T) {
 	s3 := startS3(t)
 	_, dirs := fleetDays(t, t.TempDir(), day0, 1, 2)
 	id := filepath.Base(dirs[0])
-	s3.setFaults(nil, func(key string) bool { return key == id+"/index" })
+	s3.SetFaults(nil, func(key string) bool { return key == id+"/index" })
 	bkt := s3.bucket(t)
 	st := newStore(t, bkt, bucket.Config{MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -257,12 +257,12 @@ func TestUploadCanceled(t *testing.T) {
 		_, err := st.Upload(ctx, dirs[0])
 		done <- err
 	}()
-	<-s3.held
+	<-s3.Held()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	if exists(t, bkt, id+"/meta.json") {
 		t.Fatal("meta.json uploaded by a canceled upload")
 	}
