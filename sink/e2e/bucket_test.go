@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,24 +20,6 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
-
-// bucketMeta is the part of a block's meta.json the tests read.
-type bucketMeta struct {
-	ULID    string `json:"ulid"`
-	MinTime int64  `json:"minTime"`
-	MaxTime int64  `json:"maxTime"`
-	Thanos  struct {
-		Labels     map[string]string `json:"labels"`
-		Downsample struct {
-			Resolution *int64 `json:"resolution"`
-		} `json:"downsample"`
-		Source string `json:"source"`
-		Files  []struct {
-			RelPath   string `json:"rel_path"`
-			SizeBytes int64  `json:"size_bytes"`
-		} `json:"files"`
-	} `json:"thanos"`
-}
 
 // s3Bucket is a client of an S3 server's bucket, as the exporter's.
 func s3Bucket(t *testing.T, s3 *testtools.S3) objstore.Bucket {
@@ -62,47 +42,8 @@ func objstoreFile(t *testing.T, s3 *testtools.S3) string {
 	return path
 }
 
-// bucketBlocks checks that every block folder in bkt whose meta.json
-// exists has all the files its meta.json lists, with their sizes, and
-// returns the metas of those blocks and the folders without meta.json.
-func bucketBlocks(t *testing.T, bkt objstore.Bucket) (whole []bucketMeta, partial []string) {
-	t.Helper()
-	ctx := context.Background()
-	err := bkt.Iter(ctx, "", func(name string) error {
-		id := strings.TrimSuffix(name, "/")
-		r, err := bkt.Get(ctx, id+"/meta.json")
-		if bkt.IsObjNotFoundErr(err) {
-			partial = append(partial, id)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		var m bucketMeta
-		if err := json.NewDecoder(r).Decode(&m); err != nil {
-			return fmt.Errorf("%s/meta.json: %w", id, err)
-		}
-		for _, f := range m.Thanos.Files {
-			attrs, err := bkt.Attributes(ctx, id+"/"+f.RelPath)
-			if err != nil {
-				return fmt.Errorf("block %s has a meta.json but not %s: %w", id, f.RelPath, err)
-			}
-			if f.RelPath != "meta.json" && attrs.Size != f.SizeBytes {
-				return fmt.Errorf("block %s: %s has %d bytes, meta.json says %d", id, f.RelPath, attrs.Size, f.SizeBytes)
-			}
-		}
-		whole = append(whole, m)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return whole, partial
-}
-
 // checkThanosMeta checks the thanos section of the blocks' meta.json.
-func checkThanosMeta(t *testing.T, metas []bucketMeta, external map[string]string) {
+func checkThanosMeta(t *testing.T, metas []testtools.BlockMeta, external map[string]string) {
 	t.Helper()
 	for _, m := range metas {
 		var files []string
@@ -119,7 +60,7 @@ func checkThanosMeta(t *testing.T, metas []bucketMeta, external map[string]strin
 
 // bucketHistory downloads every block of bkt, opens each with the tsdb
 // package (through tsdbwriter.ReadSeries) and returns what they hold.
-func bucketHistory(t *testing.T, bkt objstore.Bucket, sim *awssim.Server, metas []bucketMeta) history {
+func bucketHistory(t *testing.T, bkt objstore.Bucket, sim *awssim.Server, metas []testtools.BlockMeta) history {
 	t.Helper()
 	h := history{}
 	for _, m := range metas {
@@ -160,7 +101,7 @@ func TestBackfillIntoBucketOverS3(t *testing.T) {
 	a := startExporter(t, sim, "", exporter.StoreOptions{ObjstoreConfigFile: objstoreFile(t, s3), ObjstoreExternalLabels: external})
 	from, to, body := a.backfillOK(t)
 	bkt := s3Bucket(t, s3)
-	metas, partial := bucketBlocks(t, bkt)
+	metas, partial := testtools.BucketBlocks(t, bkt)
 	if len(metas) != 8 || len(partial) > 0 || body["blocks_written"] != 8.0 {
 		t.Fatalf("%d whole blocks, %v partial, answer %v; want the 8 daily blocks of a week", len(metas), partial, body)
 	}
@@ -214,7 +155,7 @@ func TestBucketFailedPutsCompletedByTheNextRun(t *testing.T) {
 		t.Fatalf("backfill: %d %v, want 502 for the failed uploads", status, body)
 	}
 	bkt := s3Bucket(t, s3)
-	metas, partial := bucketBlocks(t, bkt)
+	metas, partial := testtools.BucketBlocks(t, bkt)
 	if len(metas) != 6 || len(partial) != 2 {
 		t.Fatalf("%d whole blocks and %d without meta.json, want 6 and 2", len(metas), len(partial))
 	}
@@ -225,7 +166,7 @@ func TestBucketFailedPutsCompletedByTheNextRun(t *testing.T) {
 	if body["hours_backfilled"] != 0.0 || body["hours_skipped_covered"].(float64)+body["hours_empty"].(float64) != body["hours_total"] {
 		t.Errorf("next run %v: want the spool uploaded and nothing but empty hours fetched", body)
 	}
-	metas, partial = bucketBlocks(t, bkt)
+	metas, partial = testtools.BucketBlocks(t, bkt)
 	if len(metas) != 8 || len(partial) != 0 {
 		t.Fatalf("%d whole blocks and %v without meta.json, want 8 and none", len(metas), partial)
 	}
