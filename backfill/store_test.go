@@ -17,7 +17,7 @@ import (
 	"github.com/thanos-io/objstore"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/rwreceiver"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
@@ -45,7 +45,7 @@ func newStoreBackfiller(t *testing.T, f *fakeCW, opts Options) *Backfiller {
 // receiverCoverage reads coverage from what a test receiver accepted, as
 // a query API would: the hours with a sample of a series that matches.
 type receiverCoverage struct {
-	r *testtools.RemoteWriteReceiver
+	r *rwreceiver.Receiver
 }
 
 func (c receiverCoverage) Coverage(_ context.Context, q promcoverage.Query) (*sink.Coverage, error) {
@@ -78,7 +78,7 @@ func newRemoteWriter(t *testing.T, url string) *remotewrite.Writer {
 // checkReceived compares every sample the receiver holds with what the
 // fake CloudWatch served, checks that each series' samples came once and
 // in order, and counts them.
-func checkReceived(t *testing.T, r *testtools.RemoteWriteReceiver) int {
+func checkReceived(t *testing.T, r *rwreceiver.Receiver) int {
 	t.Helper()
 	n := 0
 	for key, samples := range r.Samples() {
@@ -114,7 +114,7 @@ func queryOfKey(t *testing.T, key string) model.MetricQuery {
 // Remote write sends every sample once, in order; the repeat reads the
 // receiver's coverage and sends and fetches nothing.
 func TestRemoteWriteStore(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
+	r := rwreceiver.Start(t, "")
 	f := &fakeCW{}
 	tm := telemetry.New()
 	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r}, Env: telemetry.Env{Telemetry: tm}})
@@ -146,10 +146,10 @@ func TestRemoteWriteStore(t *testing.T) {
 // A receiver's 400 fails the sweep with a *StoreError that carries its
 // message; the next sweep sends what the failed one did not.
 func TestRemoteWriteRefused(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
-	r.SetFault(func(n int) *testtools.Fault {
+	r := rwreceiver.Start(t, "")
+	r.SetFault(func(n int) *rwreceiver.Fault {
 		if n == 3 {
-			return &testtools.Fault{Status: http.StatusBadRequest, Body: "out of bounds: too old"}
+			return &rwreceiver.Fault{Status: http.StatusBadRequest, Body: "out of bounds: too old"}
 		}
 		return nil
 	})

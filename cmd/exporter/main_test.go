@@ -374,6 +374,39 @@ func TestReadmeConfig(t *testing.T) {
 	}
 }
 
+// The README's configs of the backfill's stores (its yaml blocks whose
+// first key is backfill) are valid.
+func TestReadmeStoreConfigs(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	checked := 0
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		lines := strings.Split(b, "\n")
+		for len(lines) > 0 && strings.HasPrefix(lines[0], "#") {
+			lines = lines[1:]
+		}
+		if len(lines) == 0 || lines[0] != "backfill:" {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("readme-%d.yml", i))
+		if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr syncBuffer
+		if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
+			t.Errorf("check-config of the README's store config:\n%s\nexit %d\n%s", b, code, stderr.String())
+		}
+		checked++
+	}
+	if checked < 4 {
+		t.Errorf("%d store configs in the README, want at least 4 (remote write, object storage, Mimir, AMP)", checked)
+	}
+}
+
 // Every flag also reads RDS_BACKFILL_EXPORTER_<FLAG>.
 func TestFlagsFromEnvironment(t *testing.T) {
 	t.Setenv("RDS_BACKFILL_EXPORTER_BACKFILL_MAX_DAYS", "500")

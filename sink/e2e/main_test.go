@@ -72,12 +72,13 @@ func startStore(t testing.TB, ready, path string, args func(addr string) []strin
 func (s *store) url() string { return "http://" + s.addr }
 
 // startPrometheus runs the pinned Prometheus with the remote-write
-// receiver and an out-of-order window of 8 days.
+// receiver and the README's prometheus.yml: an out-of-order window of 8
+// days.
 func startPrometheus(t testing.TB) *store {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
-	const yml = "global:\n  scrape_interval: 1m\nstorage:\n  tsdb:\n    out_of_order_time_window: 8d\n"
+	yml := "global:\n  scrape_interval: 1m\n" + testtools.ReadmeBlock(t, "../../README.md", "```yaml\n# prometheus.yml\n")
 	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}

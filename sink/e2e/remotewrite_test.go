@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/rwreceiver"
 )
 
 // TestBackfillByRemoteWriteIntoPrometheus: a 7-day fleet backfill through
@@ -52,10 +52,10 @@ const fastRetries = `backfill:
 func TestRemoteWriteWaitsOut503And429(t *testing.T) {
 	sim := startSim(t)
 	prom := startPrometheus(t)
-	r := testtools.StartRemoteWriteReceiver(t, prom.url()+"/api/v1/write")
+	r := rwreceiver.Start(t, prom.url()+"/api/v1/write")
 	r.FaultsFirst(
-		testtools.Fault{Status: 503, Body: "starting"}, testtools.Fault{Status: 503, Body: "starting"},
-		testtools.Fault{Status: 429, RetryAfter: "1", Body: "slow down"}, testtools.Fault{Status: 429, RetryAfter: "1", Body: "slow down"})
+		rwreceiver.Fault{Status: 503, Body: "starting"}, rwreceiver.Fault{Status: 503, Body: "starting"},
+		rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"}, rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"})
 	a := startExporter(t, sim, fastRetries, exporter.StoreOptions{RemoteWriteURL: r.URL(), CoverageQueryURL: prom.url()})
 	from, to, _ := a.backfillOK(t)
 	h := history{}
@@ -83,9 +83,9 @@ func TestRemoteWriteWaitsOut503And429(t *testing.T) {
 func TestRemoteWrite400FailsWithTheReceiversMessage(t *testing.T) {
 	sim := startSim(t)
 	prom := startPrometheus(t)
-	r := testtools.StartRemoteWriteReceiver(t, prom.url()+"/api/v1/write")
+	r := rwreceiver.Start(t, prom.url()+"/api/v1/write")
 	const msg = "out of bounds: sample too old for this receiver"
-	r.SetFault(func(int) *testtools.Fault { return &testtools.Fault{Status: http.StatusBadRequest, Body: msg} })
+	r.SetFault(func(int) *rwreceiver.Fault { return &rwreceiver.Fault{Status: http.StatusBadRequest, Body: msg} })
 	a := startExporter(t, sim, fastRetries, exporter.StoreOptions{RemoteWriteURL: r.URL(), CoverageQueryURL: prom.url()})
 	status, body := a.backfill(t)
 	errMsg, _ := body["error"].(string)
@@ -110,10 +110,10 @@ func TestRemoteWrite400FailsWithTheReceiversMessage(t *testing.T) {
 func TestRemoteWriteFailureMidwayIsRefilled(t *testing.T) {
 	sim := startSim(t)
 	prom := startPrometheus(t)
-	r := testtools.StartRemoteWriteReceiver(t, prom.url()+"/api/v1/write")
-	r.SetFault(func(n int) *testtools.Fault {
+	r := rwreceiver.Start(t, prom.url()+"/api/v1/write")
+	r.SetFault(func(n int) *rwreceiver.Fault {
 		if n == 5 {
-			return &testtools.Fault{Status: http.StatusBadRequest, Body: "refused"}
+			return &rwreceiver.Fault{Status: http.StatusBadRequest, Body: "refused"}
 		}
 		return nil
 	})

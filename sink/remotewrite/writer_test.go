@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/rwreceiver"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -44,7 +45,7 @@ func newWriter(t testing.TB, cfg remotewrite.Config) *remotewrite.Writer {
 
 // checkExactlyOnce checks that the receiver holds every sample of series
 // once, in time order.
-func checkExactlyOnce(t *testing.T, r *testtools.RemoteWriteReceiver, series []tsdbwriter.Series) {
+func checkExactlyOnce(t *testing.T, r *rwreceiver.Receiver, series []tsdbwriter.Series) {
 	t.Helper()
 	got := r.Samples()
 	if len(got) != len(series) {
@@ -63,7 +64,7 @@ func head(s []tsdbwriter.Sample) []tsdbwriter.Sample { return s[:min(3, len(s))]
 func TestBatchesKeepSeriesInOrder(t *testing.T) {
 	for _, version := range []string{remotewrite.Version1, remotewrite.Version2} {
 		t.Run(version, func(t *testing.T) {
-			r := testtools.StartRemoteWriteReceiver(t, "")
+			r := rwreceiver.Start(t, "")
 			series := testSeries(10, 37)
 			w := newWriter(t, remotewrite.Config{URL: r.URL(), ProtocolVersion: version, BatchSize: 50, Shards: 3})
 			st, err := w.Write(context.Background(), series, "name")
@@ -113,7 +114,7 @@ func groupSeries(n, m, hours int) []tsdbwriter.Series {
 
 // groupHours counts the samples of each group (its name) in each hour,
 // over the requests given.
-func groupHours(reqs ...testtools.WriteRequest) map[string]map[int64]int {
+func groupHours(reqs ...rwreceiver.Request) map[string]map[int64]int {
 	out := map[string]map[int64]int{}
 	for _, req := range reqs {
 		for _, s := range req.Series {
@@ -134,10 +135,10 @@ func groupHours(reqs ...testtools.WriteRequest) map[string]map[int64]int {
 // batch size unless a group-hour alone is larger.
 func TestGroupHourInOneRequest(t *testing.T) {
 	series := groupSeries(7, 5, 30) // group-hours of 4 or 5 samples
-	want := groupHours(testtools.WriteRequest{Series: series})
+	want := groupHours(rwreceiver.Request{Series: series})
 	for _, batch := range []int{1, 4, 9, 23, 100, 5000} {
 		t.Run(fmt.Sprint(batch), func(t *testing.T) {
-			r := testtools.StartRemoteWriteReceiver(t, "")
+			r := rwreceiver.Start(t, "")
 			w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: batch, Shards: 3})
 			if _, err := w.Write(context.Background(), series, "name"); err != nil {
 				t.Fatal(err)
@@ -166,13 +167,13 @@ func TestGroupHourInOneRequest(t *testing.T) {
 // absent from it, and writing again completes everything.
 func TestFailedRequestLeavesNoPartialHour(t *testing.T) {
 	series := groupSeries(12, 6, 48)
-	want := groupHours(testtools.WriteRequest{Series: series})
+	want := groupHours(rwreceiver.Request{Series: series})
 	for _, n := range []int{1, 2, 5, 9} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			r := testtools.StartRemoteWriteReceiver(t, "")
-			r.SetFault(func(i int) *testtools.Fault {
+			r := rwreceiver.Start(t, "")
+			r.SetFault(func(i int) *rwreceiver.Fault {
 				if i == n {
-					return &testtools.Fault{Status: http.StatusBadRequest, Body: "refused"}
+					return &rwreceiver.Fault{Status: http.StatusBadRequest, Body: "refused"}
 				}
 				return nil
 			})
@@ -209,10 +210,10 @@ func TestFailedRequestLeavesNoPartialHour(t *testing.T) {
 // TestRetriesOn503And429: the receiver answers 503 twice, then 429 with
 // Retry-After twice; the writer waits and delivers every sample once.
 func TestRetriesOn503And429(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
+	r := rwreceiver.Start(t, "")
 	r.FaultsFirst(
-		testtools.Fault{Status: 503, Body: "starting"}, testtools.Fault{Status: 503, Body: "starting"},
-		testtools.Fault{Status: 429, RetryAfter: "1", Body: "slow down"}, testtools.Fault{Status: 429, RetryAfter: "1", Body: "slow down"})
+		rwreceiver.Fault{Status: 503, Body: "starting"}, rwreceiver.Fault{Status: 503, Body: "starting"},
+		rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"}, rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"})
 	series := testSeries(5, 24)
 	w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: 40, Shards: 1})
 	st, err := w.Write(context.Background(), series, "name")
@@ -228,8 +229,8 @@ func TestRetriesOn503And429(t *testing.T) {
 // TestNoRetryOn400: a 400 fails the write at once with the receiver's
 // message.
 func TestNoRetryOn400(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
-	r.FaultsFirst(testtools.Fault{Status: 400, Body: "out of bounds: sample too old"})
+	r := rwreceiver.Start(t, "")
+	r.FaultsFirst(rwreceiver.Fault{Status: 400, Body: "out of bounds: sample too old"})
 	w := newWriter(t, remotewrite.Config{URL: r.URL(), Shards: 1})
 	_, err := w.Write(context.Background(), testSeries(2, 10), "name")
 	if err == nil || !strings.Contains(err.Error(), "out of bounds: sample too old") || !strings.Contains(err.Error(), "400") {
@@ -243,8 +244,8 @@ func TestNoRetryOn400(t *testing.T) {
 // TestCancelStopsBackoff: canceling the context ends a write that waits
 // for a receiver that keeps answering 503.
 func TestCancelStopsBackoff(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
-	r.SetFault(func(int) *testtools.Fault { return &testtools.Fault{Status: 503, Body: "down"} })
+	r := rwreceiver.Start(t, "")
+	r.SetFault(func(int) *rwreceiver.Fault { return &rwreceiver.Fault{Status: 503, Body: "down"} })
 	w := newWriter(t, remotewrite.Config{URL: r.URL(), MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -265,7 +266,7 @@ func TestCancelStopsBackoff(t *testing.T) {
 }
 
 func TestUnorderedSeriesRefused(t *testing.T) {
-	r := testtools.StartRemoteWriteReceiver(t, "")
+	r := rwreceiver.Start(t, "")
 	series := testSeries(2, 3)
 	series[1].Samples[2].T = series[1].Samples[0].T
 	w := newWriter(t, remotewrite.Config{URL: r.URL()})
@@ -292,7 +293,7 @@ func TestAuto(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := testtools.StartRemoteWriteReceiver(t, "")
+			r := rwreceiver.Start(t, "")
 			if tt.v1 != nil {
 				r.SetV1Only(*tt.v1)
 			}

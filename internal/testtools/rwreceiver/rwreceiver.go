@@ -1,4 +1,7 @@
-package testtools
+// Package rwreceiver is a Prometheus Remote-Write receiver for tests. It is
+// apart from testtools because it uses tsdbwriter's types, and tsdbwriter's
+// own tests use testtools.
+package rwreceiver
 
 import (
 	"bytes"
@@ -19,7 +22,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// Fault is an answer a RemoteWriteReceiver gives instead of accepting a
+// Fault is an answer a Receiver gives instead of accepting a
 // request.
 type Fault struct {
 	Status     int
@@ -27,8 +30,8 @@ type Fault struct {
 	Body       string
 }
 
-// WriteRequest is a request a RemoteWriteReceiver accepted.
-type WriteRequest struct {
+// Request is a request a Receiver accepted.
+type Request struct {
 	// Version is "1.0" or "2.0".
 	Version string
 	// Series are the request's series, in request order; a series may
@@ -37,7 +40,7 @@ type WriteRequest struct {
 }
 
 // Samples returns the number of samples of the request.
-func (r WriteRequest) Samples() int {
+func (r Request) Samples() int {
 	n := 0
 	for _, s := range r.Series {
 		n += len(s.Samples)
@@ -45,12 +48,12 @@ func (r WriteRequest) Samples() int {
 	return n
 }
 
-// RemoteWriteReceiver is a Prometheus Remote-Write receiver on 127.0.0.1
+// Receiver is a Prometheus Remote-Write receiver on 127.0.0.1
 // for tests. It decodes requests of both protocol versions, answers some
 // with faults, passes the others on to a real receiver if told to
 // (answering what that one answers), and keeps the requests it accepted,
 // in arrival order. Its methods are safe for concurrent use.
-type RemoteWriteReceiver struct {
+type Receiver struct {
 	srv     *httptest.Server
 	forward string
 
@@ -58,27 +61,27 @@ type RemoteWriteReceiver struct {
 	fault    func(n int) *Fault
 	v1Only   *int
 	requests int
-	accepted []WriteRequest
+	accepted []Request
 }
 
-// StartRemoteWriteReceiver starts a receiver that accepts every request;
+// Start starts a receiver that accepts every request;
 // with forward set, it passes each accepted request on to that URL (a
 // real receiver's write endpoint) and accepts it only if that receiver
 // does. It stops when the test ends.
-func StartRemoteWriteReceiver(tb testing.TB, forward string) *RemoteWriteReceiver {
+func Start(tb testing.TB, forward string) *Receiver {
 	tb.Helper()
-	r := &RemoteWriteReceiver{forward: forward}
+	r := &Receiver{forward: forward}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	tb.Cleanup(r.srv.Close)
 	return r
 }
 
 // URL returns the receiver's write endpoint.
-func (r *RemoteWriteReceiver) URL() string { return r.srv.URL + "/api/v1/write" }
+func (r *Receiver) URL() string { return r.srv.URL + "/api/v1/write" }
 
 // SetFault makes the receiver answer the n-th request (from 1, counting
 // every request) with what f returns, or handle it when f returns nil.
-func (r *RemoteWriteReceiver) SetFault(f func(n int) *Fault) {
+func (r *Receiver) SetFault(f func(n int) *Fault) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fault = f
@@ -86,7 +89,7 @@ func (r *RemoteWriteReceiver) SetFault(f func(n int) *Fault) {
 
 // FaultsFirst makes the receiver answer its first requests with faults, in
 // order.
-func (r *RemoteWriteReceiver) FaultsFirst(faults ...Fault) {
+func (r *Receiver) FaultsFirst(faults ...Fault) {
 	r.SetFault(func(n int) *Fault {
 		if n <= len(faults) {
 			return &faults[n-1]
@@ -98,29 +101,29 @@ func (r *RemoteWriteReceiver) FaultsFirst(faults ...Fault) {
 // SetV1Only makes the receiver one of Remote-Write 1.0 only: it answers a
 // 2.0 request with status, or, with 0, reads its body as 1.0, as old
 // receivers do.
-func (r *RemoteWriteReceiver) SetV1Only(status int) {
+func (r *Receiver) SetV1Only(status int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.v1Only = &status
 }
 
 // Requests returns the number of requests received, faulted ones included.
-func (r *RemoteWriteReceiver) Requests() int {
+func (r *Receiver) Requests() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.requests
 }
 
 // Accepted returns the requests accepted so far, in arrival order.
-func (r *RemoteWriteReceiver) Accepted() []WriteRequest {
+func (r *Receiver) Accepted() []Request {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]WriteRequest(nil), r.accepted...)
+	return append([]Request(nil), r.accepted...)
 }
 
 // Series returns the series of the accepted requests, each with its
 // samples in arrival order.
-func (r *RemoteWriteReceiver) Series() []tsdbwriter.Series {
+func (r *Receiver) Series() []tsdbwriter.Series {
 	var out []tsdbwriter.Series
 	index := map[string]int{}
 	for _, req := range r.Accepted() {
@@ -140,7 +143,7 @@ func (r *RemoteWriteReceiver) Series() []tsdbwriter.Series {
 
 // Samples returns the samples of the accepted requests by series (its
 // labels' String), in arrival order.
-func (r *RemoteWriteReceiver) Samples() map[string][]tsdbwriter.Sample {
+func (r *Receiver) Samples() map[string][]tsdbwriter.Sample {
 	out := map[string][]tsdbwriter.Sample{}
 	for _, s := range r.Series() {
 		out[s.Labels.String()] = s.Samples
@@ -148,7 +151,7 @@ func (r *RemoteWriteReceiver) Samples() map[string][]tsdbwriter.Sample {
 	return out
 }
 
-func (r *RemoteWriteReceiver) serve(w http.ResponseWriter, req *http.Request) {
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock() // one request at a time: arrival order is accept order
 	r.requests++
@@ -223,12 +226,12 @@ func forwardWrite(req *http.Request, url string, body []byte) (*http.Response, [
 }
 
 // decodeWrite decodes a snappy-compressed request of a protocol version.
-func decodeWrite(version string, body []byte) (WriteRequest, error) {
+func decodeWrite(version string, body []byte) (Request, error) {
 	raw, err := snappy.Decode(nil, body)
 	if err != nil {
-		return WriteRequest{}, err
+		return Request{}, err
 	}
-	out := WriteRequest{Version: version}
+	out := Request{Version: version}
 	if version == "2.0" {
 		var req writev2.Request
 		if err := req.Unmarshal(raw); err != nil {
