@@ -70,16 +70,25 @@ func (s *S3) Puts() int {
 // without the client's own retries, so that the uploader's are what
 // retries.
 func (s *S3) Config() []byte {
-	return fmt.Appendf(nil, `type: S3
-config:
-  bucket: %s
-  endpoint: %s
-  insecure: true
-  access_key: test
-  secret_key: testtesttest
-  region: us-east-1
-  bucket_lookup_type: path
-  max_retries: 1
+	conf := "type: S3\nconfig:\n"
+	for _, line := range strings.SplitAfter(string(s.clientConfig()), "\n") {
+		if line != "" {
+			conf += "  " + line
+		}
+	}
+	return []byte(conf)
+}
+
+// clientConfig is the config section of Config: the S3 client's.
+func (s *S3) clientConfig() []byte {
+	return fmt.Appendf(nil, `bucket: %s
+endpoint: %s
+insecure: true
+access_key: test
+secret_key: testtesttest
+region: us-east-1
+bucket_lookup_type: path
+max_retries: 1
 `, S3Bucket, strings.TrimPrefix(s.srv.URL, "http://"))
 }
 

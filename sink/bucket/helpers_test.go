@@ -22,15 +22,7 @@ type s3 struct{ *testtools.S3 }
 
 func startS3(t testing.TB) s3 { return s3{testtools.StartS3(t)} }
 
-func (s s3) bucket(t testing.TB) objstore.Bucket {
-	t.Helper()
-	bkt, err := bucket.NewBucket(s.Config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bkt.Close() })
-	return bkt
-}
+func (s s3) bucket(t testing.TB) objstore.Bucket { return testtools.S3Client(t, s.S3) }
 
 // fleetDays writes days daily blocks of hourly samples of instances x 2
 // metrics into dir, through tsdbwriter, and returns the series written

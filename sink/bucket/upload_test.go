@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/thanos-io/objstore"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -99,37 +99,15 @@ func checkMeta(t *testing.T, bkt objstore.Bucket, prefix string, labels map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct {
-		ULID    string `json:"ulid"`
-		MinTime int64  `json:"minTime"`
-		Version int    `json:"version"`
-		Thanos  struct {
-			Labels     map[string]string `json:"labels"`
-			Downsample struct {
-				Resolution *int64 `json:"resolution"`
-			} `json:"downsample"`
-			Source       string   `json:"source"`
-			SegmentFiles []string `json:"segment_files"`
-			Files        []struct {
-				RelPath string `json:"rel_path"`
-			} `json:"files"`
-		} `json:"thanos"`
-	}
+	var m testtools.BlockMeta
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	th := m.Thanos
-	switch {
-	case m.ULID != path.Base(prefix) || m.Version != 1 || m.MinTime == 0:
-		t.Errorf("meta.json lacks Prometheus's fields: %s", b)
-	case !maps.Equal(th.Labels, labels):
-		t.Errorf("thanos.labels %v, want %v", th.Labels, labels)
-	case th.Downsample.Resolution == nil || *th.Downsample.Resolution != 0:
-		t.Errorf("thanos.downsample.resolution missing or not 0: %s", b)
-	case th.Source != "rds-backfill-exporter":
-		t.Errorf("thanos.source %q", th.Source)
-	case !reflect.DeepEqual(th.SegmentFiles, []string{"000001"}) || len(th.Files) != 3:
-		t.Errorf("thanos.segment_files %v, files %v", th.SegmentFiles, th.Files)
+	if m.ULID != path.Base(prefix) {
+		t.Errorf("meta.json of %s names %s", prefix, m.ULID)
+	}
+	if err := m.Check(labels); err != nil {
+		t.Errorf("%v: %s", err, b)
 	}
 }
 

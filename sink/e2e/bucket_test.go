@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -17,20 +16,8 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
-
-// s3Bucket is a client of an S3 server's bucket, as the exporter's.
-func s3Bucket(t *testing.T, s3 *testtools.S3) objstore.Bucket {
-	t.Helper()
-	bkt, err := bucket.NewBucket(s3.Config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bkt.Close() })
-	return bkt
-}
 
 // objstoreFile writes the S3 server's objstore config into a file.
 func objstoreFile(t *testing.T, s3 *testtools.S3) string {
@@ -40,22 +27,6 @@ func objstoreFile(t *testing.T, s3 *testtools.S3) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// checkThanosMeta checks the thanos section of the blocks' meta.json.
-func checkThanosMeta(t *testing.T, metas []testtools.BlockMeta, external map[string]string) {
-	t.Helper()
-	for _, m := range metas {
-		var files []string
-		for _, f := range m.Thanos.Files {
-			files = append(files, f.RelPath)
-		}
-		res := m.Thanos.Downsample.Resolution
-		if !reflect.DeepEqual(m.Thanos.Labels, external) || res == nil || *res != 0 || m.Thanos.Source != "rds-backfill-exporter" ||
-			!slices.Equal(files, []string{"chunks/000001", "index", "meta.json"}) {
-			t.Errorf("block %s: thanos section %+v", m.ULID, m.Thanos)
-		}
-	}
 }
 
 // bucketHistory downloads every block of bkt, opens each with the tsdb
@@ -100,12 +71,16 @@ func TestBackfillIntoBucketOverS3(t *testing.T) {
 	external := map[string]string{"cluster": "e2e", "replica": "backfill"}
 	a := startExporter(t, sim, "", exporter.StoreOptions{ObjstoreConfigFile: objstoreFile(t, s3), ObjstoreExternalLabels: external})
 	from, to, body := a.backfillOK(t)
-	bkt := s3Bucket(t, s3)
+	bkt := testtools.S3Client(t, s3)
 	metas, partial := testtools.BucketBlocks(t, bkt)
 	if len(metas) != 8 || len(partial) > 0 || body["blocks_written"] != 8.0 {
 		t.Fatalf("%d whole blocks, %v partial, answer %v; want the 8 daily blocks of a week", len(metas), partial, body)
 	}
-	checkThanosMeta(t, metas, external)
+	for _, m := range metas {
+		if err := m.Check(external); err != nil {
+			t.Errorf("block %s: %v", m.ULID, err)
+		}
+	}
 	n, err := bucketHistory(t, bkt, sim, metas).compare(sim, from, to)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +129,7 @@ func TestBucketFailedPutsCompletedByTheNextRun(t *testing.T) {
 	if status != http.StatusBadGateway || !strings.Contains(body["error"].(string), "upload blocks") {
 		t.Fatalf("backfill: %d %v, want 502 for the failed uploads", status, body)
 	}
-	bkt := s3Bucket(t, s3)
+	bkt := testtools.S3Client(t, s3)
 	metas, partial := testtools.BucketBlocks(t, bkt)
 	if len(metas) != 6 || len(partial) != 2 {
 		t.Fatalf("%d whole blocks and %d without meta.json, want 6 and 2", len(metas), len(partial))

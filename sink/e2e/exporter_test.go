@@ -101,7 +101,7 @@ func (a *api) backfillOK(t *testing.T) (from, to time.Time, body map[string]any)
 	if status != http.StatusOK || body["success"] != true {
 		t.Fatalf("backfill: %d %v", status, body)
 	}
-	return parseTime(t, body["from"]), parseTime(t, body["to"]), body
+	return testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"]), body
 }
 
 // checkRepeat backfills again and checks that every hour was covered
@@ -133,16 +133,6 @@ func (a *api) selfMetric(t *testing.T, name string) float64 {
 	}
 	t.Fatalf("no self-metric %s", name)
 	return 0
-}
-
-func parseTime(t *testing.T, v any) time.Time {
-	t.Helper()
-	s, _ := v.(string)
-	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatalf("time %v: %v", v, err)
-	}
-	return ts
 }
 
 // seriesID names one backfilled series: its resource (the name label, the

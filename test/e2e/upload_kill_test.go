@@ -15,7 +15,6 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 )
 
 // TestKillDuringUpload kills the exporter (SIGKILL) while it uploads the
@@ -62,11 +61,7 @@ func TestKillDuringUpload(t *testing.T) {
 	}
 	exp.kill() // SIGKILL
 
-	bkt, err := bucket.NewBucket(s3.Config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bkt.Close() })
+	bkt := testtools.S3Client(t, s3)
 	whole, partial := testtools.BucketBlocks(t, bkt)
 	if len(whole) != 2 || len(partial) != 1 {
 		t.Fatalf("after the kill: %d whole blocks and %v without meta.json; want 2 and the one held", len(whole), partial)
@@ -98,7 +93,7 @@ func TestKillDuringUpload(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 	prom := startPrometheus(t, data)
 	for _, inst := range sim.Instances() {
 		for _, sel := range catalog.DefaultSelection() {
