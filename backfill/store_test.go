@@ -81,34 +81,19 @@ func newRemoteWriter(t *testing.T, url string) *remotewrite.Writer {
 func checkReceived(t *testing.T, r *rwreceiver.Receiver) int {
 	t.Helper()
 	n := 0
-	for key, samples := range r.Samples() {
-		q := queryOfKey(t, key)
-		for i, x := range samples {
-			if i > 0 && x.T <= samples[i-1].T {
-				t.Fatalf("%s: samples out of order or repeated at %d", key, x.T)
+	for _, s := range r.Series() {
+		q := queryOf(t, s.Labels)
+		for i, x := range s.Samples {
+			if i > 0 && x.T <= s.Samples[i-1].T {
+				t.Fatalf("%s: samples out of order or repeated at %d", s.Labels, x.T)
 			}
 			if want := valueOf(q, time.UnixMilli(x.T)); math.Abs(x.V-want) > 1e-9 {
-				t.Fatalf("%s at %d: %v, want %v", key, x.T, x.V, want)
+				t.Fatalf("%s at %d: %v, want %v", s.Labels, x.T, x.V, want)
 			}
 			n++
 		}
 	}
 	return n
-}
-
-// queryOfKey returns the query of a series by its labels' String.
-func queryOfKey(t *testing.T, key string) model.MetricQuery {
-	t.Helper()
-	for _, sel := range catalog.DefaultSelection() {
-		for _, st := range sel.Statistics {
-			if strings.Contains(key, `__name__="`+catalog.PromName(sel.Metric, st)+`"`) {
-				id := key[strings.Index(key, catalog.LabelInstanceID+`="`)+len(catalog.LabelInstanceID)+2:]
-				return model.MetricQuery{Resource: model.Resource{ID: id[:strings.Index(id, `"`)]}, Metric: sel.Metric, Statistic: st}
-			}
-		}
-	}
-	t.Fatalf("unknown series %s", key)
-	return model.MetricQuery{}
 }
 
 // Remote write sends every sample once, in order; the repeat reads the

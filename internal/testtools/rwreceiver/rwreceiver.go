@@ -193,36 +193,43 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	resp, respBody, err := forwardWrite(req, r.forward, body)
+	ans, err := forwardWrite(req, r.forward, body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	if resp.StatusCode/100 == 2 {
+	if ans.status/100 == 2 {
 		r.accepted = append(r.accepted, decoded)
 	}
-	for k, v := range resp.Header {
+	for k, v := range ans.header {
 		w.Header()[k] = v
 	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(respBody)
+	w.WriteHeader(ans.status)
+	_, _ = w.Write(ans.body)
+}
+
+// answer is what a receiver answered.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
 }
 
 // forwardWrite sends body with req's headers to url and returns the
 // answer.
-func forwardWrite(req *http.Request, url string, body []byte) (*http.Response, []byte, error) {
+func forwardWrite(req *http.Request, url string, body []byte) (answer, error) {
 	out, err := http.NewRequestWithContext(context.WithoutCancel(req.Context()), http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, err
+		return answer{}, err
 	}
 	out.Header = req.Header.Clone()
 	resp, err := http.DefaultClient.Do(out)
 	if err != nil {
-		return nil, nil, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}, err
 }
 
 // decodeWrite decodes a snappy-compressed request of a protocol version.
