@@ -26,10 +26,11 @@ type Backfill interface {
 	Cancel(id string) (backfill.JobStatus, error)
 }
 
-// History reads what the blocks hold; *backfill.Backfiller implements it.
+// History reads what the store and the blocks hold; *backfill.Backfiller
+// implements it.
 type History interface {
 	MaxDays() int
-	Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, backfill.Range, error)
+	Coverage(ctx context.Context, days int) (*backfill.Coverage, backfill.Range, error)
 	History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error)
 }
 
@@ -143,11 +144,12 @@ func parseBool(v string) (bool, error) {
 }
 
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
-// for a caller's mistake, 502 when AWS failed, 503 when canceled, 500
-// otherwise.
+// for a caller's mistake, 502 when AWS or the store (remote-write
+// receiver, bucket, query API) failed, 503 when canceled, 500 otherwise.
 func (s *Server) backfillFailure(err error, id string) *Error {
 	var busy *backfill.BusyError
 	var apiErr smithy.APIError
+	var storeErr *backfill.StoreError
 	switch {
 	case errors.As(err, &busy):
 		e := backfillError(http.StatusConflict, id, "%v", err)
@@ -160,6 +162,8 @@ func (s *Server) backfillFailure(err error, id string) *Error {
 		return backfillError(http.StatusBadGateway, id, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return backfillError(http.StatusServiceUnavailable, id, "%v", err)
+	case errors.As(err, &storeErr):
+		return backfillError(http.StatusBadGateway, id, "%v", err)
 	}
 	s.opts.Logger.Error("backfill failed", "instance_id", id, "err", err)
 	return backfillError(http.StatusInternalServerError, id, "%v", err)

@@ -13,7 +13,6 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
 // Request is one sweep.
@@ -28,14 +27,16 @@ type Request struct {
 	Progress func(Progress)
 }
 
-// Phases of a sweep, in order.
+// Phases of a sweep: fetching, then the write of the store (PhaseWriting
+// into the output folder, PhaseUploading to a bucket, PhaseSending by
+// remote write), batch after batch.
 const (
 	PhaseFetching = "fetching"
 	PhaseWriting  = "writing blocks"
 )
 
 // Progress is how far a sweep is: instance-hours fetched of those to fetch,
-// then blocks written.
+// then the phase of the store's write.
 type Progress struct {
 	Phase                 string
 	HoursDone, HoursTotal int
@@ -53,9 +54,9 @@ type Result struct {
 	// HoursTotal is instances times hours in the range: the sum of the
 	// four counts below.
 	HoursTotal int `json:"hours_total"`
-	// HoursBackfilled are hours written to blocks.
+	// HoursBackfilled are hours written to the store.
 	HoursBackfilled int `json:"hours_backfilled"`
-	// HoursSkipped are hours existing blocks already covered.
+	// HoursSkipped are hours the store already held.
 	HoursSkipped int `json:"hours_skipped_covered"`
 	// HoursKnownEmpty are hours skipped because an earlier sweep found no
 	// datapoint in them.
@@ -94,14 +95,19 @@ type group struct {
 
 // Backfill runs one sweep. It works in batches of instances whose samples
 // fit Options.BatchSamples (one batch unless the fleet and range are very
-// large); a batch's blocks are written only when every fetch of the batch
-// succeeded, so an AWS failure leaves no partial block, and the next sweep
-// fetches what the failed batches lacked.
+// large); a batch is written to the store only when every fetch of the
+// batch succeeded, so an AWS failure leaves nothing partial, and the next
+// sweep fetches what the failed batches lacked. A store's failure leaves
+// whole blocks or whole resource-hours (see Options), which the next
+// sweep's coverage sees, and fails the sweep with a *StoreError.
 func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
 	started := time.Now()
 	res := b.newResult(req.Days)
 	if err := b.check(req); err != nil {
 		return res, err
+	}
+	if err := b.store.prepare(ctx); err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
 	}
 	cov, r, err := b.Coverage(ctx, res.Days)
 	if err != nil {
@@ -127,18 +133,19 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 }
 
 // sweepBatch fetches the missing hours of a batch of instances and, when
-// every fetch succeeded, writes them as blocks and records what it learnt.
+// every fetch succeeded, writes them to the store and records what it
+// learnt.
 func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, res *Result) error {
 	groups := b.groups(plans)
 	res.Windows += len(groups)
-	s := newSink(b, plans)
+	s := newFetched(b, plans)
 	prog.fetching()
 	for _, g := range groups {
 		if err := b.fetchGroup(ctx, g, s, prog, res); err != nil {
 			return err
 		}
 	}
-	prog.writing()
+	prog.writing(b.store.phase())
 	blocks, samples, hours := res.Blocks, res.Samples, res.HoursBackfilled
 	err := s.finish(ctx, res)
 	tm := b.opts.Telemetry
@@ -221,7 +228,7 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 
 // plan lists, per instance, the hours of r that are neither covered nor
 // known to be empty.
-func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.Coverage, res *Result) []*instancePlan {
+func (b *Backfiller) plan(instances []model.Instance, r Range, cov *Coverage, res *Result) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(instances))
 	for _, inst := range instances {
 		p := &instancePlan{inst: inst, resource: inst.Resource(), missing: hourSet{}}
@@ -249,7 +256,7 @@ func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.C
 // windows of the instances of one target into hulls that a full
 // GetMetricData call still covers, and groups the instances whose windows
 // fall in each hull, so that they share calls. Datapoints of hours an
-// instance does not miss are dropped by the sink. Groups are in time order.
+// instance does not miss are dropped (see fetched.add). Groups are in time order.
 func (b *Backfiller) groups(plans []*instancePlan) []*group {
 	byTarget := map[model.Target][]*instancePlan{}
 	var targets []model.Target
@@ -319,8 +326,8 @@ func countMissing(plans []*instancePlan) int {
 }
 
 // fetchGroup fetches one window for the group's instances, a chunk of
-// queries at a time, and hands the datapoints to the sink.
-func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *progress, res *Result) error {
+// queries at a time, and hands the datapoints to s.
+func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *fetched, prog *progress, res *Result) error {
 	queries := queriesFor(g.instances, b.opts.Metrics)
 	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
 	// At most QueriesPerFetch queries, and at most four full responses of
@@ -355,7 +362,7 @@ func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.Metr
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.
-func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r Range) error {
+func (b *Backfiller) recordSwept(plans []*instancePlan, s *fetched, res *Result, r Range) error {
 	changes := map[string]change{}
 	for _, p := range plans {
 		got := s.filled[p.key()]

@@ -48,6 +48,9 @@ type Config struct {
 	Poll Poll `yaml:"poll"`
 	// RateLimit bounds the AWS requests per account and region.
 	RateLimit RateLimit `yaml:"rate_limit"`
+	// Backfill says where backfilled history goes, if not to the local
+	// output folder, and where coverage is read.
+	Backfill Backfill `yaml:"backfill"`
 }
 
 // Account is one AWS account, reached by assuming a role with STS.

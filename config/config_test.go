@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/promcoverage"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 )
 
 func TestInvalidConfigs(t *testing.T) {
@@ -74,6 +78,19 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-rps-zero.yml", `2: rate_limit.requests_per_second: must be more than 0 and at most 50 (the default GetMetricData quota per account and region), got 0`},
 		{"invalid-burst.yml", `2: rate_limit.burst: must be between 1 and 50, got 0`},
 		{"invalid-max-attempts.yml", `2: rate_limit.max_attempts: must be at least 1 (the first attempt counts), got 0`},
+		// Backfill stores: strict keys, inlined ones too, and each store's
+		// own checks at the line of the key they name.
+		{"invalid-backfill-unknown-field.yml", `4: backfill.remote_write: unknown field "batchsize" (did you mean "batch_size"?)`},
+		{"invalid-backfill-unknown-inline-field.yml", `5: backfill.coverage_query.basic_auth: unknown field "usernme" (did you mean "username"?)`},
+		{"invalid-backfill-not-a-mapping.yml", `2: backfill.remote_write: expected a mapping, got "http://prometheus:9090/api/v1/write"`},
+		{"invalid-backfill-url.yml", `3: backfill.remote_write.url: "prometheus:9090/api/v1/write" is not an absolute http or https URL`},
+		{"invalid-backfill-protocol.yml", `4: backfill.remote_write: protocol_version "3.0": want "auto", "1.0" or "2.0"`},
+		{"invalid-backfill-auth.yml", `3: backfill.remote_write: basic_auth and bearer_token are exclusive`},
+		{"invalid-backfill-timeout.yml", `3: backfill.remote_write.timeout: cannot parse "30" as a duration: it has no unit (e.g. 30s)`},
+		{"invalid-backfill-external-label.yml", `4: backfill.objstore: external_labels: "__replica__" is not a valid label name`},
+		{"invalid-backfill-tenant.yml", `3: backfill.objstore: tenant "team/a": want a name without /`},
+		{"invalid-backfill-coverage-hours.yml", `3: backfill.coverage_query: max_hours_per_query 20000: want 1 to 11000`},
+		{"invalid-backfill-exclusive.yml", `5: backfill.objstore.config_file: backfill.remote_write.url (--backfill.remote-write.url) and backfill.objstore.config_file (--backfill.objstore.config-file) are exclusive: the backfill writes to one store`},
 		// Every problem, in file order.
 		{"invalid-many.yml", `2: regions[0]: "us-east" is not an AWS region name (e.g. us-east-1)` + "\n" +
 			`testdata/invalid-many.yml:4: poll.period: 90s is not a multiple of 60s` + "\n" +
@@ -151,11 +168,36 @@ func TestValidConfigs(t *testing.T) {
 	anchors.Regions = regions
 	anchors.Accounts = []Account{{RoleARN: "arn:aws-us-gov:iam::123456789012:role/rds-exporter", SessionName: DefaultSessionName, Regions: regions}}
 
+	remoteWrite := Default()
+	remoteWrite.Backfill = Backfill{
+		RemoteWrite: &remotewrite.Config{
+			URL:             "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+			ProtocolVersion: "1.0", BatchSize: 500, Shards: 2, MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetries: 3,
+			HTTPConfig: sink.HTTPConfig{
+				Timeout: 10 * time.Second, Headers: map[string]string{"X-Scope-OrgID": "team-a"},
+				SigV4: sink.SigV4Config{Region: "eu-west-1", RoleARN: "arn:aws:iam::123456789012:role/amp-writer"},
+			},
+		},
+		CoverageQuery: &promcoverage.Config{
+			URL: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1", MaxHoursPerQuery: 168,
+			HTTPConfig: sink.HTTPConfig{SigV4: sink.SigV4Config{Region: "eu-west-1"}, TLS: sink.TLSConfig{CAFile: "/etc/ssl/ca.pem"}},
+		},
+	}
+	objstore := Default()
+	objstore.Backfill = Backfill{
+		Objstore: &Objstore{ConfigFile: "objstore.yml", Config: bucket.Config{
+			ExternalLabels: map[string]string{"cluster": "eu-1", "replica": "backfill"}, Tenant: "team-a", MaxAttempts: 3,
+		}},
+		RemoteWrite: &remotewrite.Config{HTTPConfig: sink.HTTPConfig{BasicAuth: sink.BasicAuth{Username: "rds", PasswordFile: "/run/secrets/pw"}}},
+	}
+
 	for _, tc := range []struct {
 		file string
 		want *Config
 	}{
 		{"valid-empty.yml", Default()},
+		{"valid-backfill-remote-write.yml", remoteWrite},
+		{"valid-backfill-objstore.yml", objstore},
 		{"valid-comments-only.yml", Default()},
 		{"valid-nulls.yml", Default()},
 		{"valid-full.yml", full},
@@ -213,14 +255,17 @@ func TestExampleConfig(t *testing.T) {
 	}
 }
 
-// yamlKeys returns every yaml key of a struct type, nested ones included.
+// yamlKeys returns every yaml key of a struct type, nested and inlined
+// ones included.
 func yamlKeys(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		keys = append(keys, f.Tag.Get("yaml"))
+		if key := f.Tag.Get("yaml"); key != ",inline" {
+			keys = append(keys, key)
+		}
 		ft := f.Type
-		if ft.Kind() == reflect.Slice {
+		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Duration]() {

@@ -33,6 +33,7 @@ func (c *Config) validate(p *problems) {
 	c.validateMetrics(p)
 	c.validatePoll(p)
 	c.validateRateLimit(p)
+	c.validateBackfill(p)
 }
 
 // validateRegions checks a list of region names.

@@ -34,6 +34,11 @@ type Metrics struct {
 	BackfillJobsRunning prometheus.Gauge
 	BackfillJobs        *prometheus.CounterVec
 	BackfillCoverage    *ResourceGauge
+
+	RemoteWriteRequests prometheus.Counter
+	RemoteWriteRetries  prometheus.Counter
+	BlocksUploaded      prometheus.Counter
+	UploadedBytes       prometheus.Counter
 }
 
 // New creates the self-metrics, unregistered. Counters with a fixed set of
@@ -81,15 +86,23 @@ func newMetrics() *Metrics {
 		BackfillHistory: counter("backfill_history_seconds_total",
 			"Seconds of instance history written to TSDB blocks by backfills: 3600 per instance-hour."),
 		BackfillSamples: counter("backfill_samples_total",
-			"Samples written to TSDB blocks by backfills."),
+			"Samples backfills wrote: into TSDB blocks (in the output folder, or for upload to object storage), or sent by remote write and accepted by the receiver."),
 		BackfillBlocks: counter("backfill_blocks_total",
-			"TSDB blocks written by backfills."),
+			"TSDB blocks written by backfills, in the output folder or for upload to object storage."),
 		BackfillJobsRunning: gauge("backfill_jobs_running",
 			"Backfill jobs running now."),
 		BackfillJobs: counterVec("backfill_jobs_total",
 			"Finished backfill jobs, by outcome (success, failure or canceled).", "outcome"),
 		BackfillCoverage: newResourceGauge("backfill_coverage_seconds",
-			"Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance (with its identity labels: name is its ARN), as of its last backfill."),
+			"Seconds of the backfill range (the last max-days, whole hours) that the backfill's store holds (its blocks, bucket or remote store), per DB instance (with its identity labels: name is its ARN), as of its last backfill."),
+		RemoteWriteRequests: counter("backfill_remote_write_requests_total",
+			"Remote-write requests of backfills that the receiver accepted."),
+		RemoteWriteRetries: counter("backfill_remote_write_retries_total",
+			"Remote-write requests of backfills sent again after a 5xx, a 429 or a network error."),
+		BlocksUploaded: counter("backfill_blocks_uploaded_total",
+			"TSDB blocks of backfills uploaded to object storage (meta.json last); a block the bucket already had is not counted."),
+		UploadedBytes: counter("backfill_uploaded_bytes_total",
+			"Bytes of the TSDB blocks of backfills uploaded to object storage."),
 	}
 }
 
@@ -102,6 +115,7 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 		m.Instances, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
 		m.BackfillHistory, m.BackfillSamples, m.BackfillBlocks,
 		m.BackfillJobsRunning, m.BackfillJobs, m.BackfillCoverage,
+		m.RemoteWriteRequests, m.RemoteWriteRetries, m.BlocksUploaded, m.UploadedBytes,
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

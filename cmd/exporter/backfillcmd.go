@@ -58,10 +58,18 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "backfilled %d hours of %d instances (%d days%s) into %s: %d samples in %d blocks; %d hours already covered, %d without data; %d GetMetricData calls, %d metrics requested, %.1fs\n",
-		res.HoursBackfilled, len(instances), res.Days, capped(res), c.Backfill.OutputDir, res.Samples, res.Blocks,
+	fmt.Fprintf(g.stdout, "backfilled %d hours of %d instances (%d days%s) into %s: %d samples%s; %d hours already covered, %d without data; %d GetMetricData calls, %d metrics requested, %.1fs\n",
+		res.HoursBackfilled, len(instances), res.Days, capped(res), sess.exp.Backfiller().Destination(), res.Samples, inBlocks(res),
 		res.HoursSkipped, res.HoursEmpty+res.HoursKnownEmpty, res.Requests, res.MetricsRequested, res.DurationSeconds)
 	return nil
+}
+
+// inBlocks says how many blocks held the samples, if blocks did.
+func inBlocks(res backfill.Result) string {
+	if res.Blocks == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" in %d blocks", res.Blocks)
 }
 
 func capped(res backfill.Result) string {

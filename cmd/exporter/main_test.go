@@ -338,7 +338,12 @@ func TestCommandLineErrors(t *testing.T) {
 		{"backfill without instances", []string{"backfill", "--aws.simulate"}, 2, "--instance ID"},
 		{"backfill days", []string{"backfill", "--all", "--days=0"}, 2, "--days=0"},
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
-		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 2, "needs --backfill.prometheus-data-dir"},
+		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 1, "needs --backfill.prometheus-data-dir or --backfill.coverage-query-url"},
+		{"remote write without coverage", []string{"serve", "--backfill.remote-write.url=http://127.0.0.1:9/api/v1/write"}, 1, "remote write needs --backfill.coverage-query-url"},
+		{"remote write and a bucket", []string{"serve", "--backfill.remote-write.url=http://127.0.0.1:9/api/v1/write", "--backfill.objstore.config-file=objstore.yml"}, 1, "are exclusive"},
+		{"bucket labels without a bucket", []string{"serve", "--backfill.objstore.external-label=replica=backfill"}, 1, "backfill.objstore has no config_file"},
+		{"missing bucket config", []string{"serve", "--backfill.objstore.config-file=" + filepath.Join(dir, "none.yml")}, 1, "backfill.objstore.config_file: open " + filepath.Join(dir, "none.yml")},
+		{"relative remote-write URL", []string{"serve", "--backfill.remote-write.url=/api/v1/write"}, 2, "--backfill.remote-write.url: \"/api/v1/write\" is not an absolute http or https URL"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},
 		{"simulate an unknown engine", []string{"simulate", "--engines=postgres,oracle", "--listen=127.0.0.1:0"}, 1, `unknown engine "oracle"`},
 		{"version", []string{"version"}, 0, ""},
@@ -366,6 +371,39 @@ func TestReadmeConfig(t *testing.T) {
 	var stdout, stderr syncBuffer
 	if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
 		t.Errorf("check-config of the README's example: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// The README's configs of the backfill's stores (its yaml blocks whose
+// first key is backfill) are valid.
+func TestReadmeStoreConfigs(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	checked := 0
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		lines := strings.Split(b, "\n")
+		for len(lines) > 0 && strings.HasPrefix(lines[0], "#") {
+			lines = lines[1:]
+		}
+		if len(lines) == 0 || lines[0] != "backfill:" {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("readme-%d.yml", i))
+		if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr syncBuffer
+		if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
+			t.Errorf("check-config of the README's store config:\n%s\nexit %d\n%s", b, code, stderr.String())
+		}
+		checked++
+	}
+	if checked < 4 {
+		t.Errorf("%d store configs in the README, want at least 4 (remote write, object storage, Mimir, AMP)", checked)
 	}
 }
 

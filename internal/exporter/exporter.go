@@ -58,6 +58,9 @@ type BackfillOptions struct {
 	// Interval, if positive, backfills every AWS instance's last MaxDays
 	// on this interval (see backfill.Auto).
 	Interval time.Duration
+	// Stores are the command line's settings of the stores the history
+	// goes to, over the config file's backfill section.
+	Stores StoreOptions
 }
 
 // Env is what the exporter takes from its surroundings.
@@ -84,6 +87,7 @@ type Exporter struct {
 	collector  *collector.Collector
 	backfiller *backfill.Backfiller // nil when the backfill is disabled
 	jobs       *backfill.Jobs       // nil when the backfill is disabled
+	stores     stores
 
 	base context.Context    // ends with Close
 	stop context.CancelFunc // ends base
@@ -111,6 +115,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Expor
 
 func (x *Exporter) build(ctx context.Context) error {
 	var err error
+	if !x.opts.Backfill.Disabled {
+		// First: their settings may be wrong, and they call no one.
+		if x.stores, err = x.newStores(); err != nil {
+			return err
+		}
+	}
 	if x.registry, err = newRegistry(x.telemetry); err != nil {
 		return err
 	}
@@ -164,17 +174,21 @@ func (x *Exporter) runAuto(ctx context.Context) {
 }
 
 // Close stops the loops and the background jobs, waits for them, and
-// releases the output folder.
+// releases the output folder and the bucket's client.
 func (x *Exporter) Close() error {
 	x.stop()
 	x.wg.Wait()
 	if x.jobs != nil {
 		x.jobs.Wait()
 	}
+	var errs []error
 	if x.backfiller != nil {
-		return x.backfiller.Close()
+		errs = append(errs, x.backfiller.Close())
 	}
-	return nil
+	if x.stores.closer != nil {
+		errs = append(errs, x.stores.closer.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Refresh discovers the instances once.

@@ -109,7 +109,7 @@ func (x *Exporter) newCollector() *collector.Collector {
 
 func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 	o := x.opts.Backfill
-	return backfill.New(backfill.Options{
+	opts := backfill.Options{
 		OutputDir:         o.OutputDir,
 		PrometheusDataDir: o.PrometheusDataDir,
 		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
@@ -122,7 +122,9 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		BlockWindow:       o.BlockDuration,
 		BatchSamples:      o.BatchSamples,
 		Env:               x.componentEnv("backfill"),
-	})
+	}
+	x.stores.options(&opts)
+	return backfill.New(opts)
 }
 
 // clientsAs returns the clients as the interface a part declares.

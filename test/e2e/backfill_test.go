@@ -14,6 +14,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 // TestBackfillIntoPrometheus backfills 7 days of every simulated instance
@@ -49,7 +50,7 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 	}
 	exp.kill()
 
-	from, to := parseTime(t, results[sim.Instances()[0].ID]["from"]), parseTime(t, results[sim.Instances()[0].ID]["to"])
+	from, to := testtools.ParseTime(t, results[sim.Instances()[0].ID]["from"]), testtools.ParseTime(t, results[sim.Instances()[0].ID]["to"])
 	analyze(t, out)
 	prom := startPrometheus(t, copyDir(t, out))
 	checked := 0
@@ -112,16 +113,6 @@ func checkSeries(t *testing.T, prom *proc, sim *awssim.Server, id, metric, stat 
 	return n
 }
 
-func parseTime(t *testing.T, v any) time.Time {
-	t.Helper()
-	s, _ := v.(string)
-	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatalf("time %v: %v", v, err)
-	}
-	return ts
-}
-
 // analyze runs promtool tsdb analyze on a copy of the blocks (it wants a
 // wal/ folder) and fails on any error.
 func analyze(t *testing.T, dir string) {
@@ -156,7 +147,7 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("%d %v", code, body)
 	}
-	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 	before := coveredHours(t, out, sim, from, to)
 	// The second block is a whole UTC day inside the range.
 	bs := blocks(t, out)

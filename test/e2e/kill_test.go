@@ -59,7 +59,7 @@ func TestKillDuringBackfill(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("second backfill: %d %v\n%s", code, body, exp2.logs)
 	}
-	first, second := parseTime(t, body["from"]), parseTime(t, body["to"])
+	first, second := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 	covered := coveredHours(t, survived, sim, first, second)
 	if body["hours_skipped_covered"] != float64(covered) {
 		t.Errorf("second backfill skipped %v hours, the surviving blocks cover %d", body["hours_skipped_covered"], covered)
