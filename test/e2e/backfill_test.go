@@ -14,6 +14,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // TestBackfillIntoPrometheus backfills 7 days of every simulated instance
@@ -31,7 +32,8 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 		if code != 200 || body["success"] != true || body["instance_id"] != inst.ID {
 			t.Fatalf("backfill %s: %d %v\n%s", inst.ID, code, body, exp.logs)
 		}
-		// One GetMetricData call: 20 metrics x 2 statistics x 168 hours.
+		// One GetMetricData call: the instance's metrics x 2 statistics x
+		// 168 hours.
 		if body["cloudwatch_requests"] != 1.0 || body["days_requested"] != 7.0 {
 			t.Errorf("backfill %s: %v", inst.ID, body)
 		}
@@ -55,9 +57,9 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 	checked := 0
 	for _, inst := range sim.Instances() {
 		hours := 0
-		for _, sel := range catalog.DefaultSelection() {
-			for _, stat := range sel.Statistics {
-				n := checkSeries(t, prom, sim, inst.ID, sel.Metric, stat, from, to)
+		for _, metric := range catalog.DefaultMetrics(model.KindDBInstance) {
+			for _, stat := range catalog.DefaultStatistics() {
+				n := checkSeries(t, prom, sim, inst.ID, metric, stat, from, to)
 				checked += n
 				hours = max(hours, n)
 			}
