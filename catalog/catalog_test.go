@@ -99,7 +99,7 @@ func TestCheckMetricName(t *testing.T) {
 	}
 }
 
-// The expected labels follow YACE's sanitising of tag keys (pkg/promutil
+// The expected labels follow YACE's sanitizing of tag keys (pkg/promutil
 // sanitize, with labelsSnakeCase false).
 func TestTagLabel(t *testing.T) {
 	for _, tc := range []struct {

@@ -134,7 +134,7 @@ func CheckMetricName(name string) error {
 }
 
 // TagLabel returns the label name of a resource tag on aws_rds_info, as
-// YACE builds it: "tag_" and the key with YACE's sanitising (space , tab
+// YACE builds it: "tag_" and the key with YACE's sanitizing (space , tab
 // / \ . - : = @ < > ( ) and “ become _, % becomes _percent). ok is false
 // when the result is not a valid label name (YACE then drops the tag).
 func TagLabel(key string) (string, bool) {

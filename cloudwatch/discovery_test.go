@@ -109,7 +109,7 @@ func TestListMetricsMatchesPublished(t *testing.T) {
 		}
 		want.Add(s.Metric, dims)
 	}
-	if !maps.EqualFunc(got, want, func(a, b map[string]bool) bool { return maps.Equal(a, b) }) {
+	if !maps.EqualFunc(got, want, maps.Equal) {
 		t.Errorf("ListMetrics has %d dimension sets, awssim publishes %d", len(got), len(want))
 	}
 	if pages := (len(published) + 499) / 500; obs.requests[APIListMetrics] != pages || pages < 2 {

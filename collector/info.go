@@ -49,7 +49,7 @@ func infoFields(d model.Described) []catalog.Label {
 }
 
 // tagLabels returns a resource's tags as labels, by label name, with
-// YACE's sanitising; tags whose label name is not valid are left out, as
+// YACE's sanitizing; tags whose label name is not valid are left out, as
 // YACE does.
 func tagLabels(d model.Described, logger *slog.Logger) map[string]string {
 	out := make(map[string]string, len(d.Tags))
