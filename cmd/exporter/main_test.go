@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -208,26 +207,7 @@ func TestServeSimulatedAWS(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	checkPromtool(t, body)
-}
-
-// checkPromtool runs the pinned promtool on the exposition: its only
-// finding may be the camelCase of YACE's labels dimension_DBInstanceIdentifier,
-// dimension_DBClusterIdentifier and the others.
-func checkPromtool(t *testing.T, body string) {
-	t.Helper()
-	cmd := exec.Command(tools.Promtool(t), "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line == "" || strings.Contains(line, "label names should be written in 'snake_case' not 'camelCase'") {
-			continue
-		}
-		t.Errorf("promtool check metrics: %s", line)
-	}
-	if err != nil && !strings.Contains(string(out), "camelCase") {
-		t.Errorf("promtool check metrics failed: %v\n%s", err, out)
-	}
+	tools.CheckMetrics(t, body)
 }
 
 // Plain serve, pointed at a CloudWatch-compatible server by the standard

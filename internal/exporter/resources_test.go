@@ -16,6 +16,9 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
+// tools are the pinned Prometheus tools.
+var tools testtools.Tools
+
 // With the default config, a poll asks, for every instance, cluster and
 // proxy, exactly the default metrics of its kind that CloudWatch lists for
 // it: every one of them (twice: Average and Maximum), and no other. The
@@ -84,11 +87,13 @@ func TestDefaultConfigAsksOnlyWhatExists(t *testing.T) {
 }
 
 // scrape returns /metrics as label sets per metric name, the value under
-// the key "__value__".
+// the key "__value__", and checks it with promtool: no finding but YACE's
+// camelCase dimension labels.
 func scrape(t *testing.T, base string) map[string][]map[string]string {
 	t.Helper()
 	_, _, raw := testtools.Do(t, http.MethodGet, base+"/metrics")
 	b := string(raw)
+	tools.CheckMetrics(t, b)
 	out := map[string][]map[string]string{}
 	for _, line := range strings.Split(b, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
