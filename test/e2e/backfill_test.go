@@ -159,6 +159,7 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 		t.Fatalf("%d %v", code, body)
 	}
 	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	metrics := body["cloudwatch_metrics_requested"]
 	before := coveredHours(t, out, sim, from, to)
 	// The second block is a whole UTC day inside the range.
 	bs := blocks(t, out)
@@ -175,9 +176,10 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if code != 200 || body["hours_backfilled"].(float64)+body["hours_empty"].(float64) != float64(lost) {
 		t.Fatalf("refill: %d %v, want %d hours", code, body, lost)
 	}
-	// One window for both instances: 80 queries in one call.
-	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || c.MetricsRequested != 80 {
-		t.Errorf("refill made %d calls for %d metrics, want 1 call for 80", c.Requests["GetMetricData"], c.MetricsRequested)
+	// One window for both instances: the queries of the first backfill
+	// (each instance's metrics x 2 statistics) in one call.
+	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || float64(c.MetricsRequested) != metrics {
+		t.Errorf("refill made %d calls for %d metrics, want 1 call for %v", c.Requests["GetMetricData"], c.MetricsRequested, metrics)
 	}
 	if coveredHours(t, out, sim, from, to) != before {
 		t.Errorf("coverage after the refill differs from before the removal")
