@@ -23,7 +23,7 @@ func (c CheckConfigCmd) Run(g *globals) error {
 			failed++
 			continue
 		}
-		fmt.Fprintf(g.stdout, "%s: OK: %s, %d static instances, discovery %s\n",
+		fmt.Fprintf(g.stdout, "%s: OK: %s; %d static instances, discovery %s\n",
 			f, describeMetrics(cfg), len(cfg.Static), onOff(cfg.Discovery.Enabled))
 	}
 	if failed > 0 {
