@@ -1,11 +1,12 @@
-// Package backfill sweeps CloudWatch history of RDS instances and writes it
-// to a store: TSDB blocks in a local folder, blocks uploaded to object
-// storage, or samples sent by remote write. It plans the hours of a range,
-// skips the hours that the store already holds (and the hours known to
-// have no data), coalesces the rest into contiguous windows, fetches them
-// with as few GetMetricData calls as CloudWatch's limits allow, and writes
-// them. Samples are written only when every fetch of a batch succeeded, so
-// an AWS failure leaves nothing partial behind.
+// Package backfill sweeps CloudWatch history of RDS resources (DB
+// instances, Aurora clusters, RDS Proxies) and writes it to a store: TSDB
+// blocks in a local folder, blocks uploaded to object storage, or samples
+// sent by remote write. It plans the hours of a range, skips the hours that
+// the store already holds (and the hours known to have no data), coalesces
+// the rest into contiguous windows, fetches them with as few GetMetricData
+// calls as CloudWatch's limits allow, and writes them. Samples are written
+// only when every fetch of a batch succeeded, so an AWS failure leaves
+// nothing partial behind.
 package backfill
 
 import (
@@ -25,7 +26,7 @@ import (
 )
 
 // CallerBackfill names the backfill in CloudWatch request counts.
-const CallerBackfill = "backfill"
+const CallerBackfill = telemetry.CallerBackfill
 
 // Defaults and limits.
 const (
@@ -48,10 +49,11 @@ const (
 
 // Errors a caller can test for.
 var (
-	// ErrNotCloudWatch: the instance is not served by CloudWatch.
-	ErrNotCloudWatch = errors.New("instance is not served by CloudWatch")
-	// ErrNoTarget: no AWS client for the instance's account and region.
-	ErrNoTarget = errors.New("no AWS client for the instance's account and region")
+	// ErrNotCloudWatch: the resource is not one the backfill sweeps (not
+	// served by CloudWatch, or an aggregate).
+	ErrNotCloudWatch = errors.New("resource is not backfilled")
+	// ErrNoTarget: no AWS client for the resource's account and region.
+	ErrNoTarget = errors.New("no AWS client for the resource's account and region")
 	// ErrBadDays: the days of a request are not a whole number of at least 1.
 	ErrBadDays = errors.New("want a whole number of days, at least 1")
 )
@@ -94,7 +96,6 @@ type Options struct {
 	// Fetchers fetch the history of the instances of their account and
 	// region, one per account and region.
 	Fetchers []Fetcher
-	Metrics  []catalog.Selection
 	// Period of the CloudWatch datapoints: 1h by default; 1m (within 15
 	// days) and 5m (within 63 days) are allowed.
 	Period time.Duration

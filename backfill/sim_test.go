@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // The number of GetMetricData calls of a sweep, counted by awssim: one for
@@ -15,17 +15,18 @@ func TestBackfillCallsCountedByAWSSim(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		instances int
-		metrics   []catalog.Selection
+		metrics   []model.Selection
 		wantCalls int64
 	}{
-		{"one instance, 20 metrics x 2 statistics", 1, catalog.DefaultSelection(), 1},
+		{"one instance, 20 metrics x 2 statistics", 1, defaultSelection(), 1},
 		{"1000 instances, 20 metrics x Average", 1000, averageOnly(), (1000*20 + 499) / 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, c, instances := simFleet(t, tc.instances)
-			b := newSimBackfiller(t, c, t.TempDir(), tc.metrics)
+			b := newSimBackfiller(t, c, t.TempDir())
+			instances = withMetrics(instances, tc.metrics)
 			sim.ResetCounters()
-			res, err := b.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7})
+			res, err := b.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/thanos-io/objstore"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/rwreceiver"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
@@ -31,7 +30,6 @@ func newStoreBackfiller(t *testing.T, f *fakeCW, opts Options) *Backfiller {
 	t.Helper()
 	opts.OutputDir = t.TempDir()
 	opts.Fetchers = []Fetcher{f}
-	opts.Metrics = catalog.DefaultSelection()
 	opts.Labels = map[string]string{"job": "rds"}
 	opts.Now = func() time.Time { return testNow }
 	b, err := New(opts)
@@ -104,7 +102,7 @@ func TestRemoteWriteStore(t *testing.T) {
 	tm := telemetry.New()
 	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r}, Env: telemetry.Env{Telemetry: tm}})
 	var phases []string
-	req := Request{Instances: []model.Instance{testInstance("db-1"), testInstance("db-2")}, Days: 7,
+	req := Request{Resources: []model.Described{testInstance("db-1"), testInstance("db-2")}, Days: 7,
 		Progress: func(p Progress) { phases = append(phases, p.Phase) }}
 	res, err := b.Backfill(context.Background(), req)
 	if err != nil {
@@ -140,7 +138,7 @@ func TestRemoteWriteRefused(t *testing.T) {
 	})
 	f := &fakeCW{}
 	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r}})
-	req := Request{Instances: []model.Instance{testInstance("db-1"), testInstance("db-2"), testInstance("db-3")}, Days: 2}
+	req := Request{Resources: []model.Described{testInstance("db-1"), testInstance("db-2"), testInstance("db-3")}, Days: 2}
 	_, err := b.Backfill(context.Background(), req)
 	var se *StoreError
 	if !errors.As(err, &se) || se.Op != "remote write" || !strings.Contains(err.Error(), "out of bounds: too old") {
@@ -204,7 +202,7 @@ func TestBucketStore(t *testing.T) {
 	bkt := objstore.NewInMemBucket()
 	f := &fakeCW{}
 	b := newStoreBackfiller(t, f, Options{Bucket: newBucketStore(t, bkt)})
-	req := Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7}
+	req := Request{Resources: []model.Described{testInstance("db-1")}, Days: 7}
 	res, err := b.Backfill(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +245,7 @@ func TestBucketUploadFailureCompletedByNextSweep(t *testing.T) {
 	bkt.fail.Store(true)
 	f := &fakeCW{}
 	b := newStoreBackfiller(t, f, Options{Bucket: newBucketStore(t, bkt)})
-	req := Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7}
+	req := Request{Resources: []model.Described{testInstance("db-1")}, Days: 7}
 	_, err := b.Backfill(context.Background(), req)
 	var se *StoreError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "injected upload failure") {
@@ -289,7 +287,7 @@ func TestCoverageQueryAndLocalBlocks(t *testing.T) {
 	to := sweepRange(testNow, DefaultHeadMargin, 1).To
 	f := &fakeCW{}
 	b := newStoreBackfiller(t, f, Options{CoverageQuery: fixedCoverage{to.Add(-10 * time.Hour), to}})
-	req := Request{Instances: []model.Instance{testInstance("db-1")}, Days: 1}
+	req := Request{Resources: []model.Described{testInstance("db-1")}, Days: 1}
 	res, err := b.Backfill(context.Background(), req)
 	if err != nil || res.HoursSkipped != 10 || res.HoursBackfilled != 14 {
 		t.Fatalf("%+v, %v: want the 10 hours the query API holds skipped", res, err)

@@ -17,9 +17,11 @@ import (
 
 // Request is one sweep.
 type Request struct {
-	// Instances to backfill; each must be served by CloudWatch, have its
-	// ARN and a Fetcher for its account and region.
-	Instances []model.Instance
+	// Resources to backfill (DB instances, Aurora clusters, RDS Proxies),
+	// each with its metrics; each must be served by CloudWatch, have its
+	// ARN, not be an aggregate, and have a Fetcher for its account and
+	// region.
+	Resources []model.Described
 	// Days back from now, at least 1 (see CheckDays); capped at
 	// Options.MaxDays.
 	Days int
@@ -35,14 +37,14 @@ const (
 	PhaseWriting  = "writing blocks"
 )
 
-// Progress is how far a sweep is: instance-hours fetched of those to fetch,
-// then the phase of the store's write.
+// Progress is how far a sweep is: resource-hours fetched of those to
+// fetch, then the phase of the store's write.
 type Progress struct {
 	Phase                 string
 	HoursDone, HoursTotal int
 }
 
-// Result says what a sweep did. Hours count instance-hours.
+// Result says what a sweep did. Hours count resource-hours.
 type Result struct {
 	DaysRequested int  `json:"days_requested"`
 	Days          int  `json:"days"`
@@ -51,7 +53,7 @@ type Result struct {
 	// From and To are the range swept, [From, To).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// HoursTotal is instances times hours in the range: the sum of the
+	// HoursTotal is resources times hours in the range: the sum of the
 	// four counts below.
 	HoursTotal int `json:"hours_total"`
 	// HoursBackfilled are hours written to the store.
@@ -74,9 +76,9 @@ type Result struct {
 	DurationSeconds  float64       `json:"duration_seconds"`
 }
 
-// instancePlan is the hours one instance needs.
+// instancePlan is the hours one resource needs.
 type instancePlan struct {
-	inst     model.Instance
+	inst     model.Described
 	resource model.Resource
 	missing  hourSet
 }
@@ -114,9 +116,9 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		return res, err
 	}
 	res.From, res.To = r.From, r.To
-	plans := b.plan(req.Instances, r, cov, &res)
+	plans := b.plan(req.Resources, r, cov, &res)
 	batches := b.batches(plans)
-	b.opts.Logger.Info("backfill planned", "instances", len(plans), "from", r.From, "to", r.To,
+	b.opts.Logger.Info("backfill planned", "resources", len(plans), "from", r.From, "to", r.To,
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
 		"hours_skipped_known_empty", res.HoursKnownEmpty, "batches", len(batches))
 	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
@@ -126,7 +128,7 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		}
 	}
 	res = b.finishResult(res, started)
-	b.opts.Logger.Info("backfill done", "instances", len(plans), "hours_backfilled", res.HoursBackfilled,
+	b.opts.Logger.Info("backfill done", "resources", len(plans), "hours_backfilled", res.HoursBackfilled,
 		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
 		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
 	return res, nil
@@ -162,14 +164,14 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 }
 
 // batches splits plans, in order, into batches whose samples to fetch fit
-// Options.BatchSamples; an instance larger than that is a batch alone.
+// Options.BatchSamples; a resource larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
-	perHour := int(time.Hour/b.opts.Period) * catalog.QueriesPerResource(b.opts.Metrics)
+	periods := int(time.Hour / b.opts.Period)
 	var out [][]*instancePlan
 	var cur []*instancePlan
 	n := 0
 	for _, p := range plans {
-		cost := len(p.missing) * perHour
+		cost := len(p.missing) * periods * p.inst.QueryCount()
 		if len(cur) > 0 && n+cost > b.opts.BatchSamples {
 			out = append(out, cur)
 			cur, n = nil, 0
@@ -196,21 +198,23 @@ func (b *Backfiller) finishResult(res Result, started time.Time) Result {
 	return res
 }
 
-// check fails for bad days, and for an instance that CloudWatch does not
-// serve, has no ARN (the key of everything the backfill remembers) or that
-// no fetcher reaches.
+// check fails for bad days, and for a resource that CloudWatch does not
+// serve, that is an aggregate, has no ARN (the key of everything the
+// backfill remembers) or that no fetcher reaches.
 func (b *Backfiller) check(req Request) error {
 	if err := CheckDays(req.Days); err != nil {
 		return err
 	}
-	for _, i := range req.Instances {
+	for _, d := range req.Resources {
 		switch {
-		case !i.ServedByCloudWatch():
-			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, i.ID, i.Provider, model.ProviderAWS)
-		case i.ARN == "":
-			return fmt.Errorf("%w: %s in %s has no ARN", ErrNotCloudWatch, i.ID, i.Target().Key())
-		case b.fetcher(i.Target()) == nil:
-			return fmt.Errorf("%w: %s in %s", ErrNoTarget, i.ID, i.Target().Key())
+		case !d.ServedByCloudWatch():
+			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, d.ID, d.Provider, model.ProviderAWS)
+		case d.Kind.Aggregate():
+			return fmt.Errorf("%w: %s %s is an aggregate, served live only", ErrNotCloudWatch, d.Kind, d.Key())
+		case d.ARN == "":
+			return fmt.Errorf("%w: %s in %s has no ARN", ErrNotCloudWatch, d.ID, d.Target.Key())
+		case b.fetcher(d.Target) == nil:
+			return fmt.Errorf("%w: %s in %s", ErrNoTarget, d.ID, d.Target.Key())
 		}
 	}
 	return nil
@@ -226,12 +230,12 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 	return nil
 }
 
-// plan lists, per instance, the hours of r that are neither covered nor
+// plan lists, per resource, the hours of r that are neither covered nor
 // known to be empty.
-func (b *Backfiller) plan(instances []model.Instance, r Range, cov *Coverage, res *Result) []*instancePlan {
-	plans := make([]*instancePlan, 0, len(instances))
-	for _, inst := range instances {
-		p := &instancePlan{inst: inst, resource: inst.Resource(), missing: hourSet{}}
+func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *Result) []*instancePlan {
+	plans := make([]*instancePlan, 0, len(resources))
+	for _, d := range resources {
+		p := &instancePlan{inst: d, resource: d.Resource, missing: hourSet{}}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
 			empty = b.swept.empty(p.key())
@@ -328,7 +332,7 @@ func countMissing(plans []*instancePlan) int {
 // fetchGroup fetches one window for the group's instances, a chunk of
 // queries at a time, and hands the datapoints to s.
 func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *fetched, prog *progress, res *Result) error {
-	queries := queriesFor(g.instances, b.opts.Metrics)
+	queries := queriesFor(g.instances)
 	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
 	// At most QueriesPerFetch queries, and at most four full responses of
 	// datapoints in memory at once, however long the window.
@@ -352,13 +356,14 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *fetched, prog 
 	return nil
 }
 
-// queriesFor lists the queries of the instances, instance by instance.
-func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.MetricQuery {
-	resources := make([]model.Resource, len(plans))
+// queriesFor lists the queries of the resources, resource by resource,
+// each for its own metrics.
+func queriesFor(plans []*instancePlan) []model.MetricQuery {
+	resources := make([]model.Described, len(plans))
 	for i, p := range plans {
-		resources[i] = p.resource
+		resources[i] = p.inst
 	}
-	return catalog.Queries(resources, metrics)
+	return model.Queries(resources)
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.

@@ -58,11 +58,14 @@ const DefaultParallel = 4
 // for concurrent use; every request waits for the shared limiter.
 type Client struct {
 	target   model.Target
-	cw       GetMetricDataAPI
-	rds      rds.DescribeDBInstancesAPIClient
+	cw       cloudWatchAPI
+	rds      rdsAPI
 	limiter  *rate.Limiter
 	observer Observer
 	par      int
+	// retryers of the operations whose client's own retryer counts
+	// another operation (see withRetryer).
+	retryers map[string]aws.Retryer
 }
 
 // Target returns the client's account and region.
@@ -131,6 +134,7 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
 		observer: obs,
 		par:      o.Parallel,
+		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
 	}, nil
 }
 

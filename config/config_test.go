@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/promcoverage"
@@ -50,6 +51,9 @@ func TestInvalidConfigs(t *testing.T) {
 		// Discovery and static instances.
 		{"invalid-discovery-interval.yml", `2: discovery.interval: 30s is shorter than the minimum, 1m`},
 		{"invalid-engine.yml", `2: discovery.engines[0]: unknown RDS engine "postgresql" (did you mean "postgres"?)`},
+		{"invalid-kind.yml", `2: discovery.kinds[1]: unknown kind "clusters" (did you mean "cluster"?) (one of db, cluster, db-proxy)`},
+		{"invalid-aggregate.yml", `2: discovery.aggregates[1]: unknown kind "db" (one of cluster-role, database-class, engine-name)` + "\n" +
+			`testdata/invalid-aggregate.yml:2: discovery.aggregates[2]: duplicate kind "database-class"`},
 		{"invalid-nothing-to-export.yml", `2: discovery.enabled: discovery is off and there are no static instances: nothing to export`},
 		{"invalid-static-id.yml", `2: static[0].id: "Legacy_DB" is not a DB instance identifier (1 to 63 lower-case letters, digits and hyphens; a letter first; no hyphen last or twice in a row)`},
 		{"invalid-static-id-case.yml", `2: static[0].id: "Legacy-DB" is not in lower case, as RDS stores identifiers and CloudWatch matches them (did you mean "legacy-db"?)`},
@@ -58,14 +62,16 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-static-account-id.yml", `3: static[0].account_id: "1234" is not an AWS account ID (12 digits)`},
 		{"invalid-static-provider.yml", `3: static[0].provider: "On Prem" is not a provider name (lower-case letters, digits, _ and -, e.g. aws or onprem)`},
 		// Metrics.
-		{"invalid-metric-name.yml", `3: metrics.add[0].name: unknown CloudWatch metric "CPUUtilisation" of AWS/RDS (did you mean "CPUUtilization"?)`},
+		{"invalid-metric-name.yml", `3: metrics.add[0].name: unknown CloudWatch metric "cpuutilization" of AWS/RDS: metric names are case-sensitive (did you mean "CPUUtilization"?)`},
+		{"invalid-metric-prom-name.yml", `3: metrics.add[0].name: metric name "Bad#Name" gives the Prometheus name "aws_rds_bad#name_average", which is not valid (letters, digits, _ and : only)`},
 		{"invalid-metric-name-missing.yml", `3: metrics.add[0].name: missing: the CloudWatch metric name is required`},
 		{"invalid-metric-duplicate.yml", `5: metrics.add[2].name: duplicate metric "BinLogDiskUsage" (also metrics.add[0])`},
-		{"invalid-statistic.yml", `2: metrics.statistics[1]: unknown statistic "p99" (one of Average, Maximum, Minimum, Sum, SampleCount)`},
-		{"invalid-statistic-case.yml", `4: metrics.add[0].statistics[0]: unknown statistic "maximum" (did you mean "Maximum"?)`},
+		{"invalid-statistic.yml", `2: metrics.statistics[1]: statistic "p101": percentage 101 is above 100`},
+		{"invalid-statistic-range.yml", `4: metrics.add[0].statistics[1]: statistic "TM(90%:10%)": TM(90%:10%): the lower bound is not below the upper`},
+		{"invalid-statistic-case.yml", `4: metrics.add[0].statistics[0]: unknown statistic "maximum" (did you mean "Maximum"? statistics are case-sensitive)`},
 		{"invalid-statistic-duplicate.yml", `2: metrics.statistics[2]: duplicate statistic "Average"`},
 		{"invalid-remove-unknown.yml", `2: metrics.remove[0]: unknown CloudWatch metric "SwapUsge" of AWS/RDS (did you mean "SwapUsage"?)`},
-		{"invalid-remove-not-selected.yml", `2: metrics.remove[0]: "BinLogDiskUsage" is not selected: it is not a default metric and not in metrics.add`},
+		{"invalid-remove-not-selected.yml", `2: metrics.remove[0]: "ConnectionAttempts" is not selected: it is not a default metric and not in metrics.add`},
 		{"invalid-remove-defaults-off.yml", `5: metrics.remove[0]: "SwapUsage" is not selected: metrics.defaults is false and it is not in metrics.add`},
 		{"invalid-remove-also-added.yml", `5: metrics.remove[0]: "ReplicaLag" is also in metrics.add[0]`},
 		{"invalid-no-metrics.yml", `1: metrics: no metric selected`},
@@ -95,7 +101,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-many.yml", `2: regions[0]: "us-east" is not an AWS region name (e.g. us-east-1)` + "\n" +
 			`testdata/invalid-many.yml:4: poll.period: 90s is not a multiple of 60s` + "\n" +
 			`testdata/invalid-many.yml:6: rate_limit.requests_per_second: must be more than 0 and at most 50 (the default GetMetricData quota per account and region), got 51` + "\n" +
-			`testdata/invalid-many.yml:8: metrics.statistics[0]: unknown statistic "Median" (one of Average, Maximum, Minimum, Sum, SampleCount)`},
+			`testdata/invalid-many.yml:8: metrics.statistics[0]: unknown statistic "Median" (Average, Maximum, Minimum, Sum, SampleCount, or an extended statistic such as p99, p99.9, tm99, wm90, tc90, ts90, TM(10%:90%), WM(:95%), PR(:300) or IQM)`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.file)
@@ -136,10 +142,12 @@ func TestValidConfigs(t *testing.T) {
 			{RoleARN: "arn:aws:iam::210987654321:role/monitoring/rds-exporter", SessionName: "prod-exporter", Regions: []string{"eu-central-1"}},
 		},
 		Discovery: Discovery{
-			Enabled:  true,
-			Interval: 15 * time.Minute,
-			Engines:  []string{"postgres", "aurora-postgresql"},
-			Tags:     map[string]string{"env": "prod", "team": "data"},
+			Enabled:    true,
+			Interval:   15 * time.Minute,
+			Engines:    []string{"postgres", "aurora-postgresql"},
+			Tags:       map[string]string{"env": "prod", "team": "data"},
+			Kinds:      []string{"db", "cluster"},
+			Aggregates: []string{"cluster-role"},
 		},
 		Static: []StaticInstance{
 			{ID: "legacy-db", Region: "us-east-1", Provider: "aws"},
@@ -152,6 +160,8 @@ func TestValidConfigs(t *testing.T) {
 			Add: []MetricSpec{
 				{Name: "ReplicaLag", Statistics: []string{"Maximum", "Average"}},
 				{Name: "OldestReplicationSlotLag"},
+				{Name: "AuroraReplicaLag", Statistics: []string{"p99", "p99.9", "TM(10%:90%)", "IQM"}},
+				{Name: "SomeFutureMetric"},
 			},
 			Remove: []string{"SwapUsage", "BurstBalance"},
 		},
@@ -291,8 +301,9 @@ func TestDefault(t *testing.T) {
 		t.Errorf("Parse(empty) = %+v, want Default() %+v", parsed, Default())
 	}
 	d := Default()
-	if !d.Discovery.Enabled || len(d.Regions) != 0 || d.QueriesPerInstance() != 40 {
-		t.Errorf("Default() = %+v: want discovery in the SDK's region and 20 metrics x 2 statistics", d)
+	if r := d.MetricRules(); !d.Discovery.Enabled || len(d.Regions) != 0 || !r.Defaults || !slices.Equal(r.Statistics, []string{"Average", "Maximum"}) ||
+		!slices.Equal(d.Discovery.Kinds, []string{"db", "cluster", "db-proxy"}) || len(d.Discovery.Aggregates) != 0 {
+		t.Errorf("Default() = %+v: want discovery of every kind in the SDK's region, the default metrics x 2 statistics", d)
 	}
 }
 
@@ -343,97 +354,24 @@ func TestDurations(t *testing.T) {
 	}
 }
 
-func TestSelectedMetrics(t *testing.T) {
-	defaults := catalog.DefaultMetrics()
-	withStats := func(names []string, stats ...string) []catalog.Selection {
-		var out []catalog.Selection
-		for _, n := range names {
-			out = append(out, catalog.Selection{Metric: n, Statistics: stats})
-		}
-		return out
+// MetricRules resolves the metrics section: the defaults, the common
+// statistics, the added metrics with theirs, the removed ones; the result
+// does not share memory with the config.
+func TestMetricRules(t *testing.T) {
+	c, err := Parse([]byte("metrics:\n  statistics: [Sum]\n  add:\n    - {name: ReplicaLag, statistics: [p99.9, IQM]}\n    - {name: NotInCatalog}\n  remove: [SwapUsage]\n"), "config.yml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	without := func(names []string, drop ...string) []string {
-		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(drop, n) })
-	}
-	for _, tc := range []struct {
-		name    string
-		yaml    string
-		want    []catalog.Selection
-		queries int
-	}{
-		{
-			name:    "defaults",
-			want:    withStats(defaults, "Average", "Maximum"),
-			queries: 40,
-		},
-		{
-			name:    "common statistics",
-			yaml:    "metrics: {statistics: [Sum]}",
-			want:    withStats(defaults, "Sum"),
-			queries: 20,
-		},
-		{
-			name: "add in catalog order, own statistics",
-			yaml: "metrics:\n  defaults: false\n  add:\n    - {name: WriteIOPS}\n    - {name: BinLogDiskUsage, statistics: [Maximum]}\n    - {name: CPUUtilization, statistics: [SampleCount]}\n",
-			want: []catalog.Selection{
-				{Metric: "CPUUtilization", Statistics: []string{"SampleCount"}},
-				{Metric: "WriteIOPS", Statistics: []string{"Average", "Maximum"}},
-				{Metric: "BinLogDiskUsage", Statistics: []string{"Maximum"}},
-			},
-			queries: 4,
-		},
-		{
-			name: "override a default metric, remove others",
-			yaml: "metrics:\n  add: [{name: ReplicaLag, statistics: [Maximum]}]\n  remove: [SwapUsage, DBLoad]\n",
-			want: func() []catalog.Selection {
-				out := withStats(without(defaults, "SwapUsage", "DBLoad"), "Average", "Maximum")
-				i := slices.IndexFunc(out, func(m catalog.Selection) bool { return m.Metric == "ReplicaLag" })
-				out[i].Statistics = []string{"Maximum"}
-				return out
-			}(),
-			queries: 35,
-		},
-		{
-			name:    "add a default metric without statistics changes nothing",
-			yaml:    "metrics: {add: [{name: CPUUtilization}]}",
-			want:    withStats(defaults, "Average", "Maximum"),
-			queries: 40,
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse([]byte(tc.yaml), "config.yml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := c.SelectedMetrics(); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("SelectedMetrics() =\n %v\nwant\n %v", got, tc.want)
-			}
-			if got := c.QueriesPerInstance(); got != tc.queries {
-				t.Errorf("QueriesPerInstance() = %d, want %d", got, tc.queries)
-			}
-		})
-	}
-}
-
-// TestSelectedMetricsBuiltInGo covers configs that did not go through Parse:
-// repeated statistics are dropped and the result does not share memory with
-// the config.
-func TestSelectedMetricsBuiltInGo(t *testing.T) {
-	c := Default()
-	c.Metrics.Defaults = false
-	c.Metrics.Statistics = nil
-	c.Metrics.Add = []MetricSpec{{Name: "DBLoad", Statistics: []string{"Average", "Average", "Sum"}}, {Name: "SwapUsage"}}
-	got := c.SelectedMetrics()
-	want := []catalog.Selection{
-		{Metric: "SwapUsage", Statistics: []string{"Average", "Maximum"}},
-		{Metric: "DBLoad", Statistics: []string{"Average", "Sum"}},
-	}
+	got := c.MetricRules()
+	want := catalog.Rules{Defaults: true, Statistics: []string{"Sum"}, Remove: []string{"SwapUsage"},
+		Add: []model.Selection{{Metric: "ReplicaLag", Statistics: []string{"p99.9", "IQM"}}, {Metric: "NotInCatalog"}}}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
+		t.Fatalf("MetricRules() =\n %+v\nwant\n %+v", got, want)
 	}
-	got[1].Statistics[0] = "changed"
-	if c.Metrics.Add[0].Statistics[0] != "Average" {
-		t.Error("SelectedMetrics shares its slices with the config")
+	got.Add[0].Statistics[0] = "changed"
+	got.Statistics[0] = "changed"
+	if c.Metrics.Add[0].Statistics[0] != "p99.9" || c.Metrics.Statistics[0] != "Sum" {
+		t.Error("MetricRules shares its slices with the config")
 	}
 }
 
@@ -469,9 +407,9 @@ func TestAccountRegions(t *testing.T) {
 
 func TestStaticInstance(t *testing.T) {
 	s := StaticInstance{ID: "db-1", Region: "us-east-1", AccountID: "123456789012", Provider: "onprem", Engine: "mysql"}
-	i := s.Instance()
-	if i.ID != "db-1" || i.Region != "us-east-1" || i.AccountID != "123456789012" || i.Engine != "mysql" || i.ServedByCloudWatch() {
-		t.Errorf("Instance() = %+v", i)
+	i := s.Described()
+	if i.ID != "db-1" || i.Kind != model.KindDBInstance || i.Region != "us-east-1" || i.AccountID != "123456789012" || i.Engine != "mysql" || i.ServedByCloudWatch() || !i.Static {
+		t.Errorf("Described() = %+v", i)
 	}
 }
 

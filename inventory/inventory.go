@@ -1,103 +1,180 @@
-// Package inventory keeps the list of DB instances the exporter knows:
-// static ones from the config file and the ones DescribeDBInstances
-// discovers, refreshed on an interval. The collector, the backfill and the
-// web API read it.
+// Package inventory keeps the list of RDS resources the exporter knows:
+// static DB instances from the config file and the DB instances, Aurora
+// clusters and RDS Proxies that discovery finds, with the aggregates of
+// their instances the config asks for, refreshed on an interval. With
+// discovery it also asks ListMetrics which metrics each resource has, and
+// chooses each resource's metrics (catalog.Rules). The collector, the
+// backfill and the web API read it.
 package inventory
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"maps"
 	"sync"
 	"time"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// Describer lists the instances of its account and region;
+// Describer lists the resources and metrics of its account and region;
 // *cloudwatch.Client implements it.
 type Describer interface {
 	Target() model.Target
-	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Instance, error)
+	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	DescribeClusters(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	DescribeProxies(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	ListMetrics(ctx context.Context) (model.Listing, error)
 }
 
 // Options configure an Inventory.
 type Options struct {
-	// Static instances are always listed. Their Region and AccountID, and
+	// Static resources are always listed. Their Region and AccountID, and
 	// the ARN of those CloudWatch serves, must be set.
-	Static []model.Instance
-	// Describers are asked for instances when Discovery is true, one per
+	Static []model.Described
+	// Describers are asked for resources when Discovery is true, one per
 	// account and region.
 	Describers []Describer
 	Discovery  bool
+	// Kinds are the kinds of resources discovered (of
+	// model.ResourceKinds); default all.
+	Kinds []model.Kind
+	// Aggregates are the aggregates of DB instances served (of
+	// model.AggregateKinds), derived from the instances and clusters known.
+	Aggregates []model.Kind
 	Filter     cloudwatch.DiscoveryFilter
-	Logger     *slog.Logger
-	// OnRefresh, if set, is called after every refresh with the instances
+	// Rules choose each resource's metrics.
+	Rules  catalog.Rules
+	Logger *slog.Logger
+	// OnRefresh, if set, is called after every refresh with the resources
 	// and the refresh error.
-	OnRefresh func(instances []model.Instance, err error)
+	OnRefresh func(all []model.Described, err error)
 }
 
-// Inventory is the current instance list. It is safe for concurrent use.
+// found is what discovery found in one account and region.
+type found struct {
+	byKind map[model.Kind][]model.Described
+	// listing is what ListMetrics said, nil when it never answered.
+	listing model.Listing
+}
+
+// Inventory is the current resource list. It is safe for concurrent use.
 type Inventory struct {
 	opts Options
 
-	mu         sync.RWMutex
-	discovered map[model.Target][]model.Instance
-	all        []model.Instance
-	refreshed  time.Time
+	mu        sync.RWMutex
+	found     map[model.Target]found
+	all       []model.Described
+	refreshed time.Time
 }
 
-// New returns an inventory holding the static instances; call Refresh or
+// New returns an inventory holding the static resources; call Refresh or
 // Run to discover the rest.
 func New(opts Options) *Inventory {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	inv := &Inventory{opts: opts, discovered: map[model.Target][]model.Instance{}}
-	inv.all = merge(opts.Static, inv.discovered)
+	if len(opts.Kinds) == 0 {
+		opts.Kinds = model.ResourceKinds()
+	}
+	inv := &Inventory{opts: opts, found: map[model.Target]found{}}
+	inv.all = inv.build(inv.found)
 	return inv
 }
 
-// Refresh asks every source for its instances. A source that fails keeps
-// the instances it had; the error names every failed source.
+// Refresh asks every source for its resources and metrics. A kind of
+// resources that a source fails to describe keeps what it had, and the
+// error names every failed source and kind; a failed ListMetrics keeps the
+// last listing (or, without one, the resources get their default
+// metrics) and is logged, not returned.
 func (inv *Inventory) Refresh(ctx context.Context) error {
 	if !inv.opts.Discovery {
 		inv.publish(nil)
 		return nil
 	}
 	var errs []error
-	found := map[model.Target][]model.Instance{}
+	next := map[model.Target]found{}
 	for _, d := range inv.opts.Describers {
 		tg := d.Target()
-		list, err := d.DescribeInstances(ctx, inv.opts.Filter)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("discover instances in %s: %w", tg.Key(), err))
-			inv.mu.RLock()
-			list = inv.discovered[tg]
-			inv.mu.RUnlock()
-		}
-		found[tg] = list
+		inv.mu.RLock()
+		prev := inv.found[tg]
+		inv.mu.RUnlock()
+		f, err := inv.discover(ctx, d, prev)
+		errs = append(errs, err)
+		next[tg] = f
 	}
 	inv.mu.Lock()
-	inv.discovered = found
+	inv.found = next
 	inv.mu.Unlock()
 	err := errors.Join(errs...)
 	inv.publish(err)
 	return err
 }
 
+// discover asks one source for every kind of resources and for its
+// metrics, keeping what prev had of a kind or listing that fails.
+func (inv *Inventory) discover(ctx context.Context, d Describer, prev found) (found, error) {
+	tg := d.Target()
+	next := found{byKind: map[model.Kind][]model.Described{}, listing: prev.listing}
+	var errs []error
+	for _, k := range inv.opts.Kinds {
+		list, err := describe(ctx, d, k, inv.opts.Filter)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("discover %s in %s: %w", noun(k), tg.Key(), err))
+			list = prev.byKind[k]
+		}
+		next.byKind[k] = list
+	}
+	listing, err := d.ListMetrics(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		inv.opts.Logger.Warn("ListMetrics failed; keeping the last listing, or the default metrics per kind, engine and role without one",
+			"target", tg.Key(), "err", err)
+	case err == nil:
+		next.listing = listing
+	}
+	return next, errors.Join(errs...)
+}
+
+// noun names the resources of a kind in messages.
+func noun(k model.Kind) string {
+	switch k {
+	case model.KindDBInstance:
+		return "DB instances"
+	case model.KindCluster:
+		return "Aurora clusters"
+	case model.KindProxy:
+		return "RDS Proxies"
+	}
+	return string(k)
+}
+
+// describe lists the resources of kind k of a source.
+func describe(ctx context.Context, d Describer, k model.Kind, f cloudwatch.DiscoveryFilter) ([]model.Described, error) {
+	switch k {
+	case model.KindDBInstance:
+		return d.DescribeInstances(ctx, f)
+	case model.KindCluster:
+		return d.DescribeClusters(ctx, f)
+	case model.KindProxy:
+		return d.DescribeProxies(ctx, f)
+	}
+	return nil, fmt.Errorf("kind %q cannot be discovered", k)
+}
+
 func (inv *Inventory) publish(err error) {
 	inv.mu.Lock()
-	inv.all = merge(inv.opts.Static, inv.discovered)
+	inv.all = inv.build(inv.found)
 	if err == nil {
 		inv.refreshed = time.Now()
 	}
 	all := inv.all
 	inv.mu.Unlock()
+	inv.logDefaults(all)
 	if inv.opts.OnRefresh != nil {
 		inv.opts.OnRefresh(all, err)
 	}
@@ -114,44 +191,64 @@ func (inv *Inventory) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			if err := inv.Refresh(ctx); err != nil && ctx.Err() == nil {
-				inv.opts.Logger.Warn("instance discovery failed; keeping the previous list", "err", err)
+				inv.opts.Logger.Warn("discovery failed; keeping the previous list", "err", err)
 			}
 		}
 	}
 }
 
-// All returns every known instance, sorted by region, account and ID. The
-// slice is shared: do not modify it.
-func (inv *Inventory) All() []model.Instance {
+// All returns every known resource, sorted by region, account, kind and
+// identifier, each with its metrics. The slice is shared: do not modify
+// it.
+func (inv *Inventory) All() []model.Described {
 	inv.mu.RLock()
 	defer inv.mu.RUnlock()
 	return inv.all
 }
 
-// merge lists discovered instances and the static ones, dropping a static
-// entry that discovery already found (discovery knows more about it): the
-// same resource, so the same ARN. Instances without an ARN (not served by
-// CloudWatch) are never discovered.
-func merge(static []model.Instance, discovered map[model.Target][]model.Instance) []model.Instance {
-	seen := map[string]bool{}
-	all := make([]model.Instance, 0, len(static))
-	add := func(i model.Instance) {
-		k := i.Resource().Key()
-		if k == "" || !seen[k] {
-			seen[k] = true
-			all = append(all, i)
+// build lists the static and discovered resources and the aggregates,
+// each with its metrics.
+func (inv *Inventory) build(f map[model.Target]found) []model.Described {
+	discovered := map[model.Target][]model.Described{}
+	listings := map[model.Target]model.Listing{}
+	for tg, fd := range f {
+		for _, k := range model.ResourceKinds() {
+			discovered[tg] = append(discovered[tg], fd.byKind[k]...)
+		}
+		listings[tg] = fd.listing
+	}
+	all := merge(inv.opts.Static, discovered)
+	linkWriters(all)
+	all = append(all, aggregates(all, inv.opts.Aggregates)...)
+	sortResources(all)
+	for i := range all {
+		d := &all[i]
+		if d.ServedByCloudWatch() {
+			d.Metrics, d.MetricsListed = inv.opts.Rules.For(*d, listings[d.Target])
 		}
 	}
-	for _, list := range discovered {
-		for _, i := range list {
-			add(i)
-		}
-	}
-	for _, i := range static {
-		add(i)
-	}
-	slices.SortStableFunc(all, func(a, b model.Instance) int {
-		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.ID, b.ID))
-	})
 	return all
+}
+
+// logDefaults says which resources get their default metrics because
+// ListMetrics did not list them.
+func (inv *Inventory) logDefaults(all []model.Described) {
+	unlisted := map[model.Target][]string{}
+	for _, d := range all {
+		if d.ServedByCloudWatch() && !d.MetricsListed {
+			unlisted[d.Target] = append(unlisted[d.Target], d.Key())
+		}
+	}
+	for _, tg := range sortedTargets(unlisted) {
+		inv.opts.Logger.Info("no ListMetrics listing for these resources (discovery off, ListMetrics unavailable, or static resources it does not list): "+
+			"fetching the default metrics of their kind, engine and role, some of which CloudWatch may not have",
+			"target", tg.Key(), "resources", unlisted[tg])
+	}
+}
+
+// copyDescribed returns d with its own tag map, so that linking and
+// metrics never write into a source's list.
+func copyDescribed(d model.Described) model.Described {
+	d.Tags = maps.Clone(d.Tags)
+	return d
 }

@@ -55,8 +55,8 @@ type BackfillOptions struct {
 	ResweepEmpty      bool
 	BlockDuration     time.Duration
 	BatchSamples      int
-	// Interval, if positive, backfills every AWS instance's last MaxDays
-	// on this interval (see backfill.Auto).
+	// Interval, if positive, backfills every AWS instance's, cluster's and
+	// proxy's last MaxDays on this interval (see backfill.Auto).
 	Interval time.Duration
 	// Stores are the command line's settings of the stores the history
 	// goes to, over the config file's backfill section.
@@ -163,7 +163,7 @@ func (x *Exporter) Start(ctx context.Context) {
 // first run does not delay it.
 func (x *Exporter) runAuto(ctx context.Context) {
 	auto := &backfill.Auto{
-		Jobs: x.jobs, Instances: x.inventory.All, Interval: x.opts.Backfill.Interval,
+		Jobs: x.jobs, Resources: x.inventory.All, Interval: x.opts.Backfill.Interval,
 		Days: x.backfiller.MaxDays(), Logger: x.env.Logger.With("component", "auto-backfill"),
 	}
 	select {
@@ -191,14 +191,14 @@ func (x *Exporter) Close() error {
 	return errors.Join(errs...)
 }
 
-// Refresh discovers the instances once.
+// Refresh discovers the resources once.
 func (x *Exporter) Refresh(ctx context.Context) error { return x.inventory.Refresh(ctx) }
 
 // Poll polls CloudWatch once for the live values.
 func (x *Exporter) Poll(ctx context.Context) error { return x.collector.Poll(ctx) }
 
-// Instances returns the known instances.
-func (x *Exporter) Instances() []model.Instance { return x.inventory.All() }
+// Resources returns the known resources, each with its metrics.
+func (x *Exporter) Resources() []model.Described { return x.inventory.All() }
 
 // Gatherer returns the registry /metrics serves.
 func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
@@ -215,7 +215,7 @@ func (x *Exporter) Handler() http.Handler {
 	opts := api.Options{
 		TelemetryPath: x.opts.TelemetryPath,
 		Gatherer:      x.registry,
-		Instances:     x.inventory,
+		Resources:     x.inventory,
 		Ready:         x.collector.Ready(),
 		Version:       x.opts.Version,
 		Logger:        x.env.Logger,

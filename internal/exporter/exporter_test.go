@@ -69,8 +69,8 @@ func TestLiveAndBackfilledLabelsAreTheSame(t *testing.T) {
 	if err := x.Poll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	inst := x.Instances()[0]
-	if _, err := x.Jobs().Run(t.Context(), backfill.Request{Instances: []model.Instance{inst}, Days: 1}); err != nil {
+	inst := model.OfKind(x.Resources(), model.KindDBInstance)[0]
+	if _, err := x.Jobs().Run(t.Context(), backfill.Request{Resources: []model.Described{inst}, Days: 1}); err != nil {
 		t.Fatal(err)
 	}
 	live := liveSeries(t, x, inst.ID)

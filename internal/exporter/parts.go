@@ -41,19 +41,19 @@ func (x *Exporter) newInventory() *inventory.Inventory {
 		Static:     x.staticInstances(),
 		Describers: clientsAs(x.clients, func(c *cloudwatch.Client) inventory.Describer { return c }),
 		Discovery:  d.Enabled,
+		Kinds:      d.ResourceKinds(),
+		Aggregates: d.AggregateKinds(),
 		Filter:     cloudwatch.DiscoveryFilter{Engines: d.Engines, Tags: d.Tags},
+		Rules:      x.cfg.MetricRules(),
 		Logger:     x.env.Logger.With("component", "inventory"),
 		OnRefresh:  x.discovered,
 	})
 }
 
-// discovered records a refresh of the instance list in the self-metrics.
-func (x *Exporter) discovered(all []model.Instance, err error) {
+// discovered records a refresh of the resource list in the self-metrics.
+func (x *Exporter) discovered(all []model.Described, err error) {
 	tm := x.telemetry
-	tm.Instances.Reset()
-	for _, i := range all {
-		tm.Instances.WithLabelValues(i.ProviderName()).Inc()
-	}
+	tm.SetResources(all)
 	if err != nil {
 		tm.DiscoveryRefreshErrors.Inc()
 		return
@@ -64,10 +64,10 @@ func (x *Exporter) discovered(all []model.Instance, err error) {
 // staticInstances completes the static entries: an AWS instance without
 // region or account takes those of the first client (of its region), and
 // gets its ARN.
-func (x *Exporter) staticInstances() []model.Instance {
-	out := make([]model.Instance, 0, len(x.cfg.Static))
+func (x *Exporter) staticInstances() []model.Described {
+	out := make([]model.Described, 0, len(x.cfg.Static))
 	for _, s := range x.cfg.Static {
-		i := s.Instance()
+		i := s.Described()
 		if c := x.clientIn(i.Region); c != nil {
 			if i.Region == "" {
 				i.Region = c.Target().Region
@@ -77,7 +77,7 @@ func (x *Exporter) staticInstances() []model.Instance {
 			}
 		}
 		if i.ServedByCloudWatch() && i.ARN == "" {
-			i.ARN = i.Target().ARN(model.KindDBInstance, i.ID)
+			i.ARN = i.Target.ARN(model.KindDBInstance, i.ID)
 		}
 		out = append(out, i)
 	}
@@ -98,8 +98,7 @@ func (x *Exporter) newCollector() *collector.Collector {
 	p := x.cfg.Poll
 	return collector.New(collector.Options{
 		Fetchers:  clientsAs(x.clients, func(c *cloudwatch.Client) collector.Fetcher { return c }),
-		Instances: x.inventory,
-		Metrics:   x.cfg.SelectedMetrics(),
+		Resources: x.inventory,
 		Interval:  p.Interval,
 		Period:    p.Period,
 		Delay:     p.Delay,
@@ -113,7 +112,6 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		OutputDir:         o.OutputDir,
 		PrometheusDataDir: o.PrometheusDataDir,
 		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
-		Metrics:           x.cfg.SelectedMetrics(),
 		Period:            o.Period,
 		HeadMargin:        o.HeadMargin,
 		MaxDays:           o.MaxDays,

@@ -198,7 +198,7 @@ func (h history) compare(sim *awssim.Server, from, to time.Time) (int, error) {
 	}
 	seen, checked := map[seriesID]bool{}, 0
 	for _, inst := range sim.Instances() {
-		for _, sel := range catalog.DefaultSelection() {
+		for _, sel := range testtools.TwentyMetrics() {
 			for _, stat := range sel.Statistics {
 				id := seriesID{inst.ARN, catalog.PromName(sel.Metric, stat)}
 				seen[id] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // TestBackfillIntoPrometheus backfills 7 days of every simulated instance
@@ -32,7 +33,8 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 		if code != 200 || body["success"] != true || body["instance_id"] != inst.ID {
 			t.Fatalf("backfill %s: %d %v\n%s", inst.ID, code, body, exp.logs)
 		}
-		// One GetMetricData call: 20 metrics x 2 statistics x 168 hours.
+		// One GetMetricData call: the instance's metrics x 2 statistics x
+		// 168 hours.
 		if body["cloudwatch_requests"] != 1.0 || body["days_requested"] != 7.0 {
 			t.Errorf("backfill %s: %v", inst.ID, body)
 		}
@@ -56,9 +58,9 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 	checked := 0
 	for _, inst := range sim.Instances() {
 		hours := 0
-		for _, sel := range catalog.DefaultSelection() {
-			for _, stat := range sel.Statistics {
-				n := checkSeries(t, prom, sim, inst.ID, sel.Metric, stat, from, to)
+		for _, metric := range catalog.DefaultMetrics(model.KindDBInstance) {
+			for _, stat := range catalog.DefaultStatistics() {
+				n := checkSeries(t, prom, sim, inst.ID, metric, stat, from, to)
 				checked += n
 				hours = max(hours, n)
 			}
@@ -148,6 +150,7 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 		t.Fatalf("%d %v", code, body)
 	}
 	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
+	metrics := body["cloudwatch_metrics_requested"]
 	before := coveredHours(t, out, sim, from, to)
 	// The second block is a whole UTC day inside the range.
 	bs := blocks(t, out)
@@ -164,9 +167,10 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if code != 200 || body["hours_backfilled"].(float64)+body["hours_empty"].(float64) != float64(lost) {
 		t.Fatalf("refill: %d %v, want %d hours", code, body, lost)
 	}
-	// One window for both instances: 80 queries in one call.
-	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || c.MetricsRequested != 80 {
-		t.Errorf("refill made %d calls for %d metrics, want 1 call for 80", c.Requests["GetMetricData"], c.MetricsRequested)
+	// One window for both instances: the queries of the first backfill
+	// (each instance's metrics x 2 statistics) in one call.
+	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || float64(c.MetricsRequested) != metrics {
+		t.Errorf("refill made %d calls for %d metrics, want 1 call for %v", c.Requests["GetMetricData"], c.MetricsRequested, metrics)
 	}
 	if coveredHours(t, out, sim, from, to) != before {
 		t.Errorf("coverage after the refill differs from before the removal")

@@ -12,7 +12,6 @@ import (
 
 	"github.com/thanos-io/objstore"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
@@ -96,7 +95,7 @@ func TestKillDuringUpload(t *testing.T) {
 	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 	prom := startPrometheus(t, data)
 	for _, inst := range sim.Instances() {
-		for _, sel := range catalog.DefaultSelection() {
+		for _, sel := range testtools.TwentyMetrics() {
 			for _, stat := range sel.Statistics {
 				checkSeries(t, prom, sim, inst.ID, sel.Metric, stat, from, to)
 			}
