@@ -63,8 +63,12 @@ func BenchmarkBareBlockWriter(b *testing.B) {
 	}
 }
 
+// bareCommitEvery is how often the bare loop commits: as often as
+// tsdbwriter did when it wrote through a TSDB head.
+const bareCommitEvery = 5000
+
 // bareBlock writes the samples of series in [start, end) as one block with
-// a BlockWriter, committing every DefaultCommitEvery samples.
+// a BlockWriter, committing every bareCommitEvery samples.
 func bareBlock(b *testing.B, dir string, series []Series, start, end int64) {
 	bw, err := tsdb.NewBlockWriter(promslog.NewNopLogger(), dir, 2*dayMs)
 	require.NoError(b, err)
@@ -77,7 +81,7 @@ func bareBlock(b *testing.B, dir string, series []Series, start, end int64) {
 			}
 			ref, err = app.Append(ref, s.Labels, 0, smp.T, smp.V, nil, nil, storage.AOptions{})
 			require.NoError(b, err)
-			if n++; n%DefaultCommitEvery == 0 {
+			if n++; n%bareCommitEvery == 0 {
 				require.NoError(b, app.Commit())
 				app = bw.AppenderV2(b.Context())
 			}
