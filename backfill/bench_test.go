@@ -29,7 +29,7 @@ func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model
 // simFleetAt is simFleet with a rate limit of rps requests per second.
 func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.Client, []model.Described) {
 	tb.Helper()
-	sim := awssim.New(awssim.Options{Instances: n})
+	sim := awssim.New(awssim.Options{Instances: n, Dense: true})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		tb.Fatal(err)
 	}
