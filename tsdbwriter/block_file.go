@@ -51,82 +51,164 @@ func appendChunks(metas []chunks.Meta, samples []Sample) []chunks.Meta {
 	return metas
 }
 
-// writeBlock writes series, which are in label order (labels.Compare) and
-// each have chunks, as one block in a new folder in dir, and returns its
-// meta and folder. It drops each series' chunk data once written. The
-// block is complete when writeBlock returns without error: files synced,
-// meta.json written last.
-func writeBlock(ctx context.Context, dir string, series []*windowSeries, logger *slog.Logger) (tsdb.BlockMeta, string, error) {
+// blockFiles are the files of a block being written in a staging
+// folder: its chunks go to disk as they come, its index and meta.json at
+// the end.
+type blockFiles struct {
+	id  ulid.ULID
+	dir string         // the block's folder
+	cw  *chunks.Writer // nil once closed
+}
+
+// newBlockFiles starts a block in a new folder in parent.
+func newBlockFiles(parent string) (*blockFiles, error) {
 	id := ulid.Make()
-	out := filepath.Join(dir, id.String())
-	meta := tsdb.BlockMeta{ULID: id, Version: 1, Compaction: tsdb.BlockMetaCompaction{Level: 1, Sources: []ulid.ULID{id}}}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return meta, "", fmt.Errorf("write block: %w", err)
+	b := &blockFiles{id: id, dir: filepath.Join(parent, id.String())}
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create block folder: %w", err)
 	}
-	if err := writeData(ctx, out, series, &meta); err != nil {
-		return meta, "", fmt.Errorf("write block: %w", err)
+	var err error
+	if b.cw, err = newChunkWriter(b.chunkDir()); err != nil {
+		return nil, err
 	}
-	if _, err := tombstones.WriteFile(logger, out, tombstones.NewMemTombstones()); err != nil {
-		return meta, "", fmt.Errorf("write block tombstones: %w", err)
-	}
-	if err := writeMetaFile(out, meta); err != nil {
-		return meta, "", err
-	}
-	return meta, out, syncDir(out)
+	return b, nil
 }
 
-// writeData writes the chunks and the index of series into the block
-// folder out and sums them up in meta.
-func writeData(ctx context.Context, out string, series []*windowSeries, meta *tsdb.BlockMeta) error {
-	cw, err := chunks.NewWriter(filepath.Join(out, "chunks"), chunks.WithSegmentSize(ChunkSegmentSize))
+func newChunkWriter(dir string) (*chunks.Writer, error) {
+	cw, err := chunks.NewWriter(dir, chunks.WithSegmentSize(ChunkSegmentSize))
 	if err != nil {
-		return fmt.Errorf("open chunk writer: %w", err)
+		return nil, fmt.Errorf("open chunk writer: %w", err)
 	}
-	iw, err := index.NewWriter(ctx, filepath.Join(out, "index"))
-	if err != nil {
-		return errors.Join(fmt.Errorf("open index writer: %w", err), cw.Close())
-	}
-	err = writeIndexed(cw, iw, series, meta)
-	return errors.Join(err, cw.Close(), iw.Close())
+	return cw, nil
 }
 
-// writeIndexed writes the symbols, then each series' chunks and index
-// entry.
-func writeIndexed(cw *chunks.Writer, iw *index.Writer, series []*windowSeries, meta *tsdb.BlockMeta) error {
+func (b *blockFiles) chunkDir() string { return filepath.Join(b.dir, "chunks") }
+
+// writeChunks encodes samples, which are ascending, as chunks, writes
+// them and returns their references and time ranges.
+func (b *blockFiles) writeChunks(samples []Sample) ([]chunks.Meta, error) {
+	metas := appendChunks(nil, samples)
+	if err := b.cw.WriteChunks(metas...); err != nil {
+		return nil, fmt.Errorf("write chunks: %w", err)
+	}
+	for i := range metas {
+		metas[i].Chunk = nil
+	}
+	return metas, nil
+}
+
+// closeChunks closes the chunk writer, once.
+func (b *blockFiles) closeChunks() error {
+	if b.cw == nil {
+		return nil
+	}
+	err := b.cw.Close()
+	b.cw = nil
+	return err
+}
+
+// reorder rewrites the chunks in the order of series: the index wants
+// each series' chunks after those of the series before it in label
+// order. It updates the series' chunk references.
+func (b *blockFiles) reorder(series []*windowSeries) error {
+	if err := b.closeChunks(); err != nil {
+		return fmt.Errorf("close chunk writer: %w", err)
+	}
+	src, err := chunks.NewDirReader(b.chunkDir(), nil)
+	if err != nil {
+		return fmt.Errorf("reorder chunks: %w", err)
+	}
+	defer func() { _ = src.Close() }() // Read-only.
+	sorted := b.chunkDir() + ".sorted"
+	dst, err := newChunkWriter(sorted)
+	if err != nil {
+		return err
+	}
+	for _, s := range series {
+		if err := copyChunks(src, dst, s.chunks); err != nil {
+			return errors.Join(fmt.Errorf("reorder chunks: %w", err), dst.Close())
+		}
+	}
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("reorder chunks: %w", err)
+	}
+	if err := os.RemoveAll(b.chunkDir()); err != nil {
+		return fmt.Errorf("reorder chunks: %w", err)
+	}
+	return fileutil.Rename(sorted, b.chunkDir())
+}
+
+// copyChunks reads metas' chunks from src, writes them with dst and
+// updates their references.
+func copyChunks(src *chunks.Reader, dst *chunks.Writer, metas []chunks.Meta) error {
+	for i := range metas {
+		c, _, err := src.ChunkOrIterable(metas[i])
+		if err != nil {
+			return err
+		}
+		metas[i].Chunk = c
+	}
+	err := dst.WriteChunks(metas...)
+	for i := range metas {
+		metas[i].Chunk = nil
+	}
+	return err
+}
+
+// finish writes the index of series, which are in label order and whose
+// chunks are written in that order, an empty tombstones file and
+// meta.json last, and syncs the block's folder: the block is complete.
+func (b *blockFiles) finish(ctx context.Context, series []*windowSeries, logger *slog.Logger) (tsdb.BlockMeta, error) {
+	meta := tsdb.BlockMeta{ULID: b.id, Version: 1, Compaction: tsdb.BlockMetaCompaction{Level: 1, Sources: []ulid.ULID{b.id}}}
+	if err := b.closeChunks(); err != nil {
+		return meta, fmt.Errorf("close chunk writer: %w", err)
+	}
+	if err := writeIndex(ctx, filepath.Join(b.dir, "index"), series, &meta); err != nil {
+		return meta, err
+	}
+	if _, err := tombstones.WriteFile(logger, b.dir, tombstones.NewMemTombstones()); err != nil {
+		return meta, fmt.Errorf("write block tombstones: %w", err)
+	}
+	if err := writeMetaFile(b.dir, meta); err != nil {
+		return meta, err
+	}
+	return meta, syncDir(b.dir)
+}
+
+// writeIndex writes the index of series into the file path and sums the
+// series up in meta.
+func writeIndex(ctx context.Context, path string, series []*windowSeries, meta *tsdb.BlockMeta) error {
+	iw, err := index.NewWriter(ctx, path)
+	if err != nil {
+		return fmt.Errorf("open index writer: %w", err)
+	}
+	err = addSeries(iw, series, meta)
+	if err := errors.Join(err, iw.Close()); err != nil {
+		return fmt.Errorf("write index: %w", err)
+	}
+	return nil
+}
+
+// addSeries adds the symbols and then series to iw.
+func addSeries(iw *index.Writer, series []*windowSeries, meta *tsdb.BlockMeta) error {
 	for _, sym := range symbols(series) {
 		if err := iw.AddSymbol(sym); err != nil {
-			return fmt.Errorf("add symbol: %w", err)
+			return err
 		}
 	}
 	meta.MinTime, meta.MaxTime = series[0].chunks[0].MinTime, series[0].lastT()
 	for ref, s := range series {
-		if err := writeSeries(cw, iw, storage.SeriesRef(ref), s, meta); err != nil {
+		if err := iw.AddSeries(storage.SeriesRef(ref), s.lbls, s.chunks...); err != nil {
 			return err
 		}
+		meta.Stats.NumSeries++
+		meta.Stats.NumChunks += uint64(len(s.chunks))
+		meta.Stats.NumSamples += uint64(s.samples)
+		meta.MinTime = min(meta.MinTime, s.chunks[0].MinTime)
+		meta.MaxTime = max(meta.MaxTime, s.lastT())
 	}
+	meta.Stats.NumFloatSamples = meta.Stats.NumSamples
 	meta.MaxTime++ // A block's range is half-open.
-	return nil
-}
-
-// writeSeries writes the chunks of s, and s into the index, and drops
-// its chunks' data.
-func writeSeries(cw *chunks.Writer, iw *index.Writer, ref storage.SeriesRef, s *windowSeries, meta *tsdb.BlockMeta) error {
-	if err := cw.WriteChunks(s.chunks...); err != nil {
-		return fmt.Errorf("write chunks: %w", err)
-	}
-	if err := iw.AddSeries(ref, s.lbls, s.chunks...); err != nil {
-		return fmt.Errorf("add series: %w", err)
-	}
-	meta.Stats.NumSeries++
-	meta.Stats.NumChunks += uint64(len(s.chunks))
-	for i := range s.chunks {
-		n := uint64(s.chunks[i].Chunk.NumSamples())
-		meta.Stats.NumSamples += n
-		meta.Stats.NumFloatSamples += n
-		s.chunks[i].Chunk = nil
-	}
-	meta.MinTime = min(meta.MinTime, s.chunks[0].MinTime)
-	meta.MaxTime = max(meta.MaxTime, s.lastT())
 	return nil
 }
 

@@ -29,27 +29,32 @@ var (
 
 // WindowWriter writes the samples of one window as one block. It is not
 // safe for concurrent use. It writes blocks without a TSDB head: Append
-// encodes its samples as chunks (XOR, as Prometheus's own), which the
-// window writer holds in memory with each series' labels; Finish writes
-// them in label order, with the index and meta.json, into the staging
-// folder and renames the block into the output folder. The caller must
-// call Finish or Abort; Abort after Finish does nothing, so
-// `defer ww.Abort()` is the usual pattern.
+// encodes its samples as chunks (XOR, as Prometheus's own) and writes them
+// to the block's chunk files in the staging folder at once, so that the
+// window writer holds only each series' labels and chunk references;
+// Finish writes the index and meta.json and renames the block into the
+// output folder. Series appended in label order are written as they come;
+// otherwise Finish rewrites the chunks in label order. The caller must call
+// Finish or Abort; Abort after Finish does nothing, so `defer ww.Abort()`
+// is the usual pattern.
 type WindowWriter struct {
 	w          *Writer
 	ctx        context.Context
 	start, end int64
-	dir        string                     // this window's folder in the staging folder
+	dir        string // this window's folder in the staging folder
+	block      *blockFiles
 	order      []*windowSeries            // in the order of their first Append
 	sorted     bool                       // order is in label order
 	series     map[uint64][]*windowSeries // by the hash of their labels, once not sorted
 	done       bool
 }
 
-// windowSeries is one series of a window: its labels and its chunks.
+// windowSeries is one series of a window: its labels, and the
+// references and time ranges of its chunks.
 type windowSeries struct {
-	lbls   labels.Labels
-	chunks []chunks.Meta
+	lbls    labels.Labels
+	chunks  []chunks.Meta
+	samples int
 }
 
 // lastT returns the time of the series' last sample.
@@ -64,7 +69,11 @@ func (w *Writer) BeginWindow(ctx context.Context, t int64) (*WindowWriter, error
 	if err != nil {
 		return nil, fmt.Errorf("begin window: %w", err)
 	}
-	return &WindowWriter{w: w, ctx: ctx, start: start, end: end, dir: dir, sorted: true}, nil
+	b, err := newBlockFiles(dir)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("begin window: %w", err), os.RemoveAll(dir))
+	}
+	return &WindowWriter{w: w, ctx: ctx, start: start, end: end, dir: dir, block: b, sorted: true}, nil
 }
 
 // Start returns the window's first millisecond.
@@ -77,9 +86,11 @@ func (ww *WindowWriter) End() int64 { return ww.end }
 // lbls are valid (sorted names, no duplicate names, a metric name), that
 // samples are in strictly ascending time order within [Start, End), and,
 // when it appends one series in several calls, that each call's samples
-// are later than the previous call's. Series may come in any order; in
-// label order (labels.Compare) Finish does not sort them. After an error
-// the window writer can only be aborted. Append does not keep samples.
+// are later than the previous call's. Each call makes at least one chunk:
+// append a series' samples of the window in one call where possible.
+// Series may come in any order; in label order (labels.Compare), Finish
+// has nothing to reorder. After an error the window writer can only be
+// aborted. Append does not keep samples.
 func (ww *WindowWriter) Append(lbls labels.Labels, samples []Sample) error {
 	if ww.done {
 		return ErrFinished
@@ -97,7 +108,12 @@ func (ww *WindowWriter) Append(lbls labels.Labels, samples []Sample) error {
 	if len(s.chunks) > 0 && samples[0].T <= s.lastT() {
 		return fmt.Errorf("append %s: %w", lbls, ErrUnordered)
 	}
-	s.chunks = appendChunks(s.chunks, samples)
+	metas, err := ww.block.writeChunks(samples)
+	if err != nil {
+		return fmt.Errorf("append %s: %w", lbls, err)
+	}
+	s.chunks = append(s.chunks, metas...)
+	s.samples += len(samples)
 	return nil
 }
 
@@ -189,13 +205,16 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 	}
 	if !ww.sorted {
 		slices.SortFunc(ww.order, func(a, b *windowSeries) int { return labels.Compare(a.lbls, b.lbls) })
+		if err := ww.block.reorder(ww.order); err != nil {
+			return BlockStats{}, err
+		}
 	}
-	meta, src, err := writeBlock(ww.ctx, ww.dir, ww.order, ww.w.logger)
+	meta, err := ww.block.finish(ww.ctx, ww.order, ww.w.logger)
 	if err != nil {
-		return BlockStats{}, err
+		return BlockStats{}, fmt.Errorf("write block: %w", err)
 	}
 	dst := filepath.Join(ww.w.dir, meta.ULID.String())
-	if err := fileutil.Rename(src, dst); err != nil {
+	if err := fileutil.Rename(ww.block.dir, dst); err != nil {
 		return BlockStats{}, fmt.Errorf("move block into place: %w", err)
 	}
 	ww.w.logger.Debug("Wrote block", "block", meta.ULID, "mint", meta.MinTime, "maxt", meta.MaxTime, "samples", meta.Stats.NumSamples)
@@ -213,5 +232,5 @@ func (ww *WindowWriter) Abort() error {
 	}
 	ww.done = true
 	ww.series, ww.order = nil, nil
-	return os.RemoveAll(ww.dir)
+	return errors.Join(ww.block.closeChunks(), os.RemoveAll(ww.dir))
 }
