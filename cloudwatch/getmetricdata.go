@@ -60,13 +60,13 @@ func (c *Client) Fetch(ctx context.Context, req FetchRequest) ([]model.Series, F
 	for i, q := range req.Queries {
 		series[i] = model.Series{Query: q}
 	}
-	stats, err := c.FetchPoints(ctx, req, func(i int, ts []time.Time, vs []float64) error {
+	stats, err := c.FetchPoints(ctx, req, func(i int, ts []int64, vs []float64) error {
 		s := &series[i]
 		if s.Points == nil {
 			s.Points = make([]model.Datapoint, 0, len(ts))
 		}
 		for j, t := range ts {
-			s.Points = append(s.Points, model.Datapoint{Timestamp: t.UTC(), Value: vs[j]})
+			s.Points = append(s.Points, model.Datapoint{Timestamp: time.UnixMilli(t).UTC(), Value: vs[j]})
 		}
 		sortPoints(s.Points)
 		return nil
@@ -78,10 +78,11 @@ func (c *Client) Fetch(ctx context.Context, req FetchRequest) ([]model.Series, F
 }
 
 // PointsFunc receives datapoints of a fetch as each response is decoded:
-// those of the query req.Queries[query], timestamps and values of equal
-// length, in no particular order across calls. The slices are valid only
-// during the call. A fetch calls it from one goroutine at a time.
-type PointsFunc func(query int, timestamps []time.Time, values []float64) error
+// those of the query req.Queries[query], timestamps (Unix milliseconds)
+// and values of equal length, in no particular order across calls. The
+// slices are valid only during the call. A fetch calls it from one
+// goroutine at a time.
+type PointsFunc func(query int, timestamps []int64, values []float64) error
 
 // FetchPoints runs the GetMetricData calls for req as Fetch does, and hands
 // the datapoints of each response to fn instead of keeping them: what a
@@ -96,7 +97,7 @@ func (c *Client) FetchPoints(ctx context.Context, req FetchRequest, fn PointsFun
 	batches := Batches(req.Queries, req.Window)
 	stats := make([]FetchStats, len(batches))
 	var mu sync.Mutex
-	serial := func(i int, ts []time.Time, vs []float64) error {
+	serial := func(i int, ts []int64, vs []float64) error {
 		mu.Lock()
 		defer mu.Unlock()
 		return fn(i, ts, vs)
@@ -109,7 +110,7 @@ func (c *Client) FetchPoints(ctx context.Context, req FetchRequest, fn PointsFun
 		offset += len(batch)
 		g.Go(func() error {
 			var err error
-			stats[i], err = c.fetchBatch(gctx, batch, req.Window, req.Caller, func(j int, ts []time.Time, vs []float64) error {
+			stats[i], err = c.fetchBatch(gctx, batch, req.Window, req.Caller, func(j int, ts []int64, vs []float64) error {
 				return serial(first+j, ts, vs)
 			})
 			return err
@@ -127,6 +128,8 @@ func (c *Client) FetchPoints(ctx context.Context, req FetchRequest, fn PointsFun
 // the datapoints of each query of batch, by its index in batch, to fn.
 func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Window, caller string, fn PointsFunc) (FetchStats, error) {
 	in := buildInput(batch, w)
+	dec := &pageDecoder{queries: len(batch)}
+	defer dec.release()
 	var stats FetchStats
 	for {
 		if err := c.limiter.Wait(ctx); err != nil {
@@ -136,21 +139,21 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Wi
 		stats.Calls++
 		stats.MetricsRequested += len(in.MetricDataQueries)
 		c.observer.MetricsRequested(caller, len(in.MetricDataQueries))
-		page, err := c.cw.GetMetricData(ctx, in)
+		_, err := c.cw.GetMetricData(ctx, in, dec.option)
 		c.observer.Request(APIGetMetricData, err)
 		if err != nil {
 			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.target.Key(), err)
 		}
-		n, err := deliverResults(page.MetricDataResults, len(batch), fn)
+		n, next, err := dec.deliver(fn)
 		stats.Datapoints += n
 		c.observer.Datapoints(caller, n)
 		if err != nil {
 			return stats, fmt.Errorf("get metric data in %s: %w", c.target.Key(), err)
 		}
-		if page.NextToken == nil || *page.NextToken == "" {
+		if next == "" {
 			return stats, nil
 		}
-		in.NextToken = page.NextToken
+		in.NextToken = aws.String(next)
 	}
 }
 
@@ -188,33 +191,6 @@ func dimensions(r model.Resource) []types.Dimension {
 		out[i] = types.Dimension{Name: aws.String(d.Name), Value: aws.String(d.Value)}
 	}
 	return out
-}
-
-// deliverResults checks the results of one response to a call of n
-// queries and hands their datapoints to fn; it returns how many it handed.
-// Results are matched by Id.
-func deliverResults(results []types.MetricDataResult, n int, fn PointsFunc) (int, error) {
-	total := 0
-	for _, r := range results {
-		i, err := parseQueryID(aws.ToString(r.Id), n)
-		if err != nil {
-			return total, err
-		}
-		if len(r.Timestamps) != len(r.Values) {
-			return total, fmt.Errorf("result %s has %d timestamps but %d values", aws.ToString(r.Id), len(r.Timestamps), len(r.Values))
-		}
-		if r.StatusCode == types.StatusCodeForbidden || r.StatusCode == types.StatusCodeInternalError {
-			return total, fmt.Errorf("result %s: status %s: %s", aws.ToString(r.Id), r.StatusCode, messages(r.Messages))
-		}
-		if len(r.Timestamps) == 0 {
-			continue
-		}
-		if err := fn(i, r.Timestamps, r.Values); err != nil {
-			return total, err
-		}
-		total += len(r.Timestamps)
-	}
-	return total, nil
 }
 
 func parseQueryID(id string, n int) (int, error) {

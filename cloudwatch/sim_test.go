@@ -173,9 +173,9 @@ func TestFetchFollowsNextToken(t *testing.T) {
 	for i, q := range qs {
 		out[i].Query = q
 	}
-	stats, err := c.fetchBatch(context.Background(), qs, w, "", func(i int, ts []time.Time, vs []float64) error {
+	stats, err := c.fetchBatch(context.Background(), qs, w, "", func(i int, ts []int64, vs []float64) error {
 		for j, t := range ts {
-			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: t, Value: vs[j]})
+			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: time.UnixMilli(t).UTC(), Value: vs[j]})
 		}
 		return nil
 	})
