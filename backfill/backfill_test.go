@@ -64,9 +64,9 @@ func (f *fakeCW) FetchPoints(ctx context.Context, req cloudwatch.FetchRequest, f
 // deliver hands the datapoints of series to fn, a query at a time.
 func deliver(series []model.Series, fn cloudwatch.PointsFunc) error {
 	for i, s := range series {
-		ts, vs := make([]time.Time, len(s.Points)), make([]float64, len(s.Points))
+		ts, vs := make([]int64, len(s.Points)), make([]float64, len(s.Points))
 		for j, p := range s.Points {
-			ts[j], vs[j] = p.Timestamp, p.Value
+			ts[j], vs[j] = p.Timestamp.UnixMilli(), p.Value
 		}
 		if err := fn(i, ts, vs); err != nil {
 			return err
@@ -516,6 +516,7 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 		checkBlocks(t, dir, i.ID, first.From, first.To)
 	}
 }
+
 // Each span is in one hull, which covers it; spans join a hull while it
 // stays within maxHours, or when neither the hull nor the span would cover
 // less than half of it (the same long range of many resources is one hull,

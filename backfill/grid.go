@@ -49,6 +49,7 @@ type gridWindow struct {
 	slabs   []slab // by plan; zero for a plan without missing hours here
 	values  []float64
 	present []uint64
+	free    func() error // frees values and present (see newArena)
 }
 
 // slab is where the values of one plan's series in a window are: those of
@@ -83,36 +84,54 @@ func (b *Backfiller) newGrid(plans []*instancePlan, r Range) *grid {
 	return g
 }
 
-// queriesOf returns the queries of plans of the batch, resource by
-// resource, and the series of each.
-func (g *grid) queriesOf(plans []*instancePlan) ([]model.MetricQuery, []int) {
+// queryCount returns the number of queries of plans.
+func (g *grid) queryCount(plans []*instancePlan) int {
 	n := 0
 	for _, p := range plans {
 		n += p.inst.QueryCount()
 	}
-	qs, series := make([]model.MetricQuery, 0, n), make([]int, 0, n)
+	return n
+}
+
+// queriesIn returns the queries [from, to) of plans, counted resource by
+// resource, and the series of each.
+func (g *grid) queriesIn(plans []*instancePlan, from, to int) ([]model.MetricQuery, []int) {
+	qs, series := make([]model.MetricQuery, 0, to-from), make([]int, 0, to-from)
+	off := 0
 	for _, p := range plans {
-		for k, q := range model.Queries([]model.Described{p.inst}) {
-			qs = append(qs, q)
-			series = append(series, g.first[p.batchIndex]+k)
+		n := p.inst.QueryCount()
+		if off+n > from && off < to {
+			for k, q := range model.Queries([]model.Described{p.inst}) {
+				if i := off + k; i >= from && i < to {
+					qs = append(qs, q)
+					series = append(series, g.first[p.batchIndex]+k)
+				}
+			}
 		}
+		off += n
 	}
 	return qs, series
 }
 
 // openWindows allocates the windows that overlap s and are neither open
 // nor written.
-func (g *grid) openWindows(s span) {
+func (g *grid) openWindows(s span) error {
 	for start := alignDown(s.start, g.window); start < s.end; start += g.window {
-		if g.open[start] == nil && !g.written[start] {
-			g.open[start] = g.newWindow(span{start, start + g.window})
+		if g.open[start] != nil || g.written[start] {
+			continue
 		}
+		w, err := g.newWindow(span{start, start + g.window})
+		if err != nil {
+			return err
+		}
+		g.open[start] = w
 	}
+	return nil
 }
 
 // newWindow allocates the values of window w for every plan that misses
 // hours in it.
-func (g *grid) newWindow(w span) *gridWindow {
+func (g *grid) newWindow(w span) (*gridWindow, error) {
 	gw := &gridWindow{span: w, slabs: make([]slab, len(g.plans))}
 	n := 0
 	for i, p := range g.plans {
@@ -124,18 +143,18 @@ func (g *grid) newWindow(w span) *gridWindow {
 		gw.slabs[i] = slab{off: n, slots: slots, from: ms.start}
 		n += slots * p.inst.QueryCount()
 	}
-	gw.values = make([]float64, n)
-	gw.present = make([]uint64, (n+63)/64)
-	return gw
+	var err error
+	gw.values, gw.present, gw.free, err = newArena(n)
+	return gw, err
 }
 
 // put keeps the datapoints of series q that fall in hours its resource
 // misses; it drops the others. Their window must be open.
-func (g *grid) put(q int, ts []time.Time, vs []float64) error {
+func (g *grid) put(q int, ts []int64, vs []float64) error {
 	gs := &g.series[q]
 	p := g.plans[gs.plan]
-	for j, t := range ts {
-		s := t.Unix()
+	for j, ms := range ts {
+		s := ms / 1000
 		if !p.missing.has(s - s%3600) {
 			continue
 		}
@@ -145,8 +164,8 @@ func (g *grid) put(q int, ts []time.Time, vs []float64) error {
 		}
 		sl := w.slabs[gs.plan]
 		d := s - sl.from
-		if d%g.period != 0 {
-			return fmt.Errorf("datapoint at %s is not on a boundary of the period %ds", t.UTC().Format(time.RFC3339), g.period)
+		if d%g.period != 0 || ms%1000 != 0 {
+			return fmt.Errorf("datapoint at %s is not on a boundary of the period %ds", time.UnixMilli(ms).UTC().Format(time.RFC3339Nano), g.period)
 		}
 		i := sl.off + gs.k*sl.slots + int(d/g.period)
 		w.values[i] = vs[j]
@@ -216,9 +235,24 @@ func (g *grid) done(w *gridWindow) {
 		}
 	}
 	g.written[w.start] = true
+	g.close(w)
+}
+
+// close frees window w and forgets it.
+func (g *grid) close(w *gridWindow) {
 	delete(g.open, w.start)
 	if g.last == w {
 		g.last = nil
+	}
+	w.values, w.present = nil, nil
+	_ = w.free() // Unmapping what was mapped does not fail.
+}
+
+// release frees the windows still open: a batch that failed leaves them
+// unwritten.
+func (g *grid) release() {
+	for _, w := range g.open {
+		g.close(w)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
@@ -186,6 +187,7 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 	groups := b.groups(plans)
 	res.Windows += len(groups)
 	g := b.newGrid(plans, r)
+	defer g.release()
 	var err error
 	for i, gr := range groups {
 		prog.fetching()
@@ -216,10 +218,22 @@ func (b *Backfiller) writeReady(ctx context.Context, g *grid, t int64, prog *pro
 		if err != nil {
 			return err
 		}
+		big := len(w.values) >= gcAfterValues
 		g.done(w)
+		if big {
+			// A block's writers (Prometheus's chunk and index writers)
+			// take about 30 MB of buffers whatever its size: collected
+			// now, the next window's reuse their room instead of growing
+			// the heap by as much again.
+			runtime.GC()
+		}
 	}
 	return nil
 }
+
+// gcAfterValues is the size of a window after which a collection pays: it
+// costs about as much as writing this many samples.
+const gcAfterValues = 100_000
 
 // batches splits plans, in order, into batches whose values in a grid fit
 // Options.BatchSamples; a resource larger than that is a batch alone.
@@ -397,15 +411,16 @@ func countMissing(plans []*instancePlan) int {
 // fetchGroup fetches one window for the group's resources, a chunk of
 // queries at a time, into g.
 func (b *Backfiller) fetchGroup(ctx context.Context, gr *group, g *grid, prog *progress, res *Result) error {
-	queries, series := g.queriesOf(gr.instances)
-	g.openWindows(gr.window)
+	if err := g.openWindows(gr.window); err != nil {
+		return err
+	}
 	w := cloudwatch.Window{Start: time.Unix(gr.window.start, 0).UTC(), End: time.Unix(gr.window.end, 0).UTC(), Period: b.opts.Period}
-	total, reported := len(queries), 0
+	total, reported := g.queryCount(gr.instances), 0
 	for done := 0; done < total; {
 		n := min(total-done, b.opts.QueriesPerFetch)
-		chunk := series[done : done+n]
-		stats, err := gr.fetcher.FetchPoints(ctx, cloudwatch.FetchRequest{Queries: queries[done : done+n], Window: w, Caller: CallerBackfill},
-			func(i int, ts []time.Time, vs []float64) error { return g.put(chunk[i], ts, vs) })
+		queries, series := g.queriesIn(gr.instances, done, done+n)
+		stats, err := gr.fetcher.FetchPoints(ctx, cloudwatch.FetchRequest{Queries: queries, Window: w, Caller: CallerBackfill},
+			func(i int, ts []int64, vs []float64) error { return g.put(series[i], ts, vs) })
 		res.Requests += stats.Calls
 		res.MetricsRequested += stats.MetricsRequested
 		res.Datapoints += stats.Datapoints
