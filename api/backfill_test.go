@@ -61,10 +61,10 @@ func (f *gatedFetcher) FetchPoints(ctx context.Context, req cloudwatch.FetchRequ
 	}
 	st := cloudwatch.FetchStats{Calls: 1, MetricsRequested: len(req.Queries)}
 	for i := range req.Queries {
-		var ts []time.Time
+		var ts []int64
 		var vs []float64
 		for t := req.Window.Start; t.Before(req.Window.End); t = t.Add(req.Window.Period) {
-			ts, vs = append(ts, t), append(vs, 1)
+			ts, vs = append(ts, t.UnixMilli()), append(vs, 1)
 		}
 		if err := fn(i, ts, vs); err != nil {
 			return st, err
