@@ -144,7 +144,9 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Wi
 		if err != nil {
 			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.target.Key(), err)
 		}
+		c.cpu <- struct{}{}
 		n, next, err := dec.deliver(fn)
+		<-c.cpu
 		stats.Datapoints += n
 		c.observer.Datapoints(caller, n)
 		if err != nil {

@@ -18,16 +18,16 @@ import (
 )
 
 // pageDecoder decodes the body of a successful GetMetricData response
-// itself, as a middleware just inside the SDK's own deserializer: it reads
+// itself: as a middleware just inside the SDK's own deserializer, it reads
+// the body (a failed read is the SDK's to retry) and hands the SDK an
+// empty one; once the call has returned without error, deliver decodes
 // the datapoints into flat lists (8 bytes a timestamp, 8 a value, reused
-// from call to call) and hands the SDK an empty body. The SDK would build
-// a time.Time (24 bytes) and a float64 for each datapoint and grow both
-// slices as it reads them. The caller reads the page with deliver once the
-// call has returned without error, so that a retried attempt never hands
-// over datapoints twice.
+// from call to call) and hands them over, so that a retried attempt never
+// hands over datapoints twice. The SDK would build a time.Time (24 bytes)
+// and a float64 for each datapoint and grow both slices as it reads them.
 type pageDecoder struct {
-	queries int // of the call
-	page    *gmdPage
+	queries int           // of the call
+	body    *bytes.Buffer // of the last successful attempt
 }
 
 // emptyMap is a CBOR body with no members: what the SDK decodes instead
@@ -79,35 +79,34 @@ func (d *pageDecoder) HandleDeserialize(ctx context.Context, in middleware.Deser
 	if err != nil || !ok || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return out, md, err
 	}
-	body := bodyPool.Get().(*bytes.Buffer)
-	defer bodyPool.Put(body)
-	body.Reset()
+	d.release()
+	d.body = bodyPool.Get().(*bytes.Buffer)
+	d.body.Reset()
 	if n := resp.ContentLength; n > 0 && n <= maxPageBytes {
-		body.Grow(int(n)) // One allocation, not a doubling series.
+		d.body.Grow(int(n)) // One allocation, not a doubling series.
 	}
-	_, err = body.ReadFrom(resp.Body)
+	_, err = d.body.ReadFrom(resp.Body)
 	err = errors.Join(err, resp.Body.Close())
 	resp.Body = io.NopCloser(bytes.NewReader(emptyMap))
 	if err != nil {
 		return out, md, &smithy.DeserializationError{Err: fmt.Errorf("read GetMetricData response: %w", err)}
 	}
-	d.release()
-	d.page = pagePool.Get().(*gmdPage)
-	if err := d.page.decode(body.Bytes()); err != nil {
-		return out, md, &smithy.DeserializationError{Err: fmt.Errorf("decode GetMetricData response: %w", err)}
-	}
 	return out, md, nil
 }
 
-// deliver checks the page of the last successful call and hands its
-// datapoints to fn, by the index of their query in the call; it returns
-// how many it handed and the page's NextToken.
+// deliver decodes the body of the last successful call, checks it and
+// hands its datapoints to fn, by the index of their query in the call; it
+// returns how many it handed and the page's NextToken.
 func (d *pageDecoder) deliver(fn PointsFunc) (int, string, error) {
-	p := d.page
-	if p == nil {
-		return 0, "", errors.New("no GetMetricData response decoded")
+	if d.body == nil {
+		return 0, "", errors.New("no GetMetricData response read")
 	}
 	defer d.release()
+	p := pagePool.Get().(*gmdPage)
+	defer pagePool.Put(p)
+	if err := p.decode(d.body.Bytes()); err != nil {
+		return 0, "", fmt.Errorf("decode GetMetricData response: %w", err)
+	}
 	n := 0
 	for i := range p.results {
 		r := &p.results[i]
@@ -131,11 +130,11 @@ func (d *pageDecoder) deliver(fn PointsFunc) (int, string, error) {
 	return n, p.nextToken, nil
 }
 
-// release returns the page, if any, to the pool.
+// release returns the body, if any, to the pool.
 func (d *pageDecoder) release() {
-	if d.page != nil {
-		pagePool.Put(d.page)
-		d.page = nil
+	if d.body != nil {
+		bodyPool.Put(d.body)
+		d.body = nil
 	}
 }
 

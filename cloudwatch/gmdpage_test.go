@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strings"
@@ -20,10 +21,7 @@ type result struct {
 // what deliver hands over, and the NextToken.
 func collect(t *testing.T, body []byte, n int) ([]result, string, error) {
 	t.Helper()
-	d := &pageDecoder{queries: n, page: &gmdPage{}}
-	if err := d.page.decode(body); err != nil {
-		return nil, "", err
-	}
+	d := &pageDecoder{queries: n, body: bytes.NewBuffer(body)}
 	var out []result
 	_, next, err := d.deliver(func(q int, ts []int64, vs []float64) error {
 		out = append(out, result{q, slices.Clone(ts), slices.Clone(vs)})
