@@ -64,6 +64,9 @@ func (s *Server) Handler() http.Handler { return s.router }
 
 func (s *Server) routes() {
 	r := s.router
+	// A cleaned path (no //, ./ or ../, letter case fixed) names another
+	// identifier: answer 404 rather than redirect to it.
+	r.RedirectFixedPath = false
 	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
