@@ -132,8 +132,8 @@ func parseBool(v string) (bool, error) {
 }
 
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
-// for a caller's mistake, 502 when AWS failed, 503 when canceled, 500
-// otherwise.
+// for a caller's mistake, 502 when AWS failed, 503 when canceled, 507 when
+// the output folder lacks space, 500 otherwise.
 func (s *Server) backfillFailure(err error, id string) error {
 	var busy *backfill.BusyError
 	var apiErr smithy.APIError
@@ -149,6 +149,8 @@ func (s *Server) backfillFailure(err error, id string) error {
 		return backfillError(http.StatusBadGateway, id, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return backfillError(http.StatusServiceUnavailable, id, "%v", err)
+	case errors.Is(err, tsdbwriter.ErrNoSpace):
+		return backfillError(http.StatusInsufficientStorage, id, "%v", err)
 	}
 	s.opts.Logger.Error("backfill failed", "instance_id", id, "err", err)
 	return backfillError(http.StatusInternalServerError, id, "%v", err)

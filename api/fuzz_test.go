@@ -23,13 +23,14 @@ import (
 type recorder struct {
 	req      *backfill.Request
 	from, to time.Time
+	err      error // what Run answers
 }
 
 var errNoJob = errors.New("no such job")
 
 func (r *recorder) Run(_ context.Context, req backfill.Request) (backfill.Result, backfill.JobStatus, error) {
 	r.req = &req
-	return backfill.Result{DaysRequested: req.Days, Days: req.Days}, backfill.JobStatus{ID: "job-1"}, nil
+	return backfill.Result{DaysRequested: req.Days, Days: req.Days}, backfill.JobStatus{ID: "job-1"}, r.err
 }
 
 func (r *recorder) Start(req backfill.Request) (backfill.JobStatus, error) {
