@@ -23,9 +23,14 @@ type Instances interface {
 	All() []model.Instance
 }
 
+// DefaultTelemetryPath is where metrics are served unless Options says
+// otherwise.
+const DefaultTelemetryPath = "/metrics"
+
 // Options configure the HTTP surface.
 type Options struct {
-	// TelemetryPath is where metrics are served, default "/metrics".
+	// TelemetryPath is where metrics are served, default
+	// DefaultTelemetryPath.
 	TelemetryPath string
 	Gatherer      prometheus.Gatherer
 	Instances     Instances
@@ -49,7 +54,7 @@ type Server struct {
 // New returns a Server with every route registered.
 func New(opts Options) *Server {
 	if opts.TelemetryPath == "" {
-		opts.TelemetryPath = "/metrics"
+		opts.TelemetryPath = DefaultTelemetryPath
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -72,10 +77,13 @@ func (s *Server) routes() {
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
 	})
-	r.Handler(http.MethodGet, s.opts.TelemetryPath, metrics)
+	// HEAD answers as GET without a body (net/http drops it).
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		r.Handler(m, s.opts.TelemetryPath, metrics)
+		r.Handle(m, "/-/healthy", s.healthy)
+		r.Handle(m, "/-/ready", s.ready)
+	}
 	r.GET("/", s.landing)
-	r.GET("/-/healthy", s.healthy)
-	r.GET("/-/ready", s.ready)
 	r.GET("/api/v1/instances", s.wrap(s.listInstances))
 	s.backfillRoutes()
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -102,11 +110,15 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request, _ httprouter.Para
 	}
 }
 
-// Error is an error with the HTTP status it maps to and extra JSON fields.
+// Error is an error with the HTTP status it maps to and extra JSON fields,
+// or a whole JSON body.
 type Error struct {
 	Status  int
 	Message string
 	Fields  map[string]any
+	// Body, if set, is the answer's body instead of Message and Fields;
+	// it must say Message itself.
+	Body any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -143,6 +155,10 @@ type withHeaders struct {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
+	if e.Body != nil {
+		writeJSON(w, e.Status, e.Body)
+		return
+	}
 	body := map[string]any{"error": e.Message}
 	for k, v := range e.Fields {
 		body[k] = v

@@ -53,6 +53,8 @@ func TestRoutes(t *testing.T) {
 		contains     string
 	}{
 		{"GET", "/metrics", 200, "text/plain", "test_gauge 42"},
+		{"HEAD", "/metrics", 200, "text/plain", ""},
+		{"HEAD", "/-/healthy", 200, "text/plain", ""},
 		{"GET", "/-/healthy", 200, "text/plain", "Healthy."},
 		{"GET", "/-/ready", 503, "text/plain", "Not ready"},
 		{"GET", "/api/v1/instances", 200, "application/json", `"provider": "onprem"`},
@@ -69,6 +71,9 @@ func TestRoutes(t *testing.T) {
 		}
 		if !strings.Contains(body, tc.contains) {
 			t.Errorf("%s %s: body %q lacks %q", tc.method, tc.path, body, tc.contains)
+		}
+		if tc.method == "HEAD" && body != "" {
+			t.Errorf("HEAD %s: a body: %q", tc.path, body)
 		}
 		if strings.HasPrefix(tc.contentType, "application/json") && !json.Valid([]byte(body)) {
 			t.Errorf("%s %s: invalid JSON %q", tc.method, tc.path, body)

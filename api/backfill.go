@@ -19,7 +19,7 @@ import (
 
 // Backfill runs and tracks backfills; *backfill.Jobs implements it.
 type Backfill interface {
-	Run(ctx context.Context, req backfill.Request) (backfill.Result, backfill.JobStatus, error)
+	Run(ctx context.Context, req backfill.Request) (backfill.JobStatus, error)
 	Start(req backfill.Request) (backfill.JobStatus, error)
 	Get(id string) (backfill.JobStatus, error)
 	List() []backfill.JobStatus
@@ -33,8 +33,9 @@ type History interface {
 	History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error)
 }
 
-// MaxHistoryRange bounds ?range= of the history endpoint.
-const MaxHistoryRange = 455 * 24 * time.Hour
+// MaxHistoryRange bounds ?range= of the history endpoint: what CloudWatch
+// keeps, so what a backfill can have written.
+const MaxHistoryRange = backfill.MaxDays * 24 * time.Hour
 
 func (s *Server) backfillRoutes() {
 	if s.opts.Backfill == nil {
@@ -102,24 +103,34 @@ func (s *Server) runBackfill(r *http.Request, instances []model.Instance, id str
 		if err != nil {
 			return 0, nil, s.backfillFailure(err, id)
 		}
-		body := jobAccepted(st, id)
-		return http.StatusAccepted, withHeaders{header: http.Header{"Location": {body["location"].(string)}}, body: body}, nil
+		body := newBackfillJSON(st)
+		return http.StatusAccepted, withHeaders{header: http.Header{"Location": {body.Location}}, body: body}, nil
 	}
-	res, st, err := s.opts.Backfill.Run(r.Context(), req)
+	st, err := s.opts.Backfill.Run(r.Context(), req)
 	if err != nil {
-		return 0, nil, s.backfillFailure(err, id)
+		e := s.backfillFailure(err, id)
+		if st.ID != "" { // the sweep ran: say what it committed
+			body := newBackfillJSON(st)
+			body.Error = e.Message
+			e.Body = body
+		}
+		return 0, nil, e
 	}
-	return http.StatusOK, backfillBody(res, st, id, len(instances)), nil
+	return http.StatusOK, newBackfillJSON(st), nil
 }
 
-// parseDays parses ?days=: default 7, a whole number of at least 1.
+// parseDays parses ?days=: default backfill.DefaultDays, a whole number
+// that backfill.CheckDays accepts.
 func parseDays(v string) (int, error) {
 	if v == "" {
 		return backfill.DefaultDays, nil
 	}
 	d, err := strconv.Atoi(v)
-	if err != nil || d < 1 {
-		return 0, fmt.Errorf("days=%q: want a whole number of days, at least 1", v)
+	if err == nil {
+		err = backfill.CheckDays(d)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("days=%q: %w", v, backfill.ErrBadDays)
 	}
 	return d, nil
 }
@@ -134,16 +145,16 @@ func parseBool(v string) (bool, error) {
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
 // for a caller's mistake, 502 when AWS failed, 503 when canceled, 507 when
 // the output folder lacks space, 500 otherwise.
-func (s *Server) backfillFailure(err error, id string) error {
+func (s *Server) backfillFailure(err error, id string) *Error {
 	var busy *backfill.BusyError
 	var apiErr smithy.APIError
 	switch {
 	case errors.As(err, &busy):
 		e := backfillError(http.StatusConflict, id, "%v", err)
 		e.Fields["job_id"] = busy.JobID
-		e.Fields["job"] = "/api/v1/backfill/jobs/" + busy.JobID
+		e.Fields["job"] = jobPath(busy.JobID)
 		return e
-	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget):
+	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget), errors.Is(err, backfill.ErrBadDays):
 		return backfillError(http.StatusBadRequest, id, "%v", err)
 	case errors.As(err, &apiErr):
 		return backfillError(http.StatusBadGateway, id, "%v", err)
@@ -156,67 +167,57 @@ func (s *Server) backfillFailure(err error, id string) error {
 	return backfillError(http.StatusInternalServerError, id, "%v", err)
 }
 
-func backfillBody(res backfill.Result, st backfill.JobStatus, id string, instances int) map[string]any {
-	body := map[string]any{
-		"success":                   true,
-		"job_id":                    st.ID,
-		"instances":                 instances,
-		"days_requested":            res.DaysRequested,
-		"days":                      res.Days,
-		"max_days":                  res.MaxDays,
-		"capped":                    res.Capped,
-		"from":                      res.From,
-		"to":                        res.To,
-		"hours_backfilled":          res.HoursBackfilled,
-		"hours_skipped_covered":     res.HoursSkipped,
-		"hours_skipped_known_empty": res.HoursKnownEmpty,
-		"hours_empty":               res.HoursEmpty,
-		"samples_written":           res.Samples,
-		"blocks_written":            res.Blocks,
-		"cloudwatch_requests":       res.Requests,
-		"cloudwatch_metrics":        res.MetricsRequested,
-		"duration_seconds":          res.DurationSeconds,
-	}
-	if id != "" {
-		body["instance_id"] = id
-	}
-	return body
+// BackfillJSON is the one answer of the backfill endpoints: a finished
+// POST (200), a started one (202), a failed one (its error status, with
+// what the sweep committed before it failed), GET and DELETE of a job, and
+// each job of the list. README.md documents it.
+type BackfillJSON struct {
+	// Success is false when the job failed or was canceled.
+	Success bool `json:"success"`
+	// InstanceID is the instance of a job of one instance.
+	InstanceID string `json:"instance_id,omitempty"`
+	// Location is the job's path.
+	Location string `json:"location"`
+	backfill.JobStatus
 }
 
-func jobAccepted(st backfill.JobStatus, id string) map[string]any {
-	body := map[string]any{
-		"success":        true,
-		"job_id":         st.ID,
-		"state":          st.State,
-		"days_requested": st.Days,
-		"days":           st.DaysSwept,
-		"capped":         st.Capped,
-		"location":       "/api/v1/backfill/jobs/" + st.ID,
+func newBackfillJSON(st backfill.JobStatus) BackfillJSON {
+	b := BackfillJSON{
+		Success:   st.State != backfill.StateFailed && st.State != backfill.StateCanceled,
+		Location:  jobPath(st.ID),
+		JobStatus: st,
 	}
-	if id != "" {
-		body["instance_id"] = id
+	if len(st.InstanceIDs) == 1 {
+		b.InstanceID = st.InstanceIDs[0]
 	}
-	return body
+	return b
 }
+
+func jobPath(id string) string { return "/api/v1/backfill/jobs/" + id }
 
 func (s *Server) listJobs(_ *http.Request, _ httprouter.Params) (int, any, error) {
-	return http.StatusOK, map[string]any{"jobs": s.opts.Backfill.List()}, nil
+	list := s.opts.Backfill.List()
+	jobs := make([]BackfillJSON, len(list))
+	for i, st := range list {
+		jobs[i] = newBackfillJSON(st)
+	}
+	return http.StatusOK, map[string]any{"jobs": jobs}, nil
 }
 
 func (s *Server) getJob(_ *http.Request, p httprouter.Params) (int, any, error) {
-	st, err := s.opts.Backfill.Get(p.ByName("job"))
-	if err != nil {
-		return 0, nil, &Error{Status: http.StatusNotFound, Message: err.Error()}
-	}
-	return http.StatusOK, st, nil
+	return s.jobAnswer(s.opts.Backfill.Get(p.ByName("job")))
 }
 
 func (s *Server) cancelJob(_ *http.Request, p httprouter.Params) (int, any, error) {
-	st, err := s.opts.Backfill.Cancel(p.ByName("job"))
+	return s.jobAnswer(s.opts.Backfill.Cancel(p.ByName("job")))
+}
+
+// jobAnswer answers with a job, or 404 for an unknown one.
+func (s *Server) jobAnswer(st backfill.JobStatus, err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, &Error{Status: http.StatusNotFound, Message: err.Error()}
 	}
-	return http.StatusOK, st, nil
+	return http.StatusOK, newBackfillJSON(st), nil
 }
 
 // HistorySeries is one series of GET .../metrics/history.
@@ -264,7 +265,7 @@ func parseRange(v string) (time.Duration, error) {
 	}
 	d, err := parsePromDuration(v)
 	if err != nil || d <= 0 || d > MaxHistoryRange {
-		return 0, fmt.Errorf("range=%q: want a duration such as 24h or 7d, at most 455d", v)
+		return 0, fmt.Errorf("range=%q: want a duration such as 24h or 7d, at most %dd", v, backfill.MaxDays)
 	}
 	return d, nil
 }

@@ -3,28 +3,39 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// gatedFetcher serves hourly datapoints; while gate is set, fetches wait
-// for it to be closed, so a backfill can be held running.
+// gatedFetcher serves hourly datapoints in its target; while gate is set,
+// fetches wait for it to be closed, so a backfill can be held running;
+// fetches after the first failAfter (if positive) fail.
 type gatedFetcher struct {
-	mu    sync.Mutex
-	gate  chan struct{}
-	calls int
+	target    model.Target
+	mu        sync.Mutex
+	gate      chan struct{}
+	calls     int
+	failAfter int
 }
+
+func (f *gatedFetcher) Target() model.Target { return f.target }
 
 func (f *gatedFetcher) hold() chan struct{} {
 	f.mu.Lock()
@@ -37,7 +48,11 @@ func (f *gatedFetcher) Fetch(ctx context.Context, req cloudwatch.FetchRequest) (
 	f.mu.Lock()
 	gate := f.gate
 	f.calls++
+	failing := f.failAfter > 0 && f.calls > f.failAfter
 	f.mu.Unlock()
+	if failing {
+		return nil, cloudwatch.FetchStats{Calls: 1}, &smithy.GenericAPIError{Code: "InternalFailure", Message: "simulated"}
+	}
 	if gate != nil {
 		select {
 		case <-gate:
@@ -55,15 +70,35 @@ func (f *gatedFetcher) Fetch(ctx context.Context, req cloudwatch.FetchRequest) (
 	return out, cloudwatch.FetchStats{Calls: 1, MetricsRequested: len(req.Queries)}, nil
 }
 
-func contractServer(t *testing.T) (*httptest.Server, *gatedFetcher) {
+// The targets and instances of the contract tests: db-1 is also the name
+// of instances in another region and in another account.
+var (
+	east    = model.Target{AccountID: "111111111111", Region: "us-east-1"}
+	west    = model.Target{AccountID: "111111111111", Region: "eu-west-1"}
+	other   = model.Target{AccountID: "222222222222", Region: "us-east-1"}
+	targets = []model.Target{east, west, other}
+)
+
+func awsInstance(tg model.Target, id string) model.Instance {
+	return model.Instance{ID: id, ARN: tg.ARN(model.KindDBInstance, id), Region: tg.Region, AccountID: tg.AccountID, Provider: "aws"}
+}
+
+func contractServer(t *testing.T, options ...func(*backfill.Options)) (*httptest.Server, *gatedFetcher) {
 	t.Helper()
-	f := &gatedFetcher{}
-	b, err := backfill.New(backfill.Options{
+	fetchers := make([]backfill.Fetcher, len(targets))
+	for i, tg := range targets {
+		fetchers[i] = &gatedFetcher{target: tg}
+	}
+	o := backfill.Options{
 		OutputDir: t.TempDir(),
-		Targets:   []backfill.Target{{AccountID: "1", Region: "us-east-1", Fetcher: f}},
+		Fetchers:  fetchers,
 		Metrics:   catalog.DefaultSelection(),
 		Labels:    map[string]string{"job": "rds"},
-	})
+	}
+	for _, opt := range options {
+		opt(&o)
+	}
+	b, err := backfill.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +112,15 @@ func contractServer(t *testing.T) (*httptest.Server, *gatedFetcher) {
 	s := New(Options{
 		Gatherer: prometheus.NewRegistry(),
 		Instances: fakeInstances{
-			{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws"},
-			{ID: "db-2", ARN: "arn:aws:rds:us-east-1:1:db:db-2", Region: "us-east-1", AccountID: "1", Provider: "aws"},
+			awsInstance(east, "db-1"), awsInstance(east, "db-2"),
 			{ID: "legacy", Region: "us-east-1", Provider: "onprem"},
+			awsInstance(west, "db-1"), awsInstance(other, "db-1"),
 		},
 		Ready: make(chan struct{}), Backfill: jobs, History: b,
 	})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return srv, f
+	return srv, fetchers[0].(*gatedFetcher)
 }
 
 func call(t *testing.T, method, url string) (int, http.Header, map[string]any) {
@@ -110,7 +145,7 @@ func TestBackfillContract(t *testing.T) {
 			map[string]any{"success": true, "instance_id": "db-1", "hours_backfilled": 168.0, "days_requested": 7.0, "days": 7.0, "capped": false, "hours_skipped_covered": 0.0, "cloudwatch_requests": 1.0}, ""},
 		{"repeat is free", "POST", "/api/v1/instances/db-1/metrics/backfill?days=7", 200,
 			map[string]any{"success": true, "hours_backfilled": 0.0, "hours_skipped_covered": 168.0, "cloudwatch_requests": 0.0}, ""},
-		{"capped", "POST", "/api/v1/instances/db-2/metrics/backfill?days=30&region=us-east-1&account_id=1", 200,
+		{"capped", "POST", "/api/v1/instances/db-2/metrics/backfill?days=30&region=us-east-1&account_id=111111111111", 200,
 			map[string]any{"success": true, "days_requested": 30.0, "days": 7.0, "max_days": 7.0, "capped": true, "hours_backfilled": 168.0}, ""},
 		{"days not a number", "POST", "/api/v1/instances/db-1/metrics/backfill?days=abc", 400,
 			map[string]any{"instance_id": "db-1"}, `Backfill failed: days="abc": want a whole number of days, at least 1`},
@@ -119,7 +154,7 @@ func TestBackfillContract(t *testing.T) {
 		{"bad async", "POST", "/api/v1/instances/db-1/metrics/backfill?async=maybe", 400, nil, "async"},
 		{"not AWS", "POST", "/api/v1/instances/legacy/metrics/backfill", 400,
 			map[string]any{"instance_id": "legacy"}, `Backfill failed: instance "legacy" has provider "onprem", which CloudWatch does not serve; only provider "aws" instances can be backfilled`},
-		{"other region", "POST", "/api/v1/instances/db-1/metrics/backfill?region=eu-west-1", 404,
+		{"other region", "POST", "/api/v1/instances/db-1/metrics/backfill?region=ap-south-1", 404,
 			map[string]any{"instance_id": "db-1"}, `Backfill failed: unknown DB instance "db-1"`},
 		{"unknown", "POST", "/api/v1/instances/nope/metrics/backfill", 404,
 			map[string]any{"instance_id": "nope"}, `Backfill failed: unknown DB instance "nope"`},
@@ -165,12 +200,24 @@ func TestBackfillHistoryHoldsSamples(t *testing.T) {
 	if samples, _ := first["samples"].([]any); len(samples) != 48 {
 		t.Errorf("%d samples, want 48", len(samples))
 	}
+	if labels, _ := first["labels"].(map[string]any); labels["name"] != east.ARN(model.KindDBInstance, "db-1") {
+		t.Errorf("labels %v", labels)
+	}
+	// The db-1 of another region or account has no history.
+	for _, q := range []string{"region=eu-west-1", "account_id=222222222222"} {
+		if _, _, body := call(t, "GET", srv.URL+"/api/v1/instances/db-1/metrics/history?range=3d&"+q); len(body["series"].([]any)) != 0 {
+			t.Errorf("db-1 with %s: %d series, want none", q, len(body["series"].([]any)))
+		}
+	}
 	_, _, inst := call(t, "GET", srv.URL+"/api/v1/instances")
 	for _, i := range inst["instances"].([]any) {
 		m := i.(map[string]any)
 		want := map[string]any{"db-1": 48.0, "db-2": 0.0, "legacy": nil}[m["id"].(string)]
+		if m["id"] == "db-1" && m["region"] != east.Region || m["account_id"] == other.AccountID {
+			want = 0.0 // the other db-1s
+		}
 		if m["hours_covered"] != want {
-			t.Errorf("%s: hours_covered %v, want %v", m["id"], m["hours_covered"], want)
+			t.Errorf("%s in %s/%s: hours_covered %v, want %v", m["id"], m["account_id"], m["region"], m["hours_covered"], want)
 		}
 	}
 }
@@ -199,12 +246,18 @@ func TestBackfillAsyncConflictCancel(t *testing.T) {
 			t.Errorf("%s: %d %v, want 409 naming job %s", path, status, body, job)
 		}
 	}
-	// Another instance is not blocked.
+	// The instance of the same name in another region or account is
+	// another resource: not blocked.
+	for _, q := range []string{"region=eu-west-1", "account_id=222222222222"} {
+		if status, _, body := call(t, "POST", srv.URL+"/api/v1/instances/db-1/metrics/backfill?days=1&"+q); status != 200 || body["hours_backfilled"] != 24.0 {
+			t.Errorf("db-1 with %s while the other runs: %d %v", q, status, body)
+		}
+	}
 	close(gate)
 	waitState(t, srv.URL+loc, "succeeded")
 	_, _, st := call(t, "GET", srv.URL+loc)
-	if st["hours_done"] != 72.0 || st["hours_total"] != 72.0 {
-		t.Errorf("progress %v/%v, want 72/72", st["hours_done"], st["hours_total"])
+	if st["hours_done"] != 72.0 || st["hours_to_fetch"] != 72.0 || st["hours_backfilled"] != 72.0 {
+		t.Errorf("progress %v/%v, backfilled %v, want 72/72 and 72", st["hours_done"], st["hours_to_fetch"], st["hours_backfilled"])
 	}
 
 	gate = f.hold()
@@ -224,13 +277,105 @@ func TestBackfillAsyncConflictCancel(t *testing.T) {
 
 func waitState(t *testing.T, url, want string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		_, _, st := call(t, "GET", url)
-		if st["state"] == want {
-			return
+	testtools.Eventually(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if _, _, st := call(t, "GET", url); st["state"] != want {
+			return fmt.Errorf("job %s is %v, want %s", url, st["state"], want)
 		}
-		time.Sleep(10 * time.Millisecond)
+		return nil
+	})
+}
+
+// The POST answer and the job's GET are the same JSON, field by field.
+func TestBackfillAnswerIsTheJob(t *testing.T) {
+	srv, _ := contractServer(t)
+	status, _, posted := call(t, "POST", srv.URL+"/api/v1/instances/db-1/metrics/backfill?days=2")
+	if status != 200 {
+		t.Fatalf("%d %v", status, posted)
 	}
-	t.Fatalf("job %s never reached %s", url, want)
+	loc, _ := posted["location"].(string)
+	_, _, got := call(t, "GET", srv.URL+loc)
+	if !reflect.DeepEqual(posted, got) {
+		t.Errorf("POST answered\n%v\nGET %s answers\n%v", posted, loc, got)
+	}
+	_, _, list := call(t, "GET", srv.URL+"/api/v1/backfill/jobs")
+	if jobs, _ := list["jobs"].([]any); len(jobs) != 1 || !reflect.DeepEqual(jobs[0], posted) {
+		t.Errorf("the job list has %v, want the POST's answer", list["jobs"])
+	}
+	// Every field of the typed answer is in the JSON, and nothing else.
+	fields := jsonFields(reflect.TypeFor[BackfillJSON]())
+	for _, f := range fields {
+		if _, ok := posted[f]; !ok && f != "phase" && f != "error" { // omitted when empty
+			t.Errorf("field %s missing from %v", f, posted)
+		}
+	}
+	if len(posted) != len(fields)-2 {
+		t.Errorf("%d fields, want %d: %v", len(posted), len(fields)-2, posted)
+	}
+	for k, want := range map[string]any{
+		"success": true, "instance_id": "db-1", "state": "succeeded", "days_requested": 2.0, "days": 2.0,
+		"hours_total": 48.0, "hours_backfilled": 48.0, "cloudwatch_requests": 1.0, "cloudwatch_metrics_requested": 40.0,
+		"blocks_written": 3.0, "samples_written": 40 * 48.0,
+	} {
+		if posted[k] != want {
+			t.Errorf("%s = %v, want %v", k, posted[k], want)
+		}
+	}
+}
+
+// jsonFields lists the JSON names of a struct's fields, embedded ones
+// flattened.
+func jsonFields(typ reflect.Type) []string {
+	var out []string
+	for f := range typ.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous:
+			out = append(out, jsonFields(f.Type)...)
+		case name != "-" && f.IsExported():
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// A sweep that fails after it committed blocks says what it committed in
+// its error answer, as its job does.
+func TestBackfillFailureSaysWhatWasCommitted(t *testing.T) {
+	srv, f := contractServer(t, func(o *backfill.Options) { o.BatchSamples = 40 * 48 })
+	f.failAfter = 1 // the second instance's batch fails
+	status, _, body := call(t, "POST", srv.URL+"/api/v1/metrics/backfill?days=2")
+	if status != 502 || body["success"] != false || body["state"] != "failed" {
+		t.Fatalf("%d %v, want 502 and a failed job", status, body)
+	}
+	if msg, _ := body["error"].(string); !strings.HasPrefix(msg, "Backfill failed: ") || !strings.Contains(msg, "InternalFailure") {
+		t.Errorf("error %q", msg)
+	}
+	if body["hours_backfilled"] != 48.0 || body["blocks_written"] != 3.0 {
+		t.Errorf("the answer says %v hours in %v blocks, want the first batch's 48 in 3", body["hours_backfilled"], body["blocks_written"])
+	}
+	_, _, job := call(t, "GET", srv.URL+body["location"].(string))
+	if job["hours_backfilled"] != body["hours_backfilled"] || job["blocks_written"] != body["blocks_written"] {
+		t.Errorf("the job says %v hours in %v blocks", job["hours_backfilled"], job["blocks_written"])
+	}
+}
+
+// The README's example answer has exactly the fields of BackfillJSON (but
+// phase and error, empty in a finished job).
+func TestReadmeExampleIsTheAnswer(t *testing.T) {
+	block := testtools.ReadmeBlock(t, "../README.md", "```json\n{\n  \"success\"")
+	var example map[string]any
+	if err := json.Unmarshal([]byte("{\"success\""+block), &example); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range jsonFields(reflect.TypeFor[BackfillJSON]()) {
+		if f != "phase" && f != "error" {
+			want = append(want, f)
+		}
+	}
+	got := slices.Sorted(maps.Keys(example))
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("README example fields\n%v\nanswer fields\n%v", got, want)
+	}
 }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// A backfill that lacks disk space answers 507 with the writer's message.
+// A backfill that lacks disk space answers 507 with the writer's message
+// in the failed job's answer.
 func TestBackfillNoSpace(t *testing.T) {
 	space := &tsdbwriter.SpaceError{Dir: "/data", Samples: 960, Need: 8 << 20, Free: 1 << 20}
 	rec := &recorder{err: fmt.Errorf("backfill: %w", space)}
@@ -28,7 +30,8 @@ func TestBackfillNoSpace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "Backfill failed: backfill: " + space.Error()
-	if w.Code != http.StatusInsufficientStorage || body["error"] != want || body["instance_id"] != "db-1" {
-		t.Errorf("got %d %v, want 507 %q", w.Code, body, want)
+	if w.Code != http.StatusInsufficientStorage || body["error"] != want || body["instance_id"] != "db-1" ||
+		body["success"] != false || body["state"] != backfill.StateFailed || body["job_id"] != "job-1" {
+		t.Errorf("got %d %v, want 507 %q, the failed job", w.Code, body, want)
 	}
 }

@@ -28,14 +28,23 @@ type recorder struct {
 
 var errNoJob = errors.New("no such job")
 
-func (r *recorder) Run(_ context.Context, req backfill.Request) (backfill.Result, backfill.JobStatus, error) {
+// Run answers as backfill.Jobs does: the finished job, failed with the
+// recorder's error if it has one.
+func (r *recorder) Run(_ context.Context, req backfill.Request) (backfill.JobStatus, error) {
 	r.req = &req
-	return backfill.Result{DaysRequested: req.Days, Days: req.Days}, backfill.JobStatus{ID: "job-1"}, r.err
+	st := backfill.JobStatus{ID: "job-1", State: backfill.StateSucceeded, Result: backfill.Result{DaysRequested: req.Days, Days: req.Days}}
+	for _, inst := range req.Instances {
+		st.InstanceIDs = append(st.InstanceIDs, inst.ID)
+	}
+	if r.err != nil {
+		st.State, st.Error = backfill.StateFailed, r.err.Error()
+	}
+	return st, r.err
 }
 
 func (r *recorder) Start(req backfill.Request) (backfill.JobStatus, error) {
 	r.req = &req
-	return backfill.JobStatus{ID: "job-1", State: "running", Days: req.Days}, nil
+	return backfill.JobStatus{ID: "job-1", State: backfill.StateRunning, Result: backfill.Result{DaysRequested: req.Days, Days: req.Days}}, nil
 }
 
 func (r *recorder) Get(id string) (backfill.JobStatus, error) {

@@ -49,9 +49,9 @@ func (s *Server) listInstances(r *http.Request, _ httprouter.Params) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
-	for k := range out {
-		if out[k].CloudWatch {
-			n := cov.Count(out[k].ID)
+	for k, i := range all {
+		if i.ServedByCloudWatch() {
+			n := cov.Count(i.Resource().Key())
 			out[k].HoursCovered = &n
 		}
 	}

@@ -43,7 +43,7 @@ func (a *Auto) once(ctx context.Context) {
 	if len(aws) == 0 {
 		return
 	}
-	res, st, err := a.Jobs.Run(ctx, Request{Instances: aws, Days: a.Days})
+	st, err := a.Jobs.Run(ctx, Request{Instances: aws, Days: a.Days})
 	var busy *BusyError
 	switch {
 	case errors.As(err, &busy):
@@ -51,7 +51,7 @@ func (a *Auto) once(ctx context.Context) {
 	case err != nil && ctx.Err() == nil:
 		a.Logger.Warn("automatic backfill failed; next try in one interval", "job", st.ID, "err", err)
 	case err == nil:
-		a.Logger.Info("automatic backfill done", "job", st.ID, "hours_backfilled", res.HoursBackfilled,
-			"cloudwatch_requests", res.Requests)
+		a.Logger.Info("automatic backfill done", "job", st.ID, "hours_backfilled", st.HoursBackfilled,
+			"cloudwatch_requests", st.Requests)
 	}
 }

@@ -32,7 +32,7 @@ func TestAutoFillsOnlyWhatIsMissing(t *testing.T) {
 		t.Errorf("second run: %d more calls, want none: every hour is covered", f.calls-1)
 	}
 	list := jobs.List()
-	if len(list) != 2 || list[0].State != StateSucceeded || list[0].Result.HoursSkipped != 96 {
+	if len(list) != 2 || list[0].State != StateSucceeded || list[0].HoursSkipped != 96 {
 		t.Errorf("jobs %+v", list)
 	}
 }

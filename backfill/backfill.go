@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	pmodel "github.com/prometheus/common/model"
@@ -34,9 +33,16 @@ const (
 	MaxDays           = 455 // CloudWatch keeps hourly datapoints 455 days
 	DefaultHeadMargin = 3 * time.Hour
 	DefaultPeriod     = time.Hour
+	// DefaultLabels are the target labels of backfilled series, as the
+	// command line writes them: the job of the usual scrape config.
+	DefaultLabels = "job=rds"
 	// DefaultBatchSamples (8M samples, about 128 MB) holds a 7-day sweep of
 	// 1000 instances x 20 metrics x 2 statistics in one batch.
 	DefaultBatchSamples = 8_000_000
+	// MinBatchSamples keeps batches from being absurdly small.
+	MinBatchSamples = 1000
+	// MinInterval is the shortest interval of the automatic backfill.
+	MinInterval = time.Minute
 )
 
 // Errors a caller can test for.
@@ -45,18 +51,24 @@ var (
 	ErrNotCloudWatch = errors.New("instance is not served by CloudWatch")
 	// ErrNoTarget: no AWS client for the instance's account and region.
 	ErrNoTarget = errors.New("no AWS client for the instance's account and region")
+	// ErrBadDays: the days of a request are not a whole number of at least 1.
+	ErrBadDays = errors.New("want a whole number of days, at least 1")
 )
 
-// Fetcher runs GetMetricData requests in one account and region;
-// *cloudwatch.Client implements it.
-type Fetcher interface {
-	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
+// CheckDays checks the days of a request: at least 1. More than the
+// maximum is not an error: the sweep caps it and says so.
+func CheckDays(days int) error {
+	if days < 1 {
+		return fmt.Errorf("%w, got %d", ErrBadDays, days)
+	}
+	return nil
 }
 
-// Target is one account and region.
-type Target struct {
-	AccountID, Region string
-	Fetcher           Fetcher
+// Fetcher runs GetMetricData requests in its account and region;
+// *cloudwatch.Client implements it.
+type Fetcher interface {
+	Target() model.Target
+	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
 }
 
 // Options configure a Backfiller.
@@ -66,8 +78,10 @@ type Options struct {
 	// PrometheusDataDir, if set, is scanned read-only for hours already
 	// covered (Prometheus's own blocks).
 	PrometheusDataDir string
-	Targets           []Target
-	Metrics           []catalog.Selection
+	// Fetchers fetch the history of the instances of their account and
+	// region, one per account and region.
+	Fetchers []Fetcher
+	Metrics  []catalog.Selection
 	// Period of the CloudWatch datapoints: 1h by default; 1m (within 15
 	// days) and 5m (within 63 days) are allowed.
 	Period time.Duration
@@ -89,9 +103,7 @@ type Options struct {
 	// that writes a set of blocks per batch of instances, which Prometheus
 	// merges.
 	BatchSamples int
-	Now          func() time.Time
-	Logger       *slog.Logger
-	Telemetry    *telemetry.Metrics
+	telemetry.Env
 }
 
 // Backfiller runs sweeps. It is safe for concurrent use; sweeps of the same
@@ -139,7 +151,7 @@ func applyDefaults(o *Options) error {
 		return fmt.Errorf("backfill: max days %d: want 1 to %d for period %s (CloudWatch retention)", o.MaxDays, limit, o.Period)
 	}
 	if o.BlockWindow == 0 {
-		o.BlockWindow = 24 * time.Hour
+		o.BlockWindow = tsdbwriter.DefaultWindow
 	}
 	if o.BatchSamples <= 0 {
 		o.BatchSamples = DefaultBatchSamples
@@ -147,15 +159,7 @@ func applyDefaults(o *Options) error {
 	if o.QueriesPerFetch <= 0 {
 		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Telemetry == nil {
-		o.Telemetry = telemetry.New()
-	}
+	o.Env = o.WithDefaults()
 	return nil
 }
 
@@ -180,8 +184,8 @@ func (b *Backfiller) MaxDays() int { return b.opts.MaxDays }
 // Close releases the output folder's staging area.
 func (b *Backfiller) Close() error { return b.writer.Close() }
 
-// Dirs returns the folders scanned for coverage and history.
-func (b *Backfiller) Dirs() []string {
+// dirs returns the folders scanned for coverage and history.
+func (b *Backfiller) dirs() []string {
 	dirs := []string{b.opts.OutputDir}
 	if b.opts.PrometheusDataDir != "" {
 		dirs = append(dirs, b.opts.PrometheusDataDir)
@@ -199,12 +203,12 @@ func seriesMatchers() []*labels.Matcher {
 	}
 }
 
-// Coverage returns, per instance ID, the hours of the last days that blocks
-// cover.
+// Coverage returns, per resource key (the ARN: the name label of every
+// series), the hours of the last days that blocks cover.
 func (b *Backfiller) Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, Range, error) {
 	r := sweepRange(b.opts.Now(), b.opts.HeadMargin, days)
-	cov, err := tsdbwriter.ScanCoverage(ctx, b.Dirs(), tsdbwriter.CoverageOptions{
-		Label: catalog.LabelInstanceID, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
+	cov, err := tsdbwriter.ScanCoverage(ctx, b.dirs(), tsdbwriter.CoverageOptions{
+		Label: catalog.LabelName, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
 		Step: time.Hour, Matchers: seriesMatchers(), Logger: b.opts.Logger,
 	})
 	if err != nil {

@@ -17,12 +17,15 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// fakeCW answers like CloudWatch: one datapoint per period in the window,
-// value from valueOf, none in the hours gap says, and counts calls as
-// cloudwatch.Batches would split them.
+// fakeCW answers like CloudWatch in account 123456789012, region
+// us-east-1: one datapoint per period in the window, value from valueOf,
+// none in the hours gap says. It counts the GetMetricData calls a fetch
+// costs by AWS's documented limits, on its own: at most 500 queries a
+// call, and at most 100,800 datapoints a response.
 type fakeCW struct {
 	mu      sync.Mutex
 	calls   int
@@ -31,14 +34,26 @@ type fakeCW struct {
 	fail    error
 }
 
+// documentedCalls is the fewest GetMetricData calls for n queries of p
+// datapoints each: AWS documents 500 queries a call and 100,800
+// datapoints a response.
+func documentedCalls(n, p int) int {
+	perCall := min(500, max(1, 100800/max(1, p)))
+	return (n + perCall - 1) / perCall
+}
+
 func valueOf(q model.MetricQuery, t time.Time) float64 {
-	return float64(len(q.InstanceID)*1000+len(q.Metric)*10+len(q.Statistic)) + float64(t.Unix()%86400)/3600
+	return float64(len(q.Resource.ID)*1000+len(q.Metric)*10+len(q.Statistic)) + float64(t.Unix()%86400)/3600
+}
+
+func (f *fakeCW) Target() model.Target {
+	return model.Target{AccountID: "123456789012", Region: "us-east-1"}
 }
 
 func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	calls := len(cloudwatch.Batches(req.Queries, req.Window))
+	calls := documentedCalls(len(req.Queries), int(req.Window.End.Sub(req.Window.Start)/req.Window.Period))
 	f.calls += calls
 	f.windows = append(f.windows, req.Window)
 	st := cloudwatch.FetchStats{Calls: calls, MetricsRequested: len(req.Queries)}
@@ -49,7 +64,7 @@ func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.
 	for i, q := range req.Queries {
 		out[i].Query = q
 		for t := req.Window.Start; t.Before(req.Window.End); t = t.Add(req.Window.Period) {
-			if f.gap != nil && f.gap(q.InstanceID, t) {
+			if f.gap != nil && f.gap(q.Resource.ID, t) {
 				continue
 			}
 			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: t, Value: valueOf(q, t)})
@@ -62,17 +77,19 @@ func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.
 var testNow = time.Date(2026, 11, 28, 12, 30, 0, 0, time.UTC)
 
 func testInstance(id string) model.Instance {
-	return model.Instance{ID: id, ARN: cloudwatch.InstanceARN("us-east-1", "123456789012", id), AccountID: "123456789012", Region: "us-east-1", Provider: "aws"}
+	i := model.Instance{ID: id, AccountID: "123456789012", Region: "us-east-1", Provider: "aws"}
+	i.ARN = i.Target().ARN(model.KindDBInstance, id)
+	return i
 }
 
 func newTestBackfiller(t *testing.T, dir string, f *fakeCW) *Backfiller {
 	t.Helper()
 	b, err := New(Options{
 		OutputDir: dir,
-		Targets:   []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Fetchers:  []Fetcher{f},
 		Metrics:   catalog.DefaultSelection(),
 		Labels:    map[string]string{"job": "rds"},
-		Now:       func() time.Time { return testNow },
+		Env:       telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +177,7 @@ func queryOf(t *testing.T, l labels.Labels) model.MetricQuery {
 	for _, sel := range catalog.DefaultSelection() {
 		for _, st := range sel.Statistics {
 			if catalog.PromName(sel.Metric, st) == name {
-				return model.MetricQuery{InstanceID: l.Get(catalog.LabelInstanceID), Metric: sel.Metric, Statistic: st}
+				return model.MetricQuery{Resource: model.Resource{ID: l.Get(catalog.LabelInstanceID)}, Metric: sel.Metric, Statistic: st}
 			}
 		}
 	}
@@ -241,8 +258,8 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 	}
 	b2, err := New(Options{
 		OutputDir: dir, ResweepEmpty: true, Metrics: catalog.DefaultSelection(),
-		Targets: []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
-		Now:     func() time.Time { return testNow },
+		Fetchers: []Fetcher{f},
+		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -277,13 +294,16 @@ func TestBackfillRejects(t *testing.T) {
 	b := newTestBackfiller(t, t.TempDir(), &fakeCW{})
 	onprem := testInstance("legacy")
 	onprem.Provider = "onprem"
-	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{onprem}}); !errors.Is(err, ErrNotCloudWatch) {
+	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{onprem}, Days: 1}); !errors.Is(err, ErrNotCloudWatch) {
 		t.Errorf("onprem: %v", err)
 	}
 	other := testInstance("db-eu")
 	other.Region = "eu-west-1"
-	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{other}}); !errors.Is(err, ErrNoTarget) {
+	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{other}, Days: 1}); !errors.Is(err, ErrNoTarget) {
 		t.Errorf("other region: %v", err)
+	}
+	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}}); !errors.Is(err, ErrBadDays) {
+		t.Errorf("no days: %v", err)
 	}
 	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 30})
 	if err != nil {
@@ -320,8 +340,8 @@ func TestBackfillSkipsPrometheusBlocks(t *testing.T) {
 	before := listDir(t, promDir)
 	b, err := New(Options{
 		OutputDir: out, PrometheusDataDir: promDir, Metrics: catalog.DefaultSelection(),
-		Targets: []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
-		Now:     func() time.Time { return testNow },
+		Fetchers: []Fetcher{f},
+		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -366,8 +386,8 @@ func TestBackfillInBatches(t *testing.T) {
 	f := &fakeCW{}
 	b, err := New(Options{
 		OutputDir: dir, Metrics: catalog.DefaultSelection(), Labels: map[string]string{"job": "rds"},
-		Targets:      []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
-		Now:          func() time.Time { return testNow },
+		Fetchers:     []Fetcher{f},
+		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168, // two instances' week
 	})
 	if err != nil {
@@ -395,8 +415,8 @@ func TestBackfillInBatches(t *testing.T) {
 	failing := &failAfter{fakeCW: &fakeCW{}, ok: 1}
 	b2, err := New(Options{
 		OutputDir: dir2, Metrics: catalog.DefaultSelection(),
-		Targets:      []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: failing}},
-		Now:          func() time.Time { return testNow },
+		Fetchers:     []Fetcher{failing},
+		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168,
 	})
 	if err != nil {

@@ -54,7 +54,7 @@ func newSimBackfiller(tb testing.TB, c *cloudwatch.Client, dir string, metrics [
 	tb.Helper()
 	b, err := backfill.New(backfill.Options{
 		OutputDir: dir,
-		Targets:   []backfill.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
+		Fetchers:  []backfill.Fetcher{c},
 		Metrics:   metrics,
 		Labels:    map[string]string{"job": "rds"},
 	})
@@ -160,7 +160,7 @@ func BenchmarkOneInstanceWeek(b *testing.B) {
 	})
 	b.Run("naive-hourly", func(b *testing.B) {
 		sim, c, instances := simFleetAt(b, 1, 10)
-		queries := catalog.Queries([]string{instances[0].ID}, catalog.DefaultSelection())
+		queries := catalog.Queries([]model.Resource{instances[0].Resource()}, catalog.DefaultSelection())
 		to := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
 		var calls, metrics int64
 		for b.Loop() {

@@ -16,10 +16,14 @@ import (
 const MaxHistorySamples = 2_000_000
 
 // History returns the aws_rds_* samples the blocks hold for an instance in
-// [from, to), series sorted by labels.
+// [from, to), series sorted by labels: the series with the instance's
+// identity labels (catalog.SeriesLabels), whatever their target labels.
 func (b *Backfiller) History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error) {
-	ms := append(seriesMatchers(), labels.MustNewMatcher(labels.MatchEqual, catalog.LabelInstanceID, inst.ID))
-	series, err := tsdbwriter.ReadSeries(ctx, b.Dirs(), tsdbwriter.ReadOptions{
+	ms := seriesMatchers()
+	for _, l := range catalog.SeriesLabels(inst.Resource()) {
+		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
+	}
+	series, err := tsdbwriter.ReadSeries(ctx, b.dirs(), tsdbwriter.ReadOptions{
 		Mint: from.UnixMilli(), Maxt: to.UnixMilli(), Matchers: ms, MaxSamples: MaxHistorySamples, Logger: b.opts.Logger,
 	})
 	if err != nil {

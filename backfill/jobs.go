@@ -35,22 +35,21 @@ func (e *BusyError) Error() string {
 // ErrUnknownJob is returned for a job ID Jobs does not know.
 var ErrUnknownJob = errors.New("unknown backfill job")
 
-// JobStatus is a snapshot of a job.
+// JobStatus is a snapshot of a job. Its Result holds the days of the
+// request from the start, and the sweep's counts once it has finished
+// (successfully or not: a failed sweep counts what it committed).
 type JobStatus struct {
-	ID          string   `json:"id"`
+	ID          string   `json:"job_id"`
 	State       string   `json:"state"`
 	Phase       string   `json:"phase,omitempty"`
 	InstanceIDs []string `json:"instance_ids"`
-	Days        int      `json:"days_requested"`
-	// DaysSwept is Days capped at the maximum; Capped says it was.
-	DaysSwept  int        `json:"days"`
-	Capped     bool       `json:"capped"`
-	HoursDone  int        `json:"hours_done"`
-	HoursTotal int        `json:"hours_total"`
-	Created    time.Time  `json:"created"`
-	Finished   *time.Time `json:"finished,omitempty"`
-	Result     *Result    `json:"result,omitempty"`
-	Error      string     `json:"error,omitempty"`
+	// HoursDone of HoursToFetch are the instance-hours fetched so far.
+	HoursDone    int        `json:"hours_done"`
+	HoursToFetch int        `json:"hours_to_fetch"`
+	Created      time.Time  `json:"created"`
+	Finished     *time.Time `json:"finished,omitempty"`
+	Error        string     `json:"error,omitempty"`
+	Result
 }
 
 type job struct {
@@ -69,7 +68,7 @@ type Jobs struct {
 	mu      sync.Mutex
 	jobs    map[string]*job
 	order   []string          // job IDs, oldest first
-	running map[string]string // instance key -> job ID
+	running map[string]string // resource key -> job ID
 	wg      sync.WaitGroup
 }
 
@@ -78,15 +77,16 @@ func NewJobs(base context.Context, b *Backfiller) *Jobs {
 	return &Jobs{b: b, base: base, jobs: map[string]*job{}, running: map[string]string{}}
 }
 
-// Run runs a backfill now and returns its result. It fails with a
-// *BusyError if one of the instances has a backfill running.
-func (j *Jobs) Run(ctx context.Context, req Request) (Result, JobStatus, error) {
+// Run runs a backfill now and returns the finished job's status, also
+// when the sweep failed. It fails with a *BusyError, and a zero status, if
+// one of the instances has a backfill running.
+func (j *Jobs) Run(ctx context.Context, req Request) (JobStatus, error) {
 	jb, ctx, err := j.register(ctx, req)
 	if err != nil {
-		return Result{}, JobStatus{}, err
+		return JobStatus{}, err
 	}
-	res, err := j.execute(ctx, jb, req)
-	return res, j.status(jb), err
+	err = j.execute(ctx, jb, req)
+	return j.status(jb), err
 }
 
 // Start starts a backfill in the background and returns its status.
@@ -98,7 +98,7 @@ func (j *Jobs) Start(req Request) (JobStatus, error) {
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()
-		_, _ = j.execute(ctx, jb, req)
+		_ = j.execute(ctx, jb, req)
 	}()
 	return j.status(jb), nil
 }
@@ -147,18 +147,17 @@ func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context
 	keys := make([]string, 0, len(req.Instances))
 	ids := make([]string, 0, len(req.Instances))
 	for _, inst := range req.Instances {
-		k := instanceKey(inst)
+		k := inst.Resource().Key()
 		if other, busy := j.running[k]; busy {
 			return nil, nil, &BusyError{InstanceID: inst.ID, JobID: other}
 		}
 		keys = append(keys, k)
 		ids = append(ids, inst.ID)
 	}
-	days := j.b.newResult(req.Days)
 	ctx, cancel := context.WithCancel(ctx)
 	jb := &job{
 		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids,
-			Days: days.DaysRequested, DaysSwept: days.Days, Capped: days.Capped, Created: time.Now().UTC()},
+			Created: time.Now().UTC(), Result: j.b.newResult(req.Days)},
 		keys: keys, cancel: cancel, done: make(chan struct{}),
 	}
 	for _, k := range keys {
@@ -183,17 +182,17 @@ func (j *Jobs) forget() {
 	}
 }
 
-func (j *Jobs) execute(ctx context.Context, jb *job, req Request) (Result, error) {
+func (j *Jobs) execute(ctx context.Context, jb *job, req Request) error {
 	defer close(jb.done)
 	defer jb.cancel()
 	req.Progress = func(p Progress) {
 		j.mu.Lock()
-		jb.status.Phase, jb.status.HoursDone, jb.status.HoursTotal = p.Phase, p.HoursDone, p.HoursTotal
+		jb.status.Phase, jb.status.HoursDone, jb.status.HoursToFetch = p.Phase, p.HoursDone, p.HoursTotal
 		j.mu.Unlock()
 	}
 	res, err := j.b.Backfill(ctx, req)
 	j.finish(jb, res, err, ctx.Err() != nil)
-	return res, err
+	return err
 }
 
 func (j *Jobs) finish(jb *job, res Result, err error, canceled bool) {
@@ -202,7 +201,7 @@ func (j *Jobs) finish(jb *job, res Result, err error, canceled bool) {
 	now := time.Now().UTC()
 	jb.status.Finished = &now
 	jb.status.Phase = ""
-	jb.status.Result = &res
+	jb.status.Result = res
 	switch {
 	case err == nil:
 		jb.status.State = StateSucceeded

@@ -12,7 +12,7 @@ import (
 // each query, and an instance has each of its series once in every block
 // window its missing hours fall in.
 func (b *Backfiller) load(plans []*instancePlan) tsdbwriter.Load {
-	queries := uint64(len(catalog.Queries([]string{""}, b.opts.Metrics)))
+	queries := uint64(catalog.QueriesPerResource(b.opts.Metrics))
 	perHour := uint64(time.Hour / b.opts.Period)
 	var l tsdbwriter.Load
 	for _, p := range plans {

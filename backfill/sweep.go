@@ -18,10 +18,11 @@ import (
 
 // Request is one sweep.
 type Request struct {
-	// Instances to backfill; each must be served by CloudWatch and have a
-	// Target for its account and region.
+	// Instances to backfill; each must be served by CloudWatch, have its
+	// ARN and a Fetcher for its account and region.
 	Instances []model.Instance
-	// Days back from now; capped at Options.MaxDays. 0 means DefaultDays.
+	// Days back from now, at least 1 (see CheckDays); capped at
+	// Options.MaxDays.
 	Days int
 	// Progress, if set, is called as the sweep goes.
 	Progress func(Progress)
@@ -49,7 +50,8 @@ type Result struct {
 	// From and To are the range swept, [From, To).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// HoursTotal is instances times hours in the range.
+	// HoursTotal is instances times hours in the range: the sum of the
+	// four counts below.
 	HoursTotal int `json:"hours_total"`
 	// HoursBackfilled are hours written to blocks.
 	HoursBackfilled int `json:"hours_backfilled"`
@@ -73,14 +75,17 @@ type Result struct {
 
 // instancePlan is the hours one instance needs.
 type instancePlan struct {
-	inst    model.Instance
-	key     string
-	missing hourSet
+	inst     model.Instance
+	resource model.Resource
+	missing  hourSet
 }
+
+// key returns the key of the plan's resource.
+func (p *instancePlan) key() string { return p.resource.Key() }
 
 // group is one window fetched for several instances of one target.
 type group struct {
-	target    Target
+	fetcher   Fetcher
 	window    span
 	instances []*instancePlan
 	// missing is the instances' missing hours in the window, for progress.
@@ -95,7 +100,7 @@ type group struct {
 func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
 	started := time.Now()
 	res := b.newResult(req.Days)
-	if err := b.check(req.Instances); err != nil {
+	if err := b.check(req); err != nil {
 		return res, err
 	}
 	cov, r, err := b.Coverage(ctx, res.Days)
@@ -155,7 +160,7 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 // batches splits plans, in order, into batches whose samples to fetch fit
 // Options.BatchSamples; an instance larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
-	perHour := int(time.Hour/b.opts.Period) * len(catalog.Queries([]string{""}, b.opts.Metrics))
+	perHour := int(time.Hour/b.opts.Period) * catalog.QueriesPerResource(b.opts.Metrics)
 	var out [][]*instancePlan
 	var cur []*instancePlan
 	n := 0
@@ -176,9 +181,6 @@ func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
 
 func (b *Backfiller) newResult(days int) Result {
 	res := Result{DaysRequested: days, MaxDays: b.opts.MaxDays}
-	if days <= 0 {
-		res.DaysRequested = DefaultDays
-	}
 	res.Days = min(res.DaysRequested, b.opts.MaxDays)
 	res.Capped = res.Days < res.DaysRequested
 	return res
@@ -190,45 +192,50 @@ func (b *Backfiller) finishResult(res Result, started time.Time) Result {
 	return res
 }
 
-// check fails for an instance that CloudWatch does not serve or that no
-// target reaches.
-func (b *Backfiller) check(instances []model.Instance) error {
-	for _, i := range instances {
-		if !i.ServedByCloudWatch() {
+// check fails for bad days, and for an instance that CloudWatch does not
+// serve, has no ARN (the key of everything the backfill remembers) or that
+// no fetcher reaches.
+func (b *Backfiller) check(req Request) error {
+	if err := CheckDays(req.Days); err != nil {
+		return err
+	}
+	for _, i := range req.Instances {
+		switch {
+		case !i.ServedByCloudWatch():
 			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, i.ID, i.Provider, model.ProviderAWS)
-		}
-		if _, ok := b.target(i); !ok {
-			return fmt.Errorf("%w: %s in %s/%s", ErrNoTarget, i.ID, i.AccountID, i.Region)
+		case i.ARN == "":
+			return fmt.Errorf("%w: %s in %s has no ARN", ErrNotCloudWatch, i.ID, i.Target().Key())
+		case b.fetcher(i.Target()) == nil:
+			return fmt.Errorf("%w: %s in %s", ErrNoTarget, i.ID, i.Target().Key())
 		}
 	}
 	return nil
 }
 
-func (b *Backfiller) target(i model.Instance) (Target, bool) {
-	for _, t := range b.opts.Targets {
-		if t.AccountID == i.AccountID && t.Region == i.Region {
-			return t, true
+// fetcher returns the fetcher of a target, or nil.
+func (b *Backfiller) fetcher(t model.Target) Fetcher {
+	for _, f := range b.opts.Fetchers {
+		if f.Target() == t {
+			return f
 		}
 	}
-	return Target{}, false
+	return nil
 }
-
-func instanceKey(i model.Instance) string { return i.AccountID + "/" + i.Region + "/" + i.ID }
 
 // plan lists, per instance, the hours of r that are neither covered nor
 // known to be empty.
 func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.Coverage, res *Result) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(instances))
 	for _, inst := range instances {
-		p := &instancePlan{inst: inst, key: instanceKey(inst), missing: hourSet{}}
+		p := &instancePlan{inst: inst, resource: inst.Resource(), missing: hourSet{}}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
-			empty = b.swept.empty(p.key)
+			empty = b.swept.empty(p.key())
 		}
 		for t := r.From; t.Before(r.To); t = t.Add(time.Hour) {
 			res.HoursTotal++
 			switch h := t.Unix(); {
-			case cov.Covered(inst.ID, t.UnixMilli()):
+			case cov.Covered(p.key(), t.UnixMilli()):
 				res.HoursSkipped++
 			case empty.has(h):
 				res.HoursKnownEmpty++
@@ -247,11 +254,10 @@ func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.C
 // fall in each hull, so that they share calls. Datapoints of hours an
 // instance does not miss are dropped by the sink. Groups are in time order.
 func (b *Backfiller) groups(plans []*instancePlan) []*group {
-	byTarget := map[string][]*instancePlan{}
-	var targets []string
+	byTarget := map[model.Target][]*instancePlan{}
+	var targets []model.Target
 	for _, p := range plans {
-		t, _ := b.target(p.inst)
-		k := t.AccountID + "/" + t.Region
+		k := p.resource.Target
 		if _, ok := byTarget[k]; !ok {
 			targets = append(targets, k)
 		}
@@ -274,10 +280,10 @@ func (b *Backfiller) targetGroups(plans []*instancePlan) []*group {
 		all = append(all, windows[p]...)
 	}
 	slices.SortFunc(all, func(a, b span) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end)) })
-	t, _ := b.target(plans[0].inst)
+	f := b.fetcher(plans[0].resource.Target)
 	var out []*group
 	for _, h := range hulls(all, b.maxHullHours()) {
-		g := &group{target: t, window: h}
+		g := &group{fetcher: f, window: h}
 		for _, p := range plans {
 			if n := missingIn(p, windows[p], h); n > 0 {
 				g.instances = append(g.instances, p)
@@ -326,7 +332,7 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 	total, reported := len(queries), 0
 	for done := 0; done < total; {
 		n := min(total-done, perFetch)
-		series, stats, err := g.target.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries[done : done+n], Window: w, Caller: CallerBackfill})
+		series, stats, err := g.fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries[done : done+n], Window: w, Caller: CallerBackfill})
 		res.Requests += stats.Calls
 		res.MetricsRequested += stats.MetricsRequested
 		res.Datapoints += stats.Datapoints
@@ -344,18 +350,18 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 
 // queriesFor lists the queries of the instances, instance by instance.
 func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.MetricQuery {
-	ids := make([]string, len(plans))
+	resources := make([]model.Resource, len(plans))
 	for i, p := range plans {
-		ids[i] = p.inst.ID
+		resources[i] = p.resource
 	}
-	return catalog.Queries(ids, metrics)
+	return catalog.Queries(resources, metrics)
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.
 func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r Range) error {
 	changes := map[string]change{}
 	for _, p := range plans {
-		got := s.filled[p.key]
+		got := s.filled[p.key()]
 		c := change{empty: hourSet{}, filled: hourSet{}}
 		for h := range p.missing {
 			if got.has(h) {
@@ -366,9 +372,9 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r 
 		}
 		res.HoursBackfilled += len(c.filled)
 		res.HoursEmpty += len(c.empty)
-		changes[p.key] = c
+		changes[p.key()] = c
 		covered := r.Hours() - len(p.missing) + len(c.filled)
-		b.opts.Telemetry.BackfillCoverage.WithLabelValues(p.inst.ID).Set(float64(covered) * 3600)
+		b.opts.Telemetry.BackfillCoverage.Set(p.resource, float64(covered)*3600)
 	}
 	retention, _ := RetentionDays(b.opts.Period) // New checked the period
 	keepFrom := r.To.Add(-time.Duration(retention) * 24 * time.Hour).Unix()
@@ -376,15 +382,11 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r 
 }
 
 // seriesLabelsFor returns the labels of one backfilled series: exactly
-// those of the live series, plus the target labels.
-func (b *Backfiller) seriesLabelsFor(p *instancePlan, q model.MetricQuery) labels.Labels {
-	inst := p.inst
-	m := map[string]string{
-		pmodel.MetricNameLabel:  catalog.PromName(q.Metric, q.Statistic),
-		catalog.LabelName:       inst.ARN,
-		catalog.LabelInstanceID: inst.ID,
-		catalog.LabelRegion:     inst.Region,
-		catalog.LabelAccountID:  inst.AccountID,
+// those of the live series (catalog.SeriesLabels), plus the target labels.
+func (b *Backfiller) seriesLabelsFor(q model.MetricQuery) labels.Labels {
+	m := map[string]string{pmodel.MetricNameLabel: catalog.PromName(q.Metric, q.Statistic)}
+	for _, l := range catalog.SeriesLabels(q.Resource) {
+		m[l.Name] = l.Value
 	}
 	for k, v := range b.opts.Labels {
 		if _, taken := m[k]; !taken {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -17,12 +18,13 @@ import (
 // blocks.
 const sweptFile = "rds-backfill-empty-hours.json"
 
-// sweptStore remembers, per instance key, the hours swept without data.
+// sweptStore remembers, per resource key (its ARN), the hours swept
+// without data.
 // It is safe for concurrent use.
 type sweptStore struct {
 	path string
 	mu   sync.Mutex
-	// hours by instance key, in Unix seconds.
+	// hours by resource key, in Unix seconds.
 	hours map[string][]int64
 }
 
@@ -45,7 +47,12 @@ func openSwept(dir string) (*sweptStore, error) {
 		return nil, fmt.Errorf("read swept hours %s: %w", s.path, err)
 	}
 	for k, v := range j.Empty {
-		s.hours[k] = v
+		// Files written by earlier versions are keyed by account, region
+		// and identifier: forgetting those entries costs one more request
+		// for their hours, and never skips an hour wrongly.
+		if strings.HasPrefix(k, "arn:") {
+			s.hours[k] = v
+		}
 	}
 	return s, nil
 }

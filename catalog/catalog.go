@@ -15,9 +15,6 @@ import (
 // Namespace is the CloudWatch namespace of RDS metrics.
 const Namespace = "AWS/RDS"
 
-// Dimension is the CloudWatch dimension that selects one DB instance.
-const Dimension = "DBInstanceIdentifier"
-
 // Statistics CloudWatch computes for every metric.
 const (
 	Average     = "Average"
@@ -169,13 +166,58 @@ func snake(s string) string {
 	return b.String()
 }
 
-// Label names of every RDS series, as YACE names them.
+// Label names of every RDS series, as YACE names them. LabelInstanceID is
+// DimensionLabel(model.KindDBInstance).
 const (
 	LabelName       = "name"
-	LabelInstanceID = "dimension_" + Dimension
+	LabelInstanceID = "dimension_DBInstanceIdentifier"
 	LabelRegion     = "region"
 	LabelAccountID  = "account_id"
 )
+
+// DimensionLabel returns the name of the label that carries the CloudWatch
+// dimension of a resource of kind k, as YACE names it:
+// "dimension_DBInstanceIdentifier".
+func DimensionLabel(k model.Kind) string { return "dimension_" + k.Dimension() }
+
+// Label is one label of a series.
+type Label struct{ Name, Value string }
+
+// SeriesLabels returns the identity labels of every series of a resource,
+// in YACE's order: name (the ARN), the kind's dimension label (the
+// identifier), region, account_id. It is the one place these labels are
+// built: the live collector, the backfill, the history endpoint and the
+// per-resource self-metrics use it, so that a live series and its
+// backfilled history have the same labels.
+func SeriesLabels(r model.Resource) []Label {
+	return []Label{
+		{LabelName, r.ARN},
+		{DimensionLabel(r.Kind), r.ID},
+		{LabelRegion, r.Region},
+		{LabelAccountID, r.AccountID},
+	}
+}
+
+// LabelNames returns the names of SeriesLabels of a resource of kind k, in
+// order.
+func LabelNames(k model.Kind) []string {
+	ls := SeriesLabels(model.Resource{Kind: k})
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.Name
+	}
+	return names
+}
+
+// LabelValues returns the values of SeriesLabels of r, in order.
+func LabelValues(r model.Resource) []string {
+	ls := SeriesLabels(r)
+	values := make([]string, len(ls))
+	for i, l := range ls {
+		values[i] = l.Value
+	}
+	return values
+}
 
 // InfoMetric is the name of the per-instance info series.
 const InfoMetric = "aws_rds_info"
@@ -195,18 +237,24 @@ func DefaultSelection() []Selection {
 	return out
 }
 
-// Queries returns one query per instance, metric and statistic, instance by
-// instance in the given order: the queries of a poll or a backfill.
-func Queries(instanceIDs []string, metrics []Selection) []model.MetricQuery {
+// QueriesPerResource returns how many queries (metric and statistic
+// pairs, the unit GetMetricData is billed on) one resource costs.
+func QueriesPerResource(metrics []Selection) int {
 	n := 0
 	for _, m := range metrics {
 		n += len(m.Statistics)
 	}
-	qs := make([]model.MetricQuery, 0, n*len(instanceIDs))
-	for _, id := range instanceIDs {
+	return n
+}
+
+// Queries returns one query per resource, metric and statistic, resource
+// by resource in the given order: the queries of a poll or a backfill.
+func Queries(resources []model.Resource, metrics []Selection) []model.MetricQuery {
+	qs := make([]model.MetricQuery, 0, QueriesPerResource(metrics)*len(resources))
+	for _, r := range resources {
 		for _, m := range metrics {
 			for _, st := range m.Statistics {
-				qs = append(qs, model.MetricQuery{InstanceID: id, Metric: m.Metric, Statistic: st})
+				qs = append(qs, model.MetricQuery{Resource: r, Metric: m.Metric, Statistic: st})
 			}
 		}
 	}

@@ -1,7 +1,10 @@
 package catalog
 
 import (
+	"slices"
 	"testing"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 func TestPromName(t *testing.T) {
@@ -61,11 +64,36 @@ func TestCatalog(t *testing.T) {
 
 func TestQueries(t *testing.T) {
 	sel := []Selection{{Metric: "CPUUtilization", Statistics: []string{Average, Maximum}}, {Metric: "FreeStorageSpace", Statistics: []string{Average}}}
-	qs := Queries([]string{"a", "b"}, sel)
-	if len(qs) != 6 {
+	a := model.Resource{Kind: model.KindDBInstance, ID: "a"}
+	b := model.Resource{Kind: model.KindDBInstance, ID: "b"}
+	qs := Queries([]model.Resource{a, b}, sel)
+	if len(qs) != 6 || QueriesPerResource(sel) != 3 {
 		t.Fatalf("%d queries, want 6", len(qs))
 	}
-	if q := qs[4]; q.InstanceID != "b" || q.Metric != "CPUUtilization" || q.Statistic != Maximum {
+	if q := qs[4]; q.Resource != b || q.Metric != "CPUUtilization" || q.Statistic != Maximum {
 		t.Errorf("qs[4] = %+v", q)
+	}
+}
+
+func TestSeriesLabels(t *testing.T) {
+	r := model.Resource{Target: model.Target{AccountID: "123456789012", Region: "eu-west-1"}, Kind: model.KindDBInstance, ID: "db-1"}
+	r.ARN = r.Target.ARN(r.Kind, r.ID)
+	want := []Label{
+		{"name", "arn:aws:rds:eu-west-1:123456789012:db:db-1"},
+		{"dimension_DBInstanceIdentifier", "db-1"},
+		{"region", "eu-west-1"},
+		{"account_id", "123456789012"},
+	}
+	if got := SeriesLabels(r); !slices.Equal(got, want) {
+		t.Errorf("SeriesLabels = %v, want %v", got, want)
+	}
+	if got := LabelNames(model.KindDBInstance); !slices.Equal(got, []string{LabelName, LabelInstanceID, LabelRegion, LabelAccountID}) {
+		t.Errorf("LabelNames = %v", got)
+	}
+	if DimensionLabel(model.KindDBInstance) != LabelInstanceID {
+		t.Errorf("DimensionLabel(db) = %q, want %q", DimensionLabel(model.KindDBInstance), LabelInstanceID)
+	}
+	if got := LabelValues(r); !slices.Equal(got, []string{r.ARN, "db-1", "eu-west-1", "123456789012"}) {
+		t.Errorf("LabelValues = %v", got)
 	}
 }

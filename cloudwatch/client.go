@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/time/rate"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Account is a role to assume for one AWS account. The zero Account means
@@ -39,7 +41,8 @@ type Options struct {
 	// MaxAttempts bounds the SDK's adaptive retries (attempts, first
 	// included).
 	MaxAttempts int
-	// Parallel bounds the GetMetricData calls in flight per client.
+	// Parallel bounds the GetMetricData calls in flight per client;
+	// default DefaultParallel.
 	Parallel int
 	// LoadOptions are passed to config.LoadDefaultConfig, after the
 	// exporter's own (for example to point at a simulator).
@@ -47,12 +50,14 @@ type Options struct {
 	Observer    Observer
 }
 
+// DefaultParallel is how many GetMetricData calls a client has in flight
+// at once unless Options says otherwise.
+const DefaultParallel = 4
+
 // Client talks to CloudWatch and RDS in one account and region. It is safe
 // for concurrent use; every request waits for the shared limiter.
 type Client struct {
-	Region    string
-	AccountID string
-
+	target   model.Target
 	cw       GetMetricDataAPI
 	rds      rds.DescribeDBInstancesAPIClient
 	limiter  *rate.Limiter
@@ -60,32 +65,15 @@ type Client struct {
 	par      int
 }
 
-// ClientOptions build a Client from SDK clients directly; most callers use
-// NewClients instead.
-type ClientOptions struct {
-	Region, AccountID string
-	CloudWatch        GetMetricDataAPI
-	RDS               rds.DescribeDBInstancesAPIClient
-	Limiter           *rate.Limiter
-	Observer          Observer
-	Parallel          int
-}
+// Target returns the client's account and region.
+func (c *Client) Target() model.Target { return c.target }
 
-// NewClient returns a Client over the given SDK clients.
-func NewClient(o ClientOptions) *Client {
-	c := &Client{Region: o.Region, AccountID: o.AccountID, cw: o.CloudWatch, rds: o.RDS, limiter: o.Limiter, observer: o.Observer, par: o.Parallel}
-	if c.limiter == nil {
-		c.limiter = rate.NewLimiter(rate.Inf, 1)
+func (c *Client) parallel() int {
+	if c.par <= 0 {
+		return DefaultParallel
 	}
-	if c.observer == nil {
-		c.observer = NopObserver{}
-	}
-	return c
+	return c.par
 }
-
-func (c *Client) key() string { return c.AccountID + "/" + c.Region }
-
-func (c *Client) parallel() int { return max(1, c.par) }
 
 // NewClients builds one Client per account and region with
 // config.LoadDefaultConfig, so AWS_REGION, AWS_ENDPOINT_URL*, profiles and
@@ -132,19 +120,18 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		return nil, err
 	}
 	obs := o.Observer
-	return NewClient(ClientOptions{
-		Region:    cfg.Region,
-		AccountID: accountID,
-		CloudWatch: cw.NewFromConfig(cfg, func(co *cw.Options) {
+	return &Client{
+		target: model.Target{AccountID: accountID, Region: cfg.Region},
+		cw: cw.NewFromConfig(cfg, func(co *cw.Options) {
 			co.Retryer = newRetryer(o.MaxAttempts, APIGetMetricData, obs)
 		}),
-		RDS: rds.NewFromConfig(cfg, func(ro *rds.Options) {
+		rds: rds.NewFromConfig(cfg, func(ro *rds.Options) {
 			ro.Retryer = newRetryer(o.MaxAttempts, APIDescribeDBInstances, obs)
 		}),
-		Limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
-		Observer: obs,
-		Parallel: o.Parallel,
-	}), nil
+		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
+		observer: obs,
+		par:      o.Parallel,
+	}, nil
 }
 
 func loadConfig(ctx context.Context, o Options, acc Account, region string) (aws.Config, error) {
@@ -207,15 +194,17 @@ func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
 	return &observingRetryer{RetryerV2: r, api: api, obs: obs}
 }
 
+// observingRetryer is a retryer that tells obs about every attempt AWS
+// throttled; Observer and SourceObserver are both obs.
 type observingRetryer struct {
 	aws.RetryerV2
 	api string
-	obs Observer
+	obs interface{ Throttled(api string) }
 }
 
 // IsErrorRetryable is called once per failed attempt.
 func (r *observingRetryer) IsErrorRetryable(err error) bool {
-	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+	if isThrottle(err) {
 		r.obs.Throttled(r.api)
 	}
 	return r.RetryerV2.IsErrorRetryable(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -32,12 +31,12 @@ func (c *Client) DescribeInstances(ctx context.Context, f DiscoveryFilter) ([]mo
 	var out []model.Instance
 	for p.HasMorePages() {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, fmt.Errorf("describe DB instances in %s: wait for rate limiter: %w", c.key(), err)
+			return nil, fmt.Errorf("describe DB instances in %s: wait for rate limiter: %w", c.target.Key(), err)
 		}
 		page, err := p.NextPage(ctx)
 		c.observer.Request(APIDescribeDBInstances, err)
 		if err != nil {
-			return nil, fmt.Errorf("describe DB instances in %s: %w", c.key(), err)
+			return nil, fmt.Errorf("describe DB instances in %s: %w", c.target.Key(), err)
 		}
 		for _, db := range page.DBInstances {
 			inst := c.toInstance(db)
@@ -57,8 +56,8 @@ func (c *Client) toInstance(db types.DBInstance) model.Instance {
 	return model.Instance{
 		ID:               aws.ToString(db.DBInstanceIdentifier),
 		ARN:              aws.ToString(db.DBInstanceArn),
-		AccountID:        c.AccountID,
-		Region:           c.Region,
+		AccountID:        c.target.AccountID,
+		Region:           c.target.Region,
 		Provider:         model.ProviderAWS,
 		Engine:           aws.ToString(db.Engine),
 		EngineVersion:    aws.ToString(db.EngineVersion),
@@ -79,17 +78,4 @@ func hasTags(have, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// InstanceARN returns the ARN of a DB instance, for static instances that
-// were not discovered.
-func InstanceARN(region, accountID, id string) string {
-	partition := "aws"
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		partition = "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		partition = "aws-us-gov"
-	}
-	return fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", partition, region, accountID, id)
 }

@@ -108,15 +108,12 @@ func TestAccountFromARN(t *testing.T) {
 	if _, ok := accountFromARN(""); ok {
 		t.Error("empty ARN parsed")
 	}
-	if got := InstanceARN("cn-north-1", "1", "db"); got != "arn:aws-cn:rds:cn-north-1:1:db:db" {
-		t.Errorf("InstanceARN = %q", got)
-	}
 }
 
 func queries(n int) []model.MetricQuery {
 	qs := make([]model.MetricQuery, n)
 	for i := range qs {
-		qs[i] = model.MetricQuery{InstanceID: fmt.Sprintf("db-%d", i/40), Metric: fmt.Sprintf("M%d", i%20), Statistic: "Average"}
+		qs[i] = model.MetricQuery{Resource: model.Resource{Kind: model.KindDBInstance, ID: fmt.Sprintf("db-%d", i/40)}, Metric: fmt.Sprintf("M%d", i%20), Statistic: "Average"}
 	}
 	return qs
 }

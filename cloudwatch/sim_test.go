@@ -85,7 +85,7 @@ func simQueries(sim *awssim.Server) []model.MetricQuery {
 	for _, i := range sim.Instances() {
 		for _, sel := range catalog.DefaultSelection() {
 			for _, st := range sel.Statistics {
-				qs = append(qs, model.MetricQuery{InstanceID: i.ID, Metric: sel.Metric, Statistic: st})
+				qs = append(qs, model.MetricQuery{Resource: model.Resource{Kind: model.KindDBInstance, ID: i.ID}, Metric: sel.Metric, Statistic: st})
 			}
 		}
 	}
@@ -137,14 +137,14 @@ func checkValues(t *testing.T, sim *awssim.Server, series []model.Series, w Wind
 	for _, s := range series {
 		q := s.Query
 		for _, p := range s.Points {
-			want, ok := sim.Value(q.InstanceID, q.Metric, q.Statistic, p.Timestamp, w.Period)
+			want, ok := sim.Value(sim.InstanceARN(q.Resource.ID), q.Metric, q.Statistic, p.Timestamp, w.Period)
 			if !ok || math.Abs(want-p.Value) > 1e-9*math.Max(1, math.Abs(want)) {
 				t.Fatalf("%+v at %s: got %v, awssim has %v (%v)", q, p.Timestamp, p.Value, want, ok)
 			}
 		}
 		n := 0
 		for ts := w.Start; ts.Before(w.End); ts = ts.Add(w.Period) {
-			if _, ok := sim.Value(q.InstanceID, q.Metric, q.Statistic, ts, w.Period); ok {
+			if _, ok := sim.Value(sim.InstanceARN(q.Resource.ID), q.Metric, q.Statistic, ts, w.Period); ok {
 				n++
 			}
 		}
@@ -213,8 +213,8 @@ func TestFetchFailureIsAnError(t *testing.T) {
 func TestDescribeInstances(t *testing.T) {
 	sim := startSim(t, 45, awssim.Faults{})
 	c := simClient(t, sim, &countingObserver{}, 50, 3)
-	if c.AccountID != sim.AccountID() || c.Region != "us-east-1" {
-		t.Errorf("client account %q region %q", c.AccountID, c.Region)
+	if tg := c.Target(); tg.AccountID != sim.AccountID() || tg.Region != "us-east-1" {
+		t.Errorf("client target %+v", tg)
 	}
 	all, err := c.DescribeInstances(context.Background(), DiscoveryFilter{})
 	if err != nil {

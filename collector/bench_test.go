@@ -57,11 +57,11 @@ func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) 
 		b.Fatal(err)
 	}
 	return collector.New(collector.Options{
-		Targets:   []collector.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
+		Fetchers:  []collector.Fetcher{c},
 		Instances: fleet(instances),
 		Metrics:   catalog.DefaultSelection(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Telemetry: tm,
+		Env: telemetry.Env{Telemetry: tm},
 	}), sim
 }
 

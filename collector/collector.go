@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,19 +22,12 @@ import (
 // CallerLive names the live collector in CloudWatch request counts.
 const CallerLive = "live"
 
-// Fetcher runs GetMetricData requests in one account and region;
+// Fetcher runs GetMetricData requests in its account and region;
 // *cloudwatch.Client implements it.
 type Fetcher interface {
+	Target() model.Target
 	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
 }
-
-// Target is one account and region the collector polls.
-type Target struct {
-	AccountID, Region string
-	Fetcher           Fetcher
-}
-
-func (t Target) key() string { return t.AccountID + "/" + t.Region }
 
 // Instances lists the known instances; *inventory.Inventory implements it.
 type Instances interface {
@@ -44,17 +36,16 @@ type Instances interface {
 
 // Options configure a Collector.
 type Options struct {
-	Targets   []Target
+	// Fetchers poll the instances of their account and region, one per
+	// account and region.
+	Fetchers  []Fetcher
 	Instances Instances
 	// Metrics and their statistics to poll.
 	Metrics []catalog.Selection
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
-	// Now is the clock; default time.Now.
-	Now       func() time.Time
-	Logger    *slog.Logger
-	Telemetry *telemetry.Metrics
+	telemetry.Env
 }
 
 // Collector is a prometheus.Collector of the aws_rds_* series.
@@ -69,18 +60,10 @@ type Collector struct {
 // New returns a Collector that has polled nothing yet: it serves only
 // aws_rds_info until the first poll ends.
 func New(opts Options) *Collector {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Telemetry == nil {
-		opts.Telemetry = telemetry.New()
-	}
+	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
 	c.descs = newDescs(opts.Metrics, opts.Interval, opts.Period, opts.Delay)
-	c.snap.Store(&snapshot{parts: map[string]part{}})
+	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
 	return c
 }
 
@@ -115,20 +98,20 @@ func (c *Collector) Poll(ctx context.Context) error {
 	w := c.window()
 	instances := c.opts.Instances.All()
 	old := c.snap.Load()
-	parts := make(map[string]part, len(c.opts.Targets))
+	parts := make(map[model.Target]part, len(c.opts.Fetchers))
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
-	for _, t := range c.opts.Targets {
+	for _, f := range c.opts.Fetchers {
 		wg.Go(func() {
-			p, err := c.pollTarget(ctx, t, instances, w)
+			p, err := c.pollTarget(ctx, f, instances, w)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, err)
-				p = old.parts[t.key()]
+				p = old.parts[f.Target()]
 			}
-			parts[t.key()] = p
+			parts[f.Target()] = p
 		})
 	}
 	wg.Wait()
@@ -160,26 +143,22 @@ func (c *Collector) window() cloudwatch.Window {
 	return cloudwatch.Window{Start: end.Add(-span), End: end, Period: c.opts.Period}
 }
 
-func (c *Collector) pollTarget(ctx context.Context, t Target, instances []model.Instance, w cloudwatch.Window) (part, error) {
-	var mine []model.Instance
+func (c *Collector) pollTarget(ctx context.Context, f Fetcher, instances []model.Instance, w cloudwatch.Window) (part, error) {
+	var mine []model.Resource
 	for _, i := range instances {
-		if i.ServedByCloudWatch() && i.AccountID == t.AccountID && i.Region == t.Region {
-			mine = append(mine, i)
+		if i.ServedByCloudWatch() && i.Target() == f.Target() {
+			mine = append(mine, i.Resource())
 		}
 	}
-	ids := make([]string, len(mine))
-	for i, inst := range mine {
-		ids[i] = inst.ID
-	}
-	queries := catalog.Queries(ids, c.opts.Metrics)
+	queries := catalog.Queries(mine, c.opts.Metrics)
 	if len(queries) == 0 {
 		return part{}, nil
 	}
-	series, _, err := t.Fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries, Window: w, Caller: CallerLive})
+	series, _, err := f.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries, Window: w, Caller: CallerLive})
 	if err != nil {
-		return part{}, fmt.Errorf("poll %s: %w", t.key(), err)
+		return part{}, fmt.Errorf("poll %s: %w", f.Target().Key(), err)
 	}
-	return part{metrics: c.descs.valueMetrics(mine, series)}, nil
+	return part{metrics: c.descs.valueMetrics(series)}, nil
 }
 
 // Describe sends nothing: the set of series depends on the instances, so the
@@ -201,7 +180,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // snapshot is immutable once stored.
 type snapshot struct {
-	parts map[string]part
+	parts map[model.Target]part
 	info  []prometheus.Metric
 }
 

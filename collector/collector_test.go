@@ -24,11 +24,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // fakeFetcher answers every query with two datapoints whose last value is
 // derived from the query, or fails.
 type fakeFetcher struct {
+	target model.Target
 	mu     sync.Mutex
 	fail   error
 	offset float64
 	reqs   []cloudwatch.FetchRequest
 }
+
+func (f *fakeFetcher) Target() model.Target { return f.target }
 
 func (f *fakeFetcher) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
 	f.mu.Lock()
@@ -43,7 +46,7 @@ func (f *fakeFetcher) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]m
 		if q.Metric == "SwapUsage" {
 			continue // CloudWatch has no data: no series
 		}
-		v := float64(len(q.InstanceID)*100+len(q.Metric)) + f.offset
+		v := float64(len(q.Resource.ID)*100+len(q.Metric)) + f.offset
 		if q.Statistic == catalog.Maximum {
 			v *= 2
 		}
@@ -79,17 +82,20 @@ func testSelection() []catalog.Selection {
 func newTestCollector(f Fetcher, tm *telemetry.Metrics) *Collector {
 	now := time.Date(2026, 11, 28, 12, 7, 30, 0, time.UTC)
 	return New(Options{
-		Targets:   []Target{{AccountID: "123456789012", Region: "us-east-1", Fetcher: f}},
+		Fetchers:  []Fetcher{f},
 		Instances: testInstances(),
 		Metrics:   testSelection(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Now:       func() time.Time { return now },
-		Telemetry: tm,
+		Env: telemetry.Env{Now: func() time.Time { return now }, Telemetry: tm},
 	})
 }
 
+func testFetcher() *fakeFetcher {
+	return &fakeFetcher{target: model.Target{AccountID: "123456789012", Region: "us-east-1"}}
+}
+
 func TestCollectorGolden(t *testing.T) {
-	f := &fakeFetcher{}
+	f := testFetcher()
 	c := newTestCollector(f, telemetry.New())
 	if err := c.Poll(context.Background()); err != nil {
 		t.Fatal(err)
@@ -158,7 +164,7 @@ func writeGolden(t *testing.T, reg prometheus.Gatherer, path string) {
 }
 
 func TestCollectorKeepsLastValuesOnFailure(t *testing.T) {
-	f := &fakeFetcher{}
+	f := testFetcher()
 	tm := telemetry.New()
 	c := newTestCollector(f, tm)
 	reg := prometheus.NewRegistry()

@@ -63,16 +63,6 @@ type Account struct {
 	Regions []string `yaml:"regions"`
 }
 
-// AccountID returns the 12-digit account ID of the role ARN, or "" when the
-// ARN is not a valid one (Parse guarantees it is).
-func (a Account) AccountID() string {
-	m := roleARNPattern().FindStringSubmatch(a.RoleARN)
-	if m == nil {
-		return ""
-	}
-	return m[1]
-}
-
 // Discovery controls the listing of instances with DescribeDBInstances.
 type Discovery struct {
 	// Enabled turns discovery on (the default).

@@ -300,10 +300,10 @@ func TestDurations(t *testing.T) {
 
 func TestSelectedMetrics(t *testing.T) {
 	defaults := catalog.DefaultMetrics()
-	withStats := func(names []string, stats ...string) []MetricSelection {
-		var out []MetricSelection
+	withStats := func(names []string, stats ...string) []catalog.Selection {
+		var out []catalog.Selection
 		for _, n := range names {
-			out = append(out, MetricSelection{Metric: n, Statistics: stats})
+			out = append(out, catalog.Selection{Metric: n, Statistics: stats})
 		}
 		return out
 	}
@@ -313,7 +313,7 @@ func TestSelectedMetrics(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		yaml    string
-		want    []MetricSelection
+		want    []catalog.Selection
 		queries int
 	}{
 		{
@@ -330,7 +330,7 @@ func TestSelectedMetrics(t *testing.T) {
 		{
 			name: "add in catalog order, own statistics",
 			yaml: "metrics:\n  defaults: false\n  add:\n    - {name: WriteIOPS}\n    - {name: BinLogDiskUsage, statistics: [Maximum]}\n    - {name: CPUUtilization, statistics: [SampleCount]}\n",
-			want: []MetricSelection{
+			want: []catalog.Selection{
 				{Metric: "CPUUtilization", Statistics: []string{"SampleCount"}},
 				{Metric: "WriteIOPS", Statistics: []string{"Average", "Maximum"}},
 				{Metric: "BinLogDiskUsage", Statistics: []string{"Maximum"}},
@@ -340,9 +340,9 @@ func TestSelectedMetrics(t *testing.T) {
 		{
 			name: "override a default metric, remove others",
 			yaml: "metrics:\n  add: [{name: ReplicaLag, statistics: [Maximum]}]\n  remove: [SwapUsage, DBLoad]\n",
-			want: func() []MetricSelection {
+			want: func() []catalog.Selection {
 				out := withStats(without(defaults, "SwapUsage", "DBLoad"), "Average", "Maximum")
-				i := slices.IndexFunc(out, func(m MetricSelection) bool { return m.Metric == "ReplicaLag" })
+				i := slices.IndexFunc(out, func(m catalog.Selection) bool { return m.Metric == "ReplicaLag" })
 				out[i].Statistics = []string{"Maximum"}
 				return out
 			}(),
@@ -379,7 +379,7 @@ func TestSelectedMetricsBuiltInGo(t *testing.T) {
 	c.Metrics.Statistics = nil
 	c.Metrics.Add = []MetricSpec{{Name: "DBLoad", Statistics: []string{"Average", "Average", "Sum"}}, {Name: "SwapUsage"}}
 	got := c.SelectedMetrics()
-	want := []MetricSelection{
+	want := []catalog.Selection{
 		{Metric: "SwapUsage", Statistics: []string{"Average", "Maximum"}},
 		{Metric: "DBLoad", Statistics: []string{"Average", "Sum"}},
 	}
@@ -392,48 +392,33 @@ func TestSelectedMetricsBuiltInGo(t *testing.T) {
 	}
 }
 
-func TestTargets(t *testing.T) {
+// Accounts without regions of their own take the top-level ones.
+func TestAccountRegions(t *testing.T) {
 	role := "arn:aws:iam::123456789012:role/rds-exporter"
 	for _, tc := range []struct {
 		name string
 		yaml string
-		want []Target
+		want []Account
 	}{
-		{"SDK default region", "", []Target{{}}},
-		{"regions", "regions: [us-east-1, eu-west-1]", []Target{{Region: "us-east-1"}, {Region: "eu-west-1"}}},
+		{"none", "regions: [us-east-1]", nil},
 		{
 			"accounts", "regions: [us-east-1]\naccounts:\n  - role_arn: " + role + "\n  - {role_arn: " + role + "x, regions: [eu-west-1]}\n",
-			[]Target{
-				{Account: Account{RoleARN: role, SessionName: DefaultSessionName, Regions: []string{"us-east-1"}}, Region: "us-east-1"},
-				{Account: Account{RoleARN: role + "x", SessionName: DefaultSessionName, Regions: []string{"eu-west-1"}}, Region: "eu-west-1"},
+			[]Account{
+				{RoleARN: role, SessionName: DefaultSessionName, Regions: []string{"us-east-1"}},
+				{RoleARN: role + "x", SessionName: DefaultSessionName, Regions: []string{"eu-west-1"}},
 			},
 		},
-		{
-			"account in the SDK default region", "accounts: [{role_arn: " + role + "}]",
-			[]Target{{Account: Account{RoleARN: role, SessionName: DefaultSessionName}}},
-		},
+		{"account in the SDK default region", "accounts: [{role_arn: " + role + "}]", []Account{{RoleARN: role, SessionName: DefaultSessionName}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Parse([]byte(tc.yaml), "config.yml")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.Targets(); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Targets() = %+v, want %+v", got, tc.want)
+			if !reflect.DeepEqual(c.Accounts, tc.want) {
+				t.Errorf("Accounts = %+v, want %+v", c.Accounts, tc.want)
 			}
 		})
-	}
-}
-
-func TestAccountID(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::123456789012:role/rds-exporter":        "123456789012",
-		"arn:aws-cn:iam::210987654321:role/path/to/exporter": "210987654321",
-		"foo": "",
-	} {
-		if got := (Account{RoleARN: arn}).AccountID(); got != want {
-			t.Errorf("AccountID(%q) = %q, want %q", arn, got, want)
-		}
 	}
 }
 

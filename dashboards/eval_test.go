@@ -251,7 +251,7 @@ func expectedDaysUntilFull(t *testing.T, h *history, id string) (days float64, o
 	var first, last float64
 	var firstAt, lastAt time.Time
 	for ts := h.start; ts.Before(h.liveStart); ts = ts.Add(time.Hour) {
-		v, ok := h.sim.Value(id, fss, catalog.Average, ts, time.Hour)
+		v, ok := h.sim.Value(h.sim.InstanceARN(id), fss, catalog.Average, ts, time.Hour)
 		switch {
 		case !ok:
 			continue
@@ -265,7 +265,7 @@ func expectedDaysUntilFull(t *testing.T, h *history, id string) (days float64, o
 	perDay := (first - last) / lastAt.Sub(firstAt).Hours() * 24
 	// The live value at the last scrape: the poll then read the last whole
 	// minute before its 2-minute delay.
-	now, okNow := h.sim.Value(id, fss, catalog.Average, h.now.Add(-3*time.Minute), time.Minute)
+	now, okNow := h.sim.Value(h.sim.InstanceARN(id), fss, catalog.Average, h.now.Add(-3*time.Minute), time.Minute)
 	if !okNow || perDay <= 0 {
 		return 0, false
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -11,11 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
@@ -28,12 +30,10 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/inventory"
+	rdsexporter "github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
 // The test fleet and how Prometheus scrapes the exporter.
@@ -99,7 +99,7 @@ type history struct {
 func (h *history) gapHours() map[string][]time.Time {
 	gaps := map[string][]time.Time{}
 	for _, i := range h.instances {
-		if g := h.sim.Gaps(i.ID, h.start, h.liveStart); len(g) > 0 {
+		if g := h.sim.Gaps(i.ARN, h.start, h.liveStart); len(g) > 0 {
 			gaps[i.ID] = g
 		}
 	}
@@ -125,16 +125,12 @@ type clock struct{ ns atomic.Int64 }
 func (c *clock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
-// exporter is the exporter's parts wired as cmd/exporter wires them, on
-// awssim and the fake clock.
+// exporter is the exporter as cmd/exporter builds it, on awssim and the
+// fake clock.
 type exporter struct {
-	sim       *awssim.Server
-	clock     *clock
-	telemetry *telemetry.Metrics
-	registry  *prometheus.Registry
-	inventory *inventory.Inventory
-	collector *collector.Collector
-	jobs      *backfill.Jobs
+	sim   *awssim.Server
+	clock *clock
+	exp   *rdsexporter.Exporter
 }
 
 // buildHistory runs the exporter on awssim and writes the history into a
@@ -146,7 +142,7 @@ func buildHistory(t *testing.T) *history {
 	h := &history{dir: t.TempDir(), liveStart: now.Add(-liveFor), now: now}
 	x := startExporter(t, h.dir, h.liveStart)
 	var samples []sample
-	sc := &scraper{registry: x.registry, add: func(s sample) { samples = append(samples, s) }}
+	sc := &scraper{gatherer: x.exp.Gatherer(), add: func(s sample) { samples = append(samples, s) }}
 	var failed []time.Duration
 	faults := awssim.Faults{}
 	for ts := h.liveStart; !ts.After(now); ts = ts.Add(scrapeEvery) {
@@ -157,11 +153,11 @@ func buildHistory(t *testing.T) *history {
 			faults = f
 		}
 		if since%discoverEvery == 0 {
-			if err := x.inventory.Refresh(ctx); err != nil {
+			if err := x.exp.Refresh(ctx); err != nil {
 				t.Fatalf("discovery at %s: %v", ts, err)
 			}
 		}
-		if since%pollEvery == 0 && x.collector.Poll(ctx) != nil {
+		if since%pollEvery == 0 && x.exp.Poll(ctx) != nil {
 			failed = append(failed, since)
 		}
 		if ts.Equal(now) {
@@ -183,95 +179,70 @@ func buildHistory(t *testing.T) *history {
 			add(s.labels, s.ts, s.v)
 		}
 	})
-	h.sim, h.instances, h.start = x.sim, x.inventory.All(), h.backfill.From
+	h.sim, h.instances, h.start = x.sim, x.exp.Instances(), h.backfill.From
 	checkHistory(t, h)
 	return h
 }
 
-// startExporter starts awssim and the exporter's parts on it, with the
-// clock at start. Everything stops when the test ends.
+// startExporter starts awssim and the exporter on it, with the clock at
+// start; the test drives discovery, polls and the backfill. Everything
+// stops when the test ends.
 func startExporter(t *testing.T, dir string, start time.Time) *exporter {
 	t.Helper()
-	x := &exporter{clock: &clock{}, telemetry: telemetry.New(), registry: prometheus.NewRegistry()}
+	x := &exporter{clock: &clock{}}
 	x.clock.set(start)
 	x.sim = awssim.New(awssim.Options{Instances: historyInstances, Now: x.clock.Now})
 	if err := x.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = x.sim.Close() })
-	clients, err := cloudwatch.NewClients(t.Context(), cloudwatch.Options{
-		RequestsPerSecond: 1000, Burst: 10, Parallel: 4,
-		// One retry: the SDK's backoff is real time, up to 2 s here.
-		MaxAttempts: 2,
-		Observer:    x.telemetry,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(x.sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
+	cfg, err := config.Parse([]byte(historyConfig(t)), "history.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.exp, err = rdsexporter.New(t.Context(), cfg, rdsexporter.Options{
+		Backfill: rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
+	}, rdsexporter.Env{
+		Now:    x.clock.Now,
+		Logger: slog.New(slog.DiscardHandler),
+		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
+			awsconfig.WithRegion("us-east-1"), awsconfig.WithBaseEndpoint(x.sim.URL()),
+			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := clients[0]
-	quiet := slog.New(slog.DiscardHandler)
-	x.inventory = inventory.New(inventory.Options{
-		Sources:   []inventory.Source{{AccountID: c.AccountID, Region: c.Region, Describer: c}},
-		Discovery: true,
-		Logger:    quiet,
-		OnRefresh: discovered(x.telemetry, x.clock),
-	})
-	metrics := dashboardSelection(t)
-	x.collector = collector.New(collector.Options{
-		Targets:   []collector.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
-		Instances: x.inventory,
-		Metrics:   metrics,
-		Interval:  pollEvery, Period: time.Minute, Delay: 2 * time.Minute,
-		Now: x.clock.Now, Logger: quiet, Telemetry: x.telemetry,
-	})
-	b, err := backfill.New(backfill.Options{
-		OutputDir: dir,
-		Targets:   []backfill.Target{{AccountID: c.AccountID, Region: c.Region, Fetcher: c}},
-		Metrics:   metrics,
-		Labels:    map[string]string{"job": historyJob},
-		Now:       x.clock.Now, Logger: quiet, Telemetry: x.telemetry,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	x.jobs = backfill.NewJobs(t.Context(), b)
-	if err := x.telemetry.Register(x.registry); err != nil {
-		t.Fatal(err)
-	}
-	x.registry.MustRegister(x.collector)
+	t.Cleanup(func() { _ = x.exp.Close() })
 	return x
 }
 
-// discovered records a refresh of the instance list in the self-metrics,
-// as cmd/exporter does, on the test clock.
-func discovered(tm *telemetry.Metrics, c *clock) func([]model.Instance, error) {
-	return func(all []model.Instance, err error) {
-		tm.Instances.Reset()
-		for _, i := range all {
-			tm.Instances.WithLabelValues(i.Provider).Inc()
+// historyConfig is the exporter's config: the polls of pollEvery, the
+// metrics of dashboardSelection, and one retry (the SDK's backoff is real
+// time, up to 2 s here).
+func historyConfig(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "regions: [us-east-1]\npoll: {interval: %s, period: 1m, delay: 2m}\n", pollEvery)
+	b.WriteString("rate_limit: {requests_per_second: 50, burst: 10, max_attempts: 2}\nmetrics:\n  add:\n")
+	defaults := catalog.DefaultMetrics()
+	for _, sel := range dashboardSelection(t) {
+		if !slices.Contains(defaults, sel.Metric) {
+			fmt.Fprintf(&b, "    - {name: %q}\n", sel.Metric)
 		}
-		if err != nil {
-			tm.DiscoveryRefreshErrors.Inc()
-			return
-		}
-		tm.DiscoveryLastSuccess.Set(float64(c.Now().Unix()))
 	}
+	return b.String()
 }
 
 // runBackfill runs a 7-day backfill job of every instance, as the
 // backfill API does.
 func runBackfill(t *testing.T, x *exporter) backfill.Result {
 	t.Helper()
-	res, status, err := x.jobs.Run(t.Context(), backfill.Request{Instances: x.inventory.All(), Days: 7})
+	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Instances: x.exp.Instances(), Days: 7})
 	if err != nil {
 		t.Fatalf("backfill job %s: %v", status.ID, err)
 	}
-	return res
+	return status.Result
 }
 
 // dashboardSelection is what the exporter is configured to fetch, live
@@ -307,7 +278,7 @@ func checkHistory(t *testing.T, h *history) {
 	gapHours := 0
 	for id, g := range h.gapHours() {
 		gapHours += len(g)
-		if late := h.sim.Gaps(id, h.liveStart.Add(-time.Hour), h.now.Add(time.Hour)); len(late) > 0 {
+		if late := h.sim.Gaps(h.sim.InstanceARN(id), h.liveStart.Add(-time.Hour), h.now.Add(time.Hour)); len(late) > 0 {
 			t.Fatalf("%s is stopped at %v, at or after the last backfilled hour: pick another clock", id, late)
 		}
 	}
@@ -329,7 +300,7 @@ type sample struct {
 // parser, adds the target labels and stamps the samples with the scrape
 // time; a series that is gone from a scrape gets a staleness marker.
 type scraper struct {
-	registry *prometheus.Registry
+	gatherer prometheus.Gatherer
 	add      func(sample)
 	last     map[uint64]labels.Labels
 }
@@ -373,7 +344,7 @@ func (s *scraper) scrape(ts time.Time) error {
 
 // render returns what /metrics would serve.
 func (s *scraper) render() ([]byte, error) {
-	families, err := s.registry.Gather()
+	families, err := s.gatherer.Gather()
 	if err != nil {
 		return nil, err
 	}

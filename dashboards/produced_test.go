@@ -9,6 +9,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
@@ -127,6 +128,7 @@ func TestSelfMetricsAreRegistered(t *testing.T) {
 		t.Fatal(err)
 	}
 	touchVectors(m)
+	m.BackfillCoverage.Set(model.Resource{Kind: model.KindDBInstance, ID: "x", ARN: "arn:x"}, 1)
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -18,28 +18,24 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// Describer lists the instances of one account and region;
+// Describer lists the instances of its account and region;
 // *cloudwatch.Client implements it.
 type Describer interface {
+	Target() model.Target
 	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Instance, error)
-}
-
-// Source is one account and region to discover instances in.
-type Source struct {
-	AccountID, Region string
-	Describer         Describer
 }
 
 // Options configure an Inventory.
 type Options struct {
-	// Static instances are always listed. Their Region and AccountID must
-	// be set.
+	// Static instances are always listed. Their Region and AccountID, and
+	// the ARN of those CloudWatch serves, must be set.
 	Static []model.Instance
-	// Sources are asked for instances when Discovery is true.
-	Sources   []Source
-	Discovery bool
-	Filter    cloudwatch.DiscoveryFilter
-	Logger    *slog.Logger
+	// Describers are asked for instances when Discovery is true, one per
+	// account and region.
+	Describers []Describer
+	Discovery  bool
+	Filter     cloudwatch.DiscoveryFilter
+	Logger     *slog.Logger
 	// OnRefresh, if set, is called after every refresh with the instances
 	// and the refresh error.
 	OnRefresh func(instances []model.Instance, err error)
@@ -50,7 +46,7 @@ type Inventory struct {
 	opts Options
 
 	mu         sync.RWMutex
-	discovered map[string][]model.Instance // by source key
+	discovered map[model.Target][]model.Instance
 	all        []model.Instance
 	refreshed  time.Time
 }
@@ -61,7 +57,7 @@ func New(opts Options) *Inventory {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	inv := &Inventory{opts: opts, discovered: map[string][]model.Instance{}}
+	inv := &Inventory{opts: opts, discovered: map[model.Target][]model.Instance{}}
 	inv.all = merge(opts.Static, inv.discovered)
 	return inv
 }
@@ -74,17 +70,17 @@ func (inv *Inventory) Refresh(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
-	found := map[string][]model.Instance{}
-	for _, s := range inv.opts.Sources {
-		key := s.AccountID + "/" + s.Region
-		list, err := s.Describer.DescribeInstances(ctx, inv.opts.Filter)
+	found := map[model.Target][]model.Instance{}
+	for _, d := range inv.opts.Describers {
+		tg := d.Target()
+		list, err := d.DescribeInstances(ctx, inv.opts.Filter)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("discover instances in %s: %w", key, err))
+			errs = append(errs, fmt.Errorf("discover instances in %s: %w", tg.Key(), err))
 			inv.mu.RLock()
-			list = inv.discovered[key]
+			list = inv.discovered[tg]
 			inv.mu.RUnlock()
 		}
-		found[key] = list
+		found[tg] = list
 	}
 	inv.mu.Lock()
 	inv.discovered = found
@@ -133,14 +129,15 @@ func (inv *Inventory) All() []model.Instance {
 }
 
 // merge lists discovered instances and the static ones, dropping a static
-// entry whose account, region and ID discovery already found (discovery
-// knows more about it).
-func merge(static []model.Instance, discovered map[string][]model.Instance) []model.Instance {
+// entry that discovery already found (discovery knows more about it): the
+// same resource, so the same ARN. Instances without an ARN (not served by
+// CloudWatch) are never discovered.
+func merge(static []model.Instance, discovered map[model.Target][]model.Instance) []model.Instance {
 	seen := map[string]bool{}
 	all := make([]model.Instance, 0, len(static))
 	add := func(i model.Instance) {
-		k := i.AccountID + "/" + i.Region + "/" + i.ID
-		if !seen[k] {
+		k := i.Resource().Key()
+		if k == "" || !seen[k] {
 			seen[k] = true
 			all = append(all, i)
 		}

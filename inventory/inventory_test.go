@@ -11,10 +11,13 @@ import (
 )
 
 type fakeDescriber struct {
-	list []model.Instance
-	err  error
-	got  cloudwatch.DiscoveryFilter
+	target model.Target
+	list   []model.Instance
+	err    error
+	got    cloudwatch.DiscoveryFilter
 }
+
+func (f *fakeDescriber) Target() model.Target { return f.target }
 
 func (f *fakeDescriber) DescribeInstances(_ context.Context, filter cloudwatch.DiscoveryFilter) ([]model.Instance, error) {
 	f.got = filter
@@ -22,7 +25,11 @@ func (f *fakeDescriber) DescribeInstances(_ context.Context, filter cloudwatch.D
 }
 
 func inst(id, region, provider string) model.Instance {
-	return model.Instance{ID: id, Region: region, AccountID: "1", Provider: provider}
+	i := model.Instance{ID: id, Region: region, AccountID: "1", Provider: provider}
+	if i.ServedByCloudWatch() {
+		i.ARN = i.Target().ARN(model.KindDBInstance, id)
+	}
+	return i
 }
 
 func ids(list []model.Instance) string {
@@ -34,21 +41,18 @@ func ids(list []model.Instance) string {
 }
 
 func TestRefreshMergesAndKeepsListOnFailure(t *testing.T) {
-	east := &fakeDescriber{list: []model.Instance{inst("b", "us-east-1", "aws"), inst("a", "us-east-1", "aws")}}
-	west := &fakeDescriber{list: []model.Instance{inst("c", "eu-west-1", "aws")}}
+	east := &fakeDescriber{target: model.Target{AccountID: "1", Region: "us-east-1"}, list: []model.Instance{inst("b", "us-east-1", "aws"), inst("a", "us-east-1", "aws")}}
+	west := &fakeDescriber{target: model.Target{AccountID: "1", Region: "eu-west-1"}, list: []model.Instance{inst("c", "eu-west-1", "aws")}}
 	var refreshed []string
 	inv := New(Options{
 		Static: []model.Instance{
 			inst("a", "us-east-1", "aws"),         // also discovered: discovery wins
 			inst("legacy", "us-east-1", "onprem"), // inventory only
 		},
-		Sources: []Source{
-			{AccountID: "1", Region: "us-east-1", Describer: east},
-			{AccountID: "1", Region: "eu-west-1", Describer: west},
-		},
-		Discovery: true,
-		Filter:    cloudwatch.DiscoveryFilter{Engines: []string{"postgres"}},
-		OnRefresh: func(all []model.Instance, err error) { refreshed = append(refreshed, ids(all)) },
+		Describers: []Describer{east, west},
+		Discovery:  true,
+		Filter:     cloudwatch.DiscoveryFilter{Engines: []string{"postgres"}},
+		OnRefresh:  func(all []model.Instance, err error) { refreshed = append(refreshed, ids(all)) },
 	})
 	if got := ids(inv.All()); got != "us-east-1/a/aws us-east-1/legacy/onprem" {
 		t.Errorf("before discovery: %s", got)
@@ -86,7 +90,7 @@ func TestRefreshMergesAndKeepsListOnFailure(t *testing.T) {
 
 func TestNoDiscovery(t *testing.T) {
 	d := &fakeDescriber{list: []model.Instance{inst("x", "us-east-1", "aws")}}
-	inv := New(Options{Static: []model.Instance{inst("s", "us-east-1", "aws")}, Sources: []Source{{Region: "us-east-1", Describer: d}}})
+	inv := New(Options{Static: []model.Instance{inst("s", "us-east-1", "aws")}, Describers: []Describer{d}})
 	if err := inv.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}

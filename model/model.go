@@ -42,11 +42,20 @@ func (i Instance) ProviderName() string {
 // ServedByCloudWatch reports whether CloudWatch has metrics for the instance.
 func (i Instance) ServedByCloudWatch() bool { return i.ProviderName() == ProviderAWS }
 
-// MetricQuery asks for one statistic of one CloudWatch metric of one instance.
+// Target returns the instance's account and region.
+func (i Instance) Target() Target { return Target{AccountID: i.AccountID, Region: i.Region} }
+
+// Resource returns the instance's identity.
+func (i Instance) Resource() Resource {
+	return Resource{Target: i.Target(), Kind: KindDBInstance, ID: i.ID, ARN: i.ARN}
+}
+
+// MetricQuery asks for one statistic of one CloudWatch metric of one
+// resource.
 type MetricQuery struct {
-	InstanceID string
-	Metric     string // CloudWatch metric name, e.g. "CPUUtilization"
-	Statistic  string // CloudWatch statistic, e.g. "Average"
+	Resource  Resource
+	Metric    string // CloudWatch metric name, e.g. "CPUUtilization"
+	Statistic string // CloudWatch statistic, e.g. "Average"
 }
 
 // Datapoint is one CloudWatch datapoint. Timestamp is the start of its period.

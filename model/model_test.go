@@ -29,3 +29,20 @@ func TestFindAndCloudWatchInstances(t *testing.T) {
 		t.Errorf("CloudWatchInstances = %+v", cw)
 	}
 }
+
+func TestTargetARN(t *testing.T) {
+	for _, tc := range []struct{ region, want string }{
+		{"us-east-1", "arn:aws:rds:us-east-1:123456789012:db:db-1"},
+		{"cn-north-1", "arn:aws-cn:rds:cn-north-1:123456789012:db:db-1"},
+		{"us-gov-west-1", "arn:aws-us-gov:rds:us-gov-west-1:123456789012:db:db-1"},
+	} {
+		tg := Target{AccountID: "123456789012", Region: tc.region}
+		if got := tg.ARN(KindDBInstance, "db-1"); got != tc.want {
+			t.Errorf("ARN in %s = %s, want %s", tc.region, got, tc.want)
+		}
+	}
+	i := Instance{ID: "db-1", ARN: "arn:x", AccountID: "1", Region: "r"}
+	if r := i.Resource(); r.Key() != "arn:x" || r.Kind != KindDBInstance || r.Target.Key() != "1/r" || KindDBInstance.Dimension() != "DBInstanceIdentifier" {
+		t.Errorf("Resource = %+v", r)
+	}
+}

@@ -33,7 +33,7 @@ type Metrics struct {
 	BackfillBlocks      prometheus.Counter
 	BackfillJobsRunning prometheus.Gauge
 	BackfillJobs        *prometheus.CounterVec
-	BackfillCoverage    *prometheus.GaugeVec
+	BackfillCoverage    *ResourceGauge
 }
 
 // New creates the self-metrics, unregistered. Counters with a fixed set of
@@ -88,8 +88,8 @@ func newMetrics() *Metrics {
 			"Backfill jobs running now."),
 		BackfillJobs: counterVec("backfill_jobs_total",
 			"Finished backfill jobs, by outcome (success, failure or canceled).", "outcome"),
-		BackfillCoverage: gaugeVec("backfill_coverage_seconds",
-			"Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance, as of the last backfill or coverage scan.", "dimension_DBInstanceIdentifier"),
+		BackfillCoverage: newResourceGauge("backfill_coverage_seconds",
+			"Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance (with its identity labels: name is its ARN), as of its last backfill."),
 	}
 }
 

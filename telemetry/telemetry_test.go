@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 func TestObserverCounts(t *testing.T) {
@@ -46,5 +48,29 @@ func TestObserverCounts(t *testing.T) {
 		if !strings.Contains(p.Text, "camelCase") {
 			t.Errorf("lint: %s: %s", p.Metric, p.Text)
 		}
+	}
+}
+
+// The coverage gauge keeps resources with the same identifier in other
+// regions or accounts apart, with the identity labels of each.
+func TestCoverageGaugePerResource(t *testing.T) {
+	m := New()
+	reg := prometheus.NewPedanticRegistry()
+	if err := m.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	for i, tg := range []model.Target{{AccountID: "111111111111", Region: "us-east-1"}, {AccountID: "111111111111", Region: "eu-west-1"}, {AccountID: "222222222222", Region: "us-east-1"}} {
+		r := model.Resource{Target: tg, Kind: model.KindDBInstance, ID: "db-0001", ARN: tg.ARN(model.KindDBInstance, "db-0001")}
+		m.BackfillCoverage.Set(r, float64(i+1)*3600)
+	}
+	want := `
+# HELP rds_backfill_exporter_backfill_coverage_seconds Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance (with its identity labels: name is its ARN), as of its last backfill.
+# TYPE rds_backfill_exporter_backfill_coverage_seconds gauge
+rds_backfill_exporter_backfill_coverage_seconds{account_id="111111111111",dimension_DBInstanceIdentifier="db-0001",name="arn:aws:rds:eu-west-1:111111111111:db:db-0001",region="eu-west-1"} 7200
+rds_backfill_exporter_backfill_coverage_seconds{account_id="111111111111",dimension_DBInstanceIdentifier="db-0001",name="arn:aws:rds:us-east-1:111111111111:db:db-0001",region="us-east-1"} 3600
+rds_backfill_exporter_backfill_coverage_seconds{account_id="222222222222",dimension_DBInstanceIdentifier="db-0001",name="arn:aws:rds:us-east-1:222222222222:db:db-0001",region="us-east-1"} 10800
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "rds_backfill_exporter_backfill_coverage_seconds"); err != nil {
+		t.Error(err)
 	}
 }

@@ -18,13 +18,3 @@ func (b bitset) hasAll(lo, hi int) bool {
 	}
 	return true
 }
-
-// empty reports whether the set is empty.
-func (b bitset) empty() bool {
-	for _, w := range b {
-		if w != 0 {
-			return false
-		}
-	}
-	return true
-}

@@ -1,6 +1,7 @@
 package tsdbwriter
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,14 @@ func TestPromtoolReadsMultiSegmentBlock(t *testing.T) {
 	require.NoError(t, os.CopyFS(db, os.DirFS(dir)))
 	require.NoError(t, os.Mkdir(filepath.Join(db, "wal"), 0o755))
 	out := promtool(t, bin, "tsdb", "analyze", db, res.Blocks[0].ULID.String())
-	require.Contains(t, out, "Total Series: 1200")
+	require.Contains(t, out, fmt.Sprintf("Total Series: %d\n", len(series)))
 	dump := promtool(t, bin, "tsdb", "dump", `--match={__name__="aws_rds_cpuutilization_average"}`, db)
-	require.Equal(t, 30*1440, strings.Count(dump, "\n"))
+	cpu := 0
+	for _, s := range series {
+		if s.Labels.Get("__name__") == "aws_rds_cpuutilization_average" {
+			cpu += len(s.Samples)
+		}
+	}
+	require.Greater(t, cpu, 29*1440, "most instances have a sample a minute")
+	require.Equal(t, cpu, strings.Count(dump, "\n"))
 }

@@ -33,7 +33,7 @@ func cloudWatchSeries(spec cloudWatchSpec) []Series {
 			for _, stat := range sel.Statistics {
 				s := Series{Labels: cloudWatchLabels(in, sel.Metric, stat)}
 				for t := time.UnixMilli(spec.start); t.Before(end); t = t.Add(spec.period) {
-					if v, ok := sim.Value(in.ID, sel.Metric, stat, t, spec.period); ok {
+					if v, ok := sim.Value(in.ARN, sel.Metric, stat, t, spec.period); ok {
 						s.Samples = append(s.Samples, Sample{T: t.UnixMilli(), V: v})
 					}
 				}

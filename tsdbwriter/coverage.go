@@ -233,40 +233,18 @@ func (c *Coverage) Covered(value string, t int64) bool {
 	return ok && t >= c.mint && t < c.maxt && bits.has(c.bucket(t))
 }
 
-// Buckets returns the start times of the buckets that have a sample with
-// the label value, in ascending order.
-func (c *Coverage) Buckets(value string) []int64 { return c.starts(value, true) }
-
-// Missing returns the start times of the buckets in range that have no
-// sample with the label value, in ascending order: all of them for a value
-// the blocks do not have.
-func (c *Coverage) Missing(value string) []int64 { return c.starts(value, false) }
-
-// starts returns the start times of the buckets whose coverage is covered.
-func (c *Coverage) starts(value string, covered bool) []int64 {
+// Count returns the number of buckets in range that have a sample with
+// the label value.
+func (c *Coverage) Count(value string) int {
 	bits, ok := c.values[value]
-	var out []int64
+	if !ok {
+		return 0
+	}
+	n := 0
 	for i := range c.buckets() {
-		if (ok && bits.has(i)) == covered {
-			out = append(out, c.mint+int64(i)*c.step)
+		if bits.has(i) {
+			n++
 		}
 	}
-	return out
-}
-
-// Count returns the number of buckets that have a sample with the label
-// value.
-func (c *Coverage) Count(value string) int { return len(c.Buckets(value)) }
-
-// Values returns the label values that have at least one sample in range,
-// sorted.
-func (c *Coverage) Values() []string {
-	out := make([]string, 0, len(c.values))
-	for v, bits := range c.values {
-		if !bits.empty() {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return n
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -63,18 +64,18 @@ func TestScanCoverage(t *testing.T) {
 	dir, _ := coverageFixture(t)
 	cov := scan(t, dir)
 	require.Equal(t, 2, cov.Blocks)
-	require.Equal(t, []string{"db-0000", "db-0001", "db-gap"}, cov.Values())
-	require.Equal(t, hours(0, 48), cov.Buckets("db-0000"))
-	require.Empty(t, cov.Missing("db-0001"))
+	require.Equal(t, []string{"db-0000", "db-0001", "db-gap"}, cov.valueList())
+	require.Equal(t, hours(0, 48), cov.covered("db-0000"))
+	require.Empty(t, cov.missing("db-0001"))
 	// One chunk spans hours 0 to 23 of the first day: only its samples count.
-	require.Equal(t, append(hours(0, 1), hours(23, 24)[0], hours(30, 31)[0]), cov.Buckets("db-gap"))
+	require.Equal(t, append(hours(0, 1), hours(23, 24)[0], hours(30, 31)[0]), cov.covered("db-gap"))
 	require.Equal(t, 3, cov.Count("db-gap"))
-	require.Len(t, cov.Missing("db-gap"), 45)
+	require.Len(t, cov.missing("db-gap"), 45)
 	require.True(t, cov.Covered("db-gap", t0+23*hourMs+1))
 	require.False(t, cov.Covered("db-gap", t0+22*hourMs))
 	require.False(t, cov.Covered("db-0000", t0-1), "out of range")
 	require.False(t, cov.Covered("db-other", t0), "excluded by matcher")
-	require.Equal(t, hours(0, 48), cov.Missing("db-unknown"))
+	require.Equal(t, hours(0, 48), cov.missing("db-unknown"))
 }
 
 func TestScanCoverageRangeAndStep(t *testing.T) {
@@ -83,16 +84,16 @@ func TestScanCoverageRangeAndStep(t *testing.T) {
 		Label: instance, Mint: t0 + 20*hourMs, Maxt: t0 + 32*hourMs, Step: 2 * time.Hour,
 	})
 	require.NoError(t, err)
-	require.Equal(t, []string{"db-0000", "db-0001", "db-gap", "db-other"}, cov.Values())
-	require.Equal(t, []int64{t0 + 22*hourMs, t0 + 30*hourMs}, cov.Buckets("db-gap"))
-	require.Len(t, cov.Buckets("db-other"), 6)
+	require.Equal(t, []string{"db-0000", "db-0001", "db-gap", "db-other"}, cov.valueList())
+	require.Equal(t, []int64{t0 + 22*hourMs, t0 + 30*hourMs}, cov.covered("db-gap"))
+	require.Len(t, cov.covered("db-other"), 6)
 
 	// The chunk of db-gap's first day starts before the range.
 	cov, err = ScanCoverage(t.Context(), []string{dir}, CoverageOptions{
 		Label: instance, Mint: t0 + 60e3, Maxt: t0 + dayMs, Step: time.Minute,
 	})
 	require.NoError(t, err)
-	require.Equal(t, []int64{t0 + 23*hourMs + 59*60e3}, cov.Buckets("db-gap"))
+	require.Equal(t, []int64{t0 + 23*hourMs + 59*60e3}, cov.covered("db-gap"))
 }
 
 func TestScanCoverageSubtractingMatcher(t *testing.T) {
@@ -103,8 +104,8 @@ func TestScanCoverageSubtractingMatcher(t *testing.T) {
 		Label: instance, Mint: t0, Maxt: t0 + 2*dayMs, Matchers: notOther,
 	})
 	require.NoError(t, err)
-	require.Equal(t, []string{"db-0000", "db-0001", "db-gap"}, cov.Values())
-	require.Equal(t, hours(0, 48), cov.Buckets("db-0001"))
+	require.Equal(t, []string{"db-0000", "db-0001", "db-gap"}, cov.valueList())
+	require.Equal(t, hours(0, 48), cov.covered("db-0001"))
 	require.Equal(t, "job", notOther[0].Name, "caller's matchers untouched")
 }
 
@@ -113,8 +114,8 @@ func TestScanCoverageAfterDeletingBlock(t *testing.T) {
 	require.NoError(t, os.RemoveAll(res.Blocks[1].Dir))
 	cov := scan(t, dir)
 	require.Equal(t, 1, cov.Blocks)
-	require.Equal(t, hours(0, 24), cov.Buckets("db-0000"))
-	require.Equal(t, hours(24, 48), cov.Missing("db-0001"))
+	require.Equal(t, hours(0, 24), cov.covered("db-0000"))
+	require.Equal(t, hours(24, 48), cov.missing("db-0001"))
 }
 
 func TestScanCoverageOverlappingBlocks(t *testing.T) {
@@ -132,9 +133,9 @@ func TestScanCoverageOverlappingBlocks(t *testing.T) {
 
 	cov := scan(t, dir, other)
 	require.Equal(t, 2+3, cov.Blocks)
-	require.Equal(t, []string{"db-0000", "db-0001", "db-0007", "db-gap"}, cov.Values())
-	require.Equal(t, hours(0, 48), cov.Buckets("db-0000"))
-	require.Equal(t, hours(20, 28), cov.Buckets("db-0007"))
+	require.Equal(t, []string{"db-0000", "db-0001", "db-0007", "db-gap"}, cov.valueList())
+	require.Equal(t, hours(0, 48), cov.covered("db-0000"))
+	require.Equal(t, hours(20, 28), cov.covered("db-0007"))
 	require.Equal(t, 3, cov.Count("db-gap"))
 }
 
@@ -195,7 +196,7 @@ func TestScanCoverageHonoursTombstones(t *testing.T) {
 	deleteSamples(t, res.Blocks[0].Dir, lbls, tombstones.Interval{Mint: t0 + 3*hourMs, Maxt: t0 + 5*hourMs})
 
 	cov := scan(t, dir)
-	require.Equal(t, append(hours(0, 3), hours(6, 24)...), cov.Buckets("db-a"))
+	require.Equal(t, append(hours(0, 3), hours(6, 24)...), cov.covered("db-a"))
 	got, err := ReadSeries(t.Context(), []string{dir}, ReadOptions{Maxt: t0 + dayMs, Matchers: rdsOnly})
 	require.NoError(t, err)
 	require.Len(t, got[0].Samples, 21)
@@ -218,4 +219,33 @@ func deleteSamples(t *testing.T, dir string, lbls labels.Labels, iv tombstones.I
 	require.NoError(t, errors.Join(ir.Close(), b.Close()))
 	_, err = tombstones.WriteFile(promslog.NewNopLogger(), dir, tr)
 	require.NoError(t, err)
+}
+
+// bucketStarts returns the start times of the buckets that have a sample
+// with the label value (covered) or have none, in ascending order.
+func (c *Coverage) bucketStarts(value string, covered bool) []int64 {
+	var out []int64
+	for i := range c.buckets() {
+		t := c.mint + int64(i)*c.step
+		if c.Covered(value, t) == covered {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (c *Coverage) covered(value string) []int64 { return c.bucketStarts(value, true) }
+
+func (c *Coverage) missing(value string) []int64 { return c.bucketStarts(value, false) }
+
+// valueList returns the label values that have a sample in range, sorted.
+func (c *Coverage) valueList() []string {
+	var out []string
+	for v := range c.values {
+		if c.Count(v) > 0 {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,12 +1,15 @@
 package tsdbwriter
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 // crashDirEnv names the output folder of the writer that TestKilledWriter
@@ -26,7 +29,12 @@ func TestKilledWriter(t *testing.T) {
 	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
 	require.NoError(t, cmd.Start())
 	// Kill it, as with SIGKILL, while it writes its second block.
-	waitFor(t, func() bool { return len(blockDirs(t, dir)) > 0 })
+	testtools.Eventually(t, time.Minute, time.Millisecond, func() error {
+		if len(blockDirs(t, dir)) == 0 {
+			return errors.New("no block yet")
+		}
+		return nil
+	})
 	require.NoError(t, cmd.Process.Kill())
 	require.Error(t, cmd.Wait())
 
@@ -46,12 +54,4 @@ func runCrashChild(t *testing.T, dir string) {
 	w := newTestWriter(t, Options{Dir: dir})
 	_, err := w.WriteBlocks(t.Context(), fleet(crashFleet))
 	require.NoError(t, err)
-}
-
-// waitFor polls cond until it holds, for at most a minute.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
-		require.True(t, time.Now().Before(deadline), "timed out")
-	}
 }

@@ -16,8 +16,20 @@ func freeSpace(n uint64) func(string) (uint64, error) {
 }
 
 // oneInstanceDay is a day of the backfill's hourly series of one instance:
-// 20 metrics x 2 statistics x 24 samples.
+// 20 metrics x 2 statistics x 24 samples, less the series its engine does
+// not publish (oneDayLoad counts them).
 var oneInstanceDay = cloudWatchSpec{instances: 1, start: t0, days: 1, period: time.Hour}
+
+// oneDayLoad returns the series and samples of oneInstanceDay, after
+// checking that they are most of the 40 series of 24 samples.
+func oneDayLoad(t *testing.T) windowLoad {
+	t.Helper()
+	series := cloudWatchSeries(oneInstanceDay)
+	wl := windowLoad{series: uint64(len(series)), samples: samples(series)}
+	require.GreaterOrEqual(t, wl.series, uint64(30))
+	require.Equal(t, 24*wl.series, wl.samples, "a sample an hour in every series")
+	return wl
+}
 
 func TestSpaceErrorSaysNeedAndFree(t *testing.T) {
 	err := error(&SpaceError{Dir: "/data/blocks", Samples: 960, Need: 8473984, Free: 12 << 10})
@@ -29,7 +41,8 @@ func TestCheckSpace(t *testing.T) {
 	w := newTestWriter(t, Options{Dir: t.TempDir()})
 	l := w.loadOf(cloudWatchSeries(oneInstanceDay))
 	need := l.Bytes()
-	require.Equal(t, uint64(960), l.Samples())
+	day := oneDayLoad(t)
+	require.Equal(t, day.samples, l.Samples())
 	for _, tc := range []struct {
 		name string
 		free uint64
@@ -49,7 +62,7 @@ func TestCheckSpace(t *testing.T) {
 			}
 			var se *SpaceError
 			require.ErrorAs(t, err, &se)
-			require.Equal(t, SpaceError{Dir: w.Dir(), Samples: 960, Need: need, Free: tc.free}, *se)
+			require.Equal(t, SpaceError{Dir: w.Dir(), Samples: day.samples, Need: need, Free: tc.free}, *se)
 		})
 	}
 	w.freeBytes = func(string) (uint64, error) { return 0, os.ErrPermission }
@@ -75,9 +88,11 @@ func TestWriteBlocksChecksSpaceFirst(t *testing.T) {
 	dir := t.TempDir()
 	w := newTestWriter(t, Options{Dir: dir})
 	w.freeBytes = freeSpace(1 << 20)
-	res, err := w.WriteBlocks(t.Context(), cloudWatchSeries(cloudWatchSpec{instances: 1, start: t0, days: 3, period: time.Hour}))
+	series := cloudWatchSeries(cloudWatchSpec{instances: 1, start: t0, days: 3, period: time.Hour})
+	require.Equal(t, 3*oneDayLoad(t).samples, samples(series))
+	res, err := w.WriteBlocks(t.Context(), series)
 	require.ErrorIs(t, err, ErrNoSpace)
-	require.ErrorContains(t, err, "write blocks: not enough free space in "+dir+": writing 2880 samples needs about")
+	require.ErrorContains(t, err, fmt.Sprintf("write blocks: not enough free space in %s: writing %d samples needs about", dir, samples(series)))
 	require.Empty(t, res.Blocks)
 	require.Empty(t, blockDirs(t, dir))
 }
@@ -96,8 +111,9 @@ func TestFinishChecksSpace(t *testing.T) {
 	_, err = ww.Finish()
 	var se *SpaceError
 	require.ErrorAs(t, err, &se)
-	require.Equal(t, uint64(960), se.Samples)
-	require.Equal(t, (windowLoad{40, 960}).blockBytes()+(windowLoad{40, 960}).transientBytes(), se.Need)
+	day := oneDayLoad(t)
+	require.Equal(t, day.samples, se.Samples)
+	require.Equal(t, day.blockBytes()+day.transientBytes(), se.Need)
 	require.Empty(t, blockDirs(t, dir))
 	staging, err := os.ReadDir(w.staging.dir)
 	require.NoError(t, err)

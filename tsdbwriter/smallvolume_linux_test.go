@@ -68,7 +68,7 @@ func TestTooSmallVolume(t *testing.T) {
 		require.Equal(t, dir, se.Dir)
 		require.LessOrEqual(t, se.Free, uint64(1<<20))
 		require.Greater(t, se.Need, uint64(ChunkSegmentSize))
-		require.ErrorContains(t, err, "not enough free space in "+dir+": writing 960 samples needs about 8.1 MiB, ")
+		require.ErrorContains(t, err, fmt.Sprintf("not enough free space in %s: writing %d samples needs about 8.1 MiB, ", dir, oneDayLoad(t).samples))
 
 		ww, err := w.BeginWindow(t.Context(), t0)
 		require.NoError(t, err)

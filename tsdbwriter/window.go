@@ -12,9 +12,9 @@ const DefaultWindow = 24 * time.Hour
 // ErrInvalidWindow is returned for a window that does not divide a day.
 var ErrInvalidWindow = errors.New("invalid window")
 
-// validateWindow checks that w is a whole number of milliseconds that divides
+// ValidateWindow checks that w is a whole number of milliseconds that divides
 // 24h, so that windows aligned to the epoch are aligned to UTC midnight.
-func validateWindow(w time.Duration) error {
+func ValidateWindow(w time.Duration) error {
 	if w <= 0 || w%time.Millisecond != 0 || DefaultWindow%w != 0 {
 		return fmt.Errorf("%w: %s must be a positive whole number of milliseconds that divides 24h", ErrInvalidWindow, w)
 	}

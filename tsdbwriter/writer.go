@@ -100,7 +100,7 @@ func withDefaults(opts Options) (Options, error) {
 	if opts.Window == 0 {
 		opts.Window = DefaultWindow
 	}
-	if err := validateWindow(opts.Window); err != nil {
+	if err := ValidateWindow(opts.Window); err != nil {
 		return opts, err
 	}
 	if opts.Logger == nil {

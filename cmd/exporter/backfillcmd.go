@@ -11,16 +11,15 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
 // BackfillCmd runs one backfill sweep without a server.
 type BackfillCmd struct {
 	Instances  []string      `name:"instance" help:"DB instance identifier to backfill (repeatable)."`
 	All        bool          `name:"all" help:"Backfill every AWS instance the exporter knows (discovered or static)."`
-	Days       int           `name:"days" default:"7" help:"Days of history to backfill, capped at --backfill.max-days."`
+	Days       int           `name:"days" default:"${default_days}" help:"Days of history to backfill, capped at --backfill.max-days."`
 	ConfigFile string        `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
 	AWS        awsFlags      `embed:""`
 	Backfill   backfillFlags `embed:""`
@@ -31,40 +30,30 @@ func (c *BackfillCmd) Validate() error {
 	switch {
 	case c.All == (len(c.Instances) > 0):
 		return errors.New("name instances with --instance ID (repeatable) or use --all, not both")
-	case c.Days < 1:
-		return fmt.Errorf("--days=%d: want at least 1", c.Days)
+	case backfill.CheckDays(c.Days) != nil:
+		return fmt.Errorf("--days=%d: %w", c.Days, backfill.CheckDays(c.Days))
 	}
 	return nil
 }
 
 // Run sweeps, shows progress and prints a summary line.
 func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
-	logger, err := newLogger(g.cli, g.stderr)
+	opts := exporter.Options{Backfill: c.Backfill.options()}
+	opts.Backfill.Disabled = false
+	sess, err := openSession(ctx, g, c.ConfigFile, c.AWS, opts)
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(c.ConfigFile)
+	defer sess.close()
+	if err := sess.exp.Refresh(ctx); err != nil {
+		sess.logger.Warn("instance discovery failed in some accounts or regions", "err", err)
+	}
+	instances, err := c.selectInstances(sess.exp.Instances())
 	if err != nil {
 		return err
 	}
-	o := startOptions{cfg: cfg, aws: c.AWS, backfill: c.Backfill, logger: logger}
-	tm := telemetry.New()
-	parts, err := connect(ctx, o, tm)
-	if err != nil {
-		return err
-	}
-	defer parts.close()
-	instances, err := c.selectInstances(parts.inventory.All())
-	if err != nil {
-		return err
-	}
-	b, err := newBackfiller(o, parts, tm)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = b.Close() }()
 	bar := newProgressBar(g.stdout)
-	res, err := b.Backfill(ctx, backfill.Request{Instances: instances, Days: c.Days, Progress: bar.update})
+	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Instances: instances, Days: c.Days, Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		return err

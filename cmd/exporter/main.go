@@ -10,10 +10,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 	"github.com/prometheus/common/version"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/api"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 )
 
 func main() {
@@ -67,6 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		kong.Exit(func(code int) { exit = code }),
 		kong.UsageOnError(),
 		kong.Vars{"version": version.Print("rds-backfill-exporter")},
+		backfillVars(),
+		kong.Vars{
+			"default_parallel":       strconv.Itoa(cloudwatch.DefaultParallel),
+			"default_sim_instances":  strconv.Itoa(defaultSimInstances),
+			"default_telemetry_path": api.DefaultTelemetryPath,
+		},
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -259,7 +259,7 @@ func TestServeWithAWSEndpointURL(t *testing.T) {
 func matchesRecentDatapoint(sim *awssim.Server, id, metric, stat string, v float64, now time.Time) bool {
 	end := now.Add(-2 * time.Minute).Truncate(time.Minute)
 	for ts := end; ts.After(end.Add(-10 * time.Minute)); ts = ts.Add(-time.Minute) {
-		if want, ok := sim.Value(id, metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
+		if want, ok := sim.Value(sim.InstanceARN(id), metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
 			return true
 		}
 	}
@@ -340,6 +340,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
 		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 2, "needs --backfill.prometheus-data-dir"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},
+		{"simulate an unknown engine", []string{"simulate", "--engines=postgres,oracle", "--listen=127.0.0.1:0"}, 1, `unknown engine "oracle"`},
 		{"version", []string{"version"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,15 +358,7 @@ func TestCommandLineErrors(t *testing.T) {
 
 // The config shown in the README is valid.
 func TestReadmeConfig(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "In short:\n\n```yaml\n")
-	block, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("README has no config example after \"In short:\"")
-	}
+	block := testtools.ReadmeBlock(t, "../../README.md", "In short:\n\n```yaml\n")
 	path := filepath.Join(t.TempDir(), "readme.yml")
 	if err := os.WriteFile(path, []byte(block), 0o644); err != nil {
 		t.Fatal(err)
@@ -387,5 +380,14 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	t.Setenv("RDS_BACKFILL_EXPORTER_LOG_FORMAT", "yaml")
 	if code := run(context.Background(), []string{"version"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "--log.format must be one of") {
 		t.Errorf("exit %d, stderr %q: the environment did not set --log.format", code, stderr.String())
+	}
+}
+
+// The HTTP server times out clients that do not send their headers and
+// closes idle keep-alive connections.
+func TestServerTimeouts(t *testing.T) {
+	srv := newServer(http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Errorf("ReadHeaderTimeout %s, IdleTimeout %s: want both set", srv.ReadHeaderTimeout, srv.IdleTimeout)
 	}
 }

@@ -8,23 +8,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/api"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 )
 
 // ServeCmd runs the exporter.
 type ServeCmd struct {
 	ListenAddresses []string      `name:"web.listen-address" default:":19106" help:"Addresses on which to expose metrics and the API (repeatable)."`
 	WebConfigFile   string        `name:"web.config.file" default:"" help:"Path to a web configuration file for TLS and basic authentication (exporter-toolkit format)."`
-	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
+	TelemetryPath   string        `name:"web.telemetry-path" default:"${default_telemetry_path}" help:"Path under which to expose metrics."`
 	ConfigFile      string        `name:"config.file" default:"" help:"Path to the YAML config file; none: discovery in the default region with the default metrics."`
 	AWS             awsFlags      `embed:""`
 	Backfill        backfillFlags `embed:""`
@@ -32,31 +26,31 @@ type ServeCmd struct {
 
 // Run serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully.
 func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
-	logger, err := newLogger(g.cli, g.stderr)
+	sess, err := openSession(ctx, g, s.ConfigFile, s.AWS, exporter.Options{TelemetryPath: s.TelemetryPath, Backfill: s.Backfill.options()})
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(s.ConfigFile)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ex, err := start(ctx, startOptions{cfg: cfg, aws: s.AWS, backfill: s.Backfill, logger: logger})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cancel() // stop the loops and background backfills first
-		ex.close()
-	}()
-	logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
-		"instances", len(ex.inventory.All()), "metric_queries_per_instance", cfg.QueriesPerInstance())
-	return s.listen(ctx, ex, logger)
+	defer sess.close()
+	sess.exp.Start(ctx)
+	sess.logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
+		"instances", len(sess.exp.Instances()), "metric_queries_per_instance", sess.cfg.QueriesPerInstance())
+	return s.listen(ctx, sess.exp.Handler(), sess.logger)
 }
 
-func (s *ServeCmd) listen(ctx context.Context, ex *exporter, logger *slog.Logger) error {
-	srv := &http.Server{Handler: ex.handler(s.TelemetryPath), ReadHeaderTimeout: 10 * time.Second}
+// HTTP server timeouts: a slow client cannot hold a connection open
+// without sending its headers, and idle keep-alive connections are closed.
+const (
+	readHeaderTimeout = 10 * time.Second
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 10 * time.Second
+)
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout}
+}
+
+func (s *ServeCmd) listen(ctx context.Context, h http.Handler, logger *slog.Logger) error {
+	srv := newServer(h)
 	systemd := false
 	flags := &web.FlagConfig{WebListenAddresses: &s.ListenAddresses, WebSystemdSocket: &systemd, WebConfigFile: &s.WebConfigFile}
 	errc := make(chan error, 1)
@@ -67,7 +61,7 @@ func (s *ServeCmd) listen(ctx context.Context, ex *exporter, logger *slog.Logger
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shut down HTTP server: %w", err)
@@ -76,53 +70,4 @@ func (s *ServeCmd) listen(ctx context.Context, ex *exporter, logger *slog.Logger
 		return fmt.Errorf("serve HTTP: %w", err)
 	}
 	return nil
-}
-
-// exporter is the running process: registry, inventory, collector.
-type exporter struct {
-	registry   *prometheus.Registry
-	telemetry  *telemetry.Metrics
-	inventory  api.Instances
-	collector  *collector.Collector
-	backfiller *backfill.Backfiller
-	jobs       *backfill.Jobs
-	logger     *slog.Logger
-	closers    []func()
-}
-
-func (ex *exporter) handler(telemetryPath string) http.Handler {
-	opts := api.Options{
-		TelemetryPath: telemetryPath,
-		Gatherer:      ex.registry,
-		Instances:     ex.inventory,
-		Ready:         ex.collector.Ready(),
-		Version:       version.Version,
-		Logger:        ex.logger,
-	}
-	if ex.jobs != nil {
-		opts.Backfill, opts.History = ex.jobs, ex.backfiller
-	}
-	return api.New(opts).Handler()
-}
-
-func (ex *exporter) close() {
-	for i := len(ex.closers) - 1; i >= 0; i-- {
-		ex.closers[i]()
-	}
-}
-
-func newRegistry(tm *telemetry.Metrics) (*prometheus.Registry, error) {
-	reg := prometheus.NewRegistry()
-	if err := tm.Register(reg); err != nil {
-		return nil, err
-	}
-	for _, c := range []prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
-	}
-	return reg, nil
 }

@@ -8,12 +8,20 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 )
 
+// defaultSimInstances is how many DB instances the simulated AWS has
+// unless a flag says otherwise.
+const defaultSimInstances = 5
+
 // SimulateCmd runs awssim alone.
 type SimulateCmd struct {
 	Listen        string        `name:"listen" default:"127.0.0.1:4566" help:"Address to listen on; keep it on loopback."`
 	Region        string        `name:"region" default:"us-east-1" help:"Region the simulated AWS reports."`
 	AccountID     string        `name:"account-id" default:"123456789012" help:"Account ID the simulated AWS reports."`
-	Instances     int           `name:"instances" default:"5" help:"Number of simulated DB instances."`
+	Regions       []string      `name:"regions" help:"Regions with a simulated fleet, comma-separated (default: --region)."`
+	Accounts      []string      `name:"accounts" help:"Accounts with a simulated fleet, comma-separated (default: --account-id); AssumeRole into a role of one acts in it."`
+	Instances     int           `name:"instances" default:"${default_sim_instances}" help:"Number of simulated DB instances of each fleet."`
+	Engines       []string      `name:"engines" help:"Engines the instances rotate through, comma-separated: postgres, mysql, mariadb, aurora-postgresql, aurora-mysql (default: the first four)."`
+	Proxies       int           `name:"proxies" default:"0" help:"Number of simulated RDS Proxies of each fleet."`
 	Seed          int64         `name:"seed" default:"1" help:"Seed of the simulated data."`
 	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
@@ -26,10 +34,15 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	sim := awssim.New(awssim.Options{
-		Region: s.Region, AccountID: s.AccountID, Instances: s.Instances, Seed: s.Seed,
+	opts := awssim.Options{
+		Region: s.Region, AccountID: s.AccountID, Regions: s.Regions, Accounts: s.Accounts,
+		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed,
 		Faults: awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency},
-	})
+	}
+	if err := opts.Check(); err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	sim := awssim.New(opts)
 	if err := sim.Start(s.Listen); err != nil {
 		return fmt.Errorf("start simulated AWS: %w", err)
 	}

@@ -23,22 +23,22 @@ const maxBody = 16 << 20
 // handleCloudWatch serves POST /service/GraniteServiceVersion20100801/operation/{op}
 // in Smithy RPCv2 CBOR.
 func (s *Server) handleCloudWatch(w http.ResponseWriter, r *http.Request) {
-	op, reqID := r.PathValue("op"), s.requestID()
-	if e := s.admit(r.Context(), op); e != nil {
+	op, reqID, sc := r.PathValue("op"), s.requestID(), s.scopeOf(r)
+	if e := s.admit(r.Context(), sc, op); e != nil {
 		writeCBORError(w, reqID, e)
 		return
 	}
-	out, e := s.cloudWatch(op, r)
+	out, e := s.cloudWatch(op, r, sc)
 	if e != nil {
-		s.counters.update(func(c *Counters) { c.ClientErrors++ })
+		s.counters.update(sc, func(t *Tally) { t.ClientErrors++ })
 		writeCBORError(w, reqID, e)
 		return
 	}
 	writeCBOR(w, reqID, http.StatusOK, out)
 }
 
-// cloudWatch decodes the request and runs operation op.
-func (s *Server) cloudWatch(op string, r *http.Request) (cbor.Map, *apiError) {
+// cloudWatch decodes the request and runs operation op in scope sc.
+func (s *Server) cloudWatch(op string, r *http.Request, sc scope) (cbor.Map, *apiError) {
 	if p := r.Header.Get("Smithy-Protocol"); p != "rpc-v2-cbor" {
 		return nil, errSerialization(fmt.Errorf("header Smithy-Protocol is %q, want rpc-v2-cbor", p))
 	}
@@ -55,9 +55,9 @@ func (s *Server) cloudWatch(op string, r *http.Request) (cbor.Map, *apiError) {
 	f := newCBORFields(in, op+"Input")
 	switch op {
 	case opGetMetricData:
-		return s.getMetricData(f)
+		return s.getMetricData(f, sc)
 	case opListMetrics:
-		return s.listMetrics(f)
+		return s.listMetrics(f, s.fleet(sc))
 	}
 	return nil, errUnknownOperation(op)
 }

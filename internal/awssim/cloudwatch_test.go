@@ -70,7 +70,7 @@ func expect(s *Server, q cwtypes.MetricDataQuery, from, end time.Time, asc bool)
 		if t.Before(from) {
 			continue
 		}
-		if v, ok := s.Value(aws.ToString(ms.Metric.Dimensions[0].Value), aws.ToString(ms.Metric.MetricName), aws.ToString(ms.Stat), t, per); ok {
+		if v, ok := s.Value(s.InstanceARN(aws.ToString(ms.Metric.Dimensions[0].Value)), aws.ToString(ms.Metric.MetricName), aws.ToString(ms.Stat), t, per); ok {
 			out = append(out, point{t, v})
 		}
 	}
@@ -388,25 +388,11 @@ func TestGetMetricDataTokenOfAnotherRequest(t *testing.T) {
 func TestListMetrics(t *testing.T) {
 	s := startSim(t, Options{Instances: 20})
 	c := cwClient(t, s)
-	count := func(in *cloudwatch.ListMetricsInput) (n int) {
-		p := cloudwatch.NewListMetricsPaginator(c, in)
-		for p.HasMorePages() {
-			out, err := p.NextPage(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n += len(out.Metrics)
-		}
-		return n
+	count := func(in *cloudwatch.ListMetricsInput) int {
+		got, _ := listMetrics(t, c, in)
+		return len(got)
 	}
-	want := 0
-	for _, in := range s.instances {
-		for _, p := range s.profiles {
-			if p.publishes(&in) {
-				want++
-			}
-		}
-	}
+	want := len(s.PublishedSeries(s.AccountID(), s.Region()))
 	if got := count(&cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/RDS")}); got != want || want <= listMetricsPage {
 		t.Errorf("ListMetrics AWS/RDS: %d metrics, want %d over several pages", got, want)
 	}

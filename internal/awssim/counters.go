@@ -7,9 +7,9 @@ import (
 	"sync"
 )
 
-// Counters is a snapshot of what the simulator served since it started or
-// was last reset.
-type Counters struct {
+// Tally counts what the simulator served, in all or in one account and
+// region.
+type Tally struct {
 	// Requests counts API requests by action (operation), including
 	// throttled and failed ones.
 	Requests map[string]int64 `json:"requests"`
@@ -27,30 +27,111 @@ type Counters struct {
 	ClientErrors int64 `json:"client_errors"`
 }
 
-// counterSet is the live, concurrency-safe counters.
-type counterSet struct {
-	mu sync.Mutex
-	c  Counters
+// clone returns a deep copy with a non-nil Requests map.
+func (t Tally) clone() Tally {
+	t.Requests = maps.Clone(t.Requests)
+	if t.Requests == nil {
+		t.Requests = map[string]int64{}
+	}
+	return t
 }
 
-// update applies fn to the counters under the lock.
-func (cs *counterSet) update(fn func(*Counters)) {
+// Counters is a snapshot of what the simulator served since it started or
+// was last reset: the totals, and the same per account and region.
+type Counters struct {
+	Tally
+	// Scopes holds the tally of every account and region that was asked
+	// something, keyed "<account>/<region>" (the account of the caller's
+	// credentials and the region of the request's signature).
+	Scopes map[string]Tally `json:"scopes"`
+	// MetricQueries counts GetMetricData queries (MetricDataQueries of
+	// answered calls, every page included) by metric name.
+	MetricQueries map[string]int64 `json:"metric_queries"`
+	// ResourceQueries counts the same by series key (see Server.SeriesKey:
+	// the ARN of the instance, cluster or proxy a query names), then by
+	// metric name.
+	ResourceQueries map[string]map[string]int64 `json:"resource_queries"`
+}
+
+// Scope returns the tally of one account and region (zero if it saw no
+// request).
+func (c Counters) Scope(account, region string) Tally {
+	return c.Scopes[scope{account: account, region: region}.key()].clone()
+}
+
+// counterSet is the live, concurrency-safe counters.
+type counterSet struct {
+	mu        sync.Mutex
+	total     Tally
+	scopes    map[string]*Tally
+	metrics   map[string]int64
+	resources map[string]map[string]int64
+}
+
+// update applies fn to the totals and to the tally of scope sc, under the
+// lock.
+func (cs *counterSet) update(sc scope, fn func(*Tally)) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	if cs.c.Requests == nil {
-		cs.c.Requests = map[string]int64{}
+	if cs.scopes == nil {
+		cs.scopes = map[string]*Tally{}
 	}
-	fn(&cs.c)
+	t := cs.scopes[sc.key()]
+	if t == nil {
+		t = &Tally{}
+		cs.scopes[sc.key()] = t
+	}
+	for _, x := range []*Tally{&cs.total, t} {
+		if x.Requests == nil {
+			x.Requests = map[string]int64{}
+		}
+		fn(x)
+	}
+}
+
+// countQueries counts the queries of an answered GetMetricData call in a
+// fleet by metric and by series key.
+func (cs *counterSet) countQueries(fl *fleet, qs []gmdQuery) {
+	keys := make([]string, len(qs))
+	for i, q := range qs {
+		dims, ok := normalDims(q.dims)
+		if !ok {
+			dims = q.dims
+		}
+		keys[i] = fl.seriesKey(dims)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.metrics == nil {
+		cs.metrics, cs.resources = map[string]int64{}, map[string]map[string]int64{}
+	}
+	for i, q := range qs {
+		cs.metrics[q.metric]++
+		if cs.resources[keys[i]] == nil {
+			cs.resources[keys[i]] = map[string]int64{}
+		}
+		cs.resources[keys[i]][q.metric]++
+	}
 }
 
 // snapshot returns a copy of the counters.
 func (cs *counterSet) snapshot() Counters {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	c := cs.c
-	c.Requests = maps.Clone(cs.c.Requests)
-	if c.Requests == nil {
-		c.Requests = map[string]int64{}
+	c := Counters{
+		Tally:           cs.total.clone(),
+		Scopes:          make(map[string]Tally, len(cs.scopes)),
+		MetricQueries:   maps.Clone(cs.metrics),
+		ResourceQueries: make(map[string]map[string]int64, len(cs.resources)),
+	}
+	if c.MetricQueries == nil {
+		c.MetricQueries = map[string]int64{}
+	}
+	for k, t := range cs.scopes {
+		c.Scopes[k] = t.clone()
+	}
+	for k, m := range cs.resources {
+		c.ResourceQueries[k] = maps.Clone(m)
 	}
 	return c
 }
@@ -59,7 +140,7 @@ func (cs *counterSet) snapshot() Counters {
 func (cs *counterSet) reset() {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.c = Counters{}
+	cs.total, cs.scopes, cs.metrics, cs.resources = Tally{}, nil, nil, nil
 }
 
 // Counters returns a snapshot of the request counters.

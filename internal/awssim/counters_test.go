@@ -35,11 +35,19 @@ func TestCounters(t *testing.T) {
 	if _, err := rds.NewFromConfig(cfg).DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(5)}); err == nil {
 		t.Fatal("MaxRecords 5 accepted")
 	}
-	want := Counters{
+	tally := Tally{
 		Requests:           map[string]int64{"GetMetricData": 1, "DescribeDBInstances": 1},
 		MetricsRequested:   3,
 		DatapointsReturned: int64(points),
 		ClientErrors:       1,
+	}
+	want := Counters{
+		Tally: tally, Scopes: map[string]Tally{"123456789012/us-east-1": tally},
+		MetricQueries: map[string]int64{"CPUUtilization": 2, "FreeableMemory": 1},
+		ResourceQueries: map[string]map[string]int64{
+			s.InstanceARN("sim-postgres-01"): {"CPUUtilization": 2},
+			s.InstanceARN("sim-mysql-02"):    {"FreeableMemory": 1},
+		},
 	}
 	if got := s.Counters(); !reflect.DeepEqual(got, want) || points != 72 {
 		t.Errorf("counters %+v, want %+v (72 datapoints)", got, want)
@@ -53,7 +61,7 @@ func TestCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if zero := (Counters{Requests: map[string]int64{}}); resp.StatusCode != http.StatusNoContent || !reflect.DeepEqual(s.Counters(), zero) || !reflect.DeepEqual(getCounters(t, s), zero) {
+	if zero := (Counters{Tally: Tally{Requests: map[string]int64{}}, Scopes: map[string]Tally{}, MetricQueries: map[string]int64{}, ResourceQueries: map[string]map[string]int64{}}); resp.StatusCode != http.StatusNoContent || !reflect.DeepEqual(s.Counters(), zero) || !reflect.DeepEqual(getCounters(t, s), zero) {
 		t.Errorf("after reset: status %d, counters %+v", resp.StatusCode, s.Counters())
 	}
 }

@@ -62,7 +62,7 @@ func Example() {
 		panic(err)
 	}
 	r := out.MetricDataResults[0]
-	want, _ := sim.Value("sim-postgres-01", "CPUUtilization", "Average", r.Timestamps[0], time.Hour)
+	want, _ := sim.Value(sim.InstanceARN("sim-postgres-01"), "CPUUtilization", "Average", r.Timestamps[0], time.Hour)
 	fmt.Println(len(r.Values), "hourly datapoints, newest first; equal to Value:", r.Values[0] == want)
 	// Output:
 	// sim-mysql-02 mysql

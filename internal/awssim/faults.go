@@ -10,19 +10,19 @@ import (
 // faultState holds the injected faults and their state. It is safe for
 // concurrent use.
 type faultState struct {
-	mu     sync.Mutex
-	faults Faults
-	bucket tokenBucket
-	seq    uint64 // API requests seen by the error injector
-	errs   uint64 // errors injected
+	mu      sync.Mutex
+	faults  Faults
+	buckets map[bucketKey]*tokenBucket // throttling, per account, region and action
+	seq     uint64                     // API requests seen by the error injector
+	errs    uint64                     // errors injected
 }
 
-// set replaces the faults and refills the throttling bucket.
+// set replaces the faults and refills the throttling buckets.
 func (f *faultState) set(fs Faults) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = fs
-	f.bucket = newTokenBucket(fs.ThrottleAboveRPS, time.Now())
+	f.buckets = map[bucketKey]*tokenBucket{}
 }
 
 // latency returns the latency to add to a request.
@@ -32,15 +32,36 @@ func (f *faultState) latency() time.Duration {
 	return f.faults.Latency
 }
 
-// throttle reports whether a GetMetricData request arriving now exceeds
-// the rate.
-func (f *faultState) throttle() bool {
+// bucketKey names a throttling bucket: one action in one account and
+// region, as AWS's quotas hold.
+type bucketKey struct {
+	scope  scope
+	action string
+}
+
+// throttled reports whether an action has a throttling bucket:
+// GetMetricData and each CloudWatch Logs and Performance Insights
+// operation.
+func throttled(action string) bool { return action == opGetMetricData || isJSONOp(action) }
+
+// throttle reports whether a request of the action in scope sc arriving
+// now exceeds the rate; like AWS's quotas, the rate holds per account,
+// region and action (GetMetricData, or one Logs or PI operation).
+func (f *faultState) throttle(sc scope, action string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.faults.ThrottleAboveRPS <= 0 {
 		return false
 	}
-	return !f.bucket.take(time.Now())
+	now := time.Now()
+	k := bucketKey{scope: sc, action: action}
+	b := f.buckets[k]
+	if b == nil {
+		nb := newTokenBucket(f.faults.ThrottleAboveRPS, now)
+		b = &nb
+		f.buckets[k] = b
+	}
+	return !b.take(now)
 }
 
 // inject returns the error to answer the next API request with, or nil.
@@ -95,21 +116,22 @@ func (b *tokenBucket) take(now time.Time) bool {
 // tens of milliseconds away anyway.
 const settleDelay = time.Millisecond
 
-// admit counts an API request of the given action and applies the faults
-// to it: the settle delay and latency, then throttling (GetMetricData only), then injected
-// errors. A non-nil result is the answer the request gets instead.
-func (s *Server) admit(ctx context.Context, action string) *apiError {
-	s.counters.update(func(c *Counters) { c.Requests[action]++ })
+// admit counts an API request of the given action in scope sc and applies
+// the faults to it: the settle delay and latency, then throttling
+// (GetMetricData and the Logs and PI operations), then injected errors. A
+// non-nil result is the answer the request gets instead.
+func (s *Server) admit(ctx context.Context, sc scope, action string) *apiError {
+	s.counters.update(sc, func(t *Tally) { t.Requests[action]++ })
 	sleep(ctx, settleDelay)
 	if d := s.faults.latency(); d > 0 {
 		sleep(ctx, d)
 	}
-	if action == opGetMetricData && s.faults.throttle() {
-		s.counters.update(func(c *Counters) { c.Throttled++ })
+	if throttled(action) && s.faults.throttle(sc, action) {
+		s.counters.update(sc, func(t *Tally) { t.Throttled++ })
 		return errThrottling()
 	}
 	if e := s.faults.inject(); e != nil {
-		s.counters.update(func(c *Counters) { c.InjectedErrors++ })
+		s.counters.update(sc, func(t *Tally) { t.InjectedErrors++ })
 		return e
 	}
 	return nil

@@ -23,8 +23,8 @@ type pageResult struct {
 	partial bool // datapoints remain for a later page
 }
 
-// getMetricData serves GetMetricData.
-func (s *Server) getMetricData(f *cborFields) (cbor.Map, *apiError) {
+// getMetricData serves GetMetricData on the metrics of scope sc.
+func (s *Server) getMetricData(f *cborFields, sc scope) (cbor.Map, *apiError) {
 	r, e := parseGMD(f)
 	if e != nil {
 		return nil, e
@@ -41,20 +41,21 @@ func (s *Server) getMetricData(f *cborFields) (cbor.Map, *apiError) {
 		}
 		from = c
 	}
-	now := s.opts.Now()
+	now, fl := s.opts.Now(), s.fleet(sc)
 	all := make([]series, len(r.queries))
 	for i, q := range r.queries {
-		all[i] = s.resolve(q, &r, now)
+		all[i] = s.resolveQuery(fl, q, &r, now)
 	}
 	limit := int64(maxDatapointsPerRes)
 	if r.hasMax {
 		limit = min(limit, r.maxDatapoints)
 	}
 	res, next, n := s.fillPage(all, from, int(limit), r.ascending())
-	s.counters.update(func(c *Counters) {
-		c.MetricsRequested += int64(len(r.queries))
-		c.DatapointsReturned += int64(n)
+	s.counters.update(sc, func(t *Tally) {
+		t.MetricsRequested += int64(len(r.queries))
+		t.DatapointsReturned += int64(n)
 	})
+	s.counters.countQueries(fl, r.queries)
 	return gmdOutput(res, next, fp), nil
 }
 
@@ -68,7 +69,7 @@ func (s *Server) fillPage(all []series, from cursor, limit int, asc bool) (res [
 	}
 	for qi := from.query; qi < len(all); qi++ {
 		sr := &all[qi]
-		if !sr.returnData || sr.in == nil {
+		if !sr.returnData || sr.data == nil {
 			continue
 		}
 		t := sr.win.begin(asc)

@@ -44,9 +44,6 @@ type gmdQuery struct {
 	stat, unit            string
 }
 
-// dimension is a CloudWatch dimension.
-type dimension struct{ name, value string }
-
 // parseGMD decodes the GetMetricData input members.
 func parseGMD(f *cborFields) (gmdRequest, *apiError) {
 	r := gmdRequest{

@@ -69,6 +69,19 @@ func awsConfig(t testing.TB, s *Server, extra ...func(*config.LoadOptions) error
 	return cfg
 }
 
+// findInstance returns the first instance keep accepts; what describes
+// it in the failure message.
+func findInstance(t testing.TB, s *Server, what string, keep func(Instance) bool) Instance {
+	t.Helper()
+	for _, in := range s.Instances() {
+		if keep(in) {
+			return in
+		}
+	}
+	t.Fatalf("no instance %s", what)
+	return Instance{}
+}
+
 // cwClient returns a CloudWatch client for the simulator.
 func cwClient(t testing.TB, s *Server, extra ...func(*config.LoadOptions) error) *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(awsConfig(t, s, extra...))
@@ -97,4 +110,27 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
+}
+
+// pager is an SDK paginator of pages O of a service with options Opt.
+type pager[O, Opt any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*Opt)) (O, error)
+}
+
+// allPages runs a paginator to its end and returns the items of every page
+// and the number of items of each.
+func allPages[O, Opt, T any](t testing.TB, p pager[O, Opt], items func(O) []T) ([]T, []int) {
+	t.Helper()
+	var all []T
+	var sizes []int
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, items(page)...)
+		sizes = append(sizes, len(items(page)))
+	}
+	return all, sizes
 }

@@ -2,11 +2,7 @@ package awssim
 
 import (
 	"fmt"
-	"maps"
-	"strings"
 	"time"
-
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Instance is one simulated RDS DB instance, as DescribeDBInstances shows it.
@@ -16,9 +12,9 @@ type Instance struct {
 	ResourceID       string // DbiResourceId, e.g. "db-ABC..."
 	AccountID        string
 	Region           string
-	Engine           string // postgres, mysql, mariadb or aurora-postgresql
+	Engine           string // postgres, mysql, mariadb, aurora-postgresql or aurora-mysql
 	EngineVersion    string
-	Class            string // e.g. "db.r6g.xlarge"
+	Class            string // e.g. "db.r6g.xlarge"; "db.serverless" for Aurora Serverless v2
 	Status           string // always "available"
 	AvailabilityZone string
 	MultiAZ          bool
@@ -30,192 +26,111 @@ type Instance struct {
 	// ReplicaSource is the identifier of the source instance of a read
 	// replica, empty otherwise.
 	ReplicaSource string
+	// ClusterID is the DBClusterIdentifier of an Aurora instance's cluster,
+	// empty for other engines.
+	ClusterID string
+	// Writer reports whether an Aurora instance is its cluster's writer
+	// (IsClusterWriter); false for other engines.
+	Writer bool
 	// HasGaps reports whether the instance has stopped windows: hours in
 	// which CloudWatch has no datapoint for any of its metrics.
 	HasGaps bool
 	Tags    map[string]string
-}
-
-// Model returns the instance as the exporter's plain model type.
-func (i Instance) Model() model.Instance {
-	return model.Instance{
-		ID:               i.ID,
-		ARN:              i.ARN,
-		AccountID:        i.AccountID,
-		Region:           i.Region,
-		Provider:         model.ProviderAWS,
-		Engine:           i.Engine,
-		EngineVersion:    i.EngineVersion,
-		InstanceClass:    i.Class,
-		Status:           i.Status,
-		AvailabilityZone: i.AvailabilityZone,
-		MultiAZ:          i.MultiAZ,
-		StorageType:      i.StorageType,
-		AllocatedStorage: i.AllocatedStorage,
-		Tags:             maps.Clone(i.Tags),
-	}
+	// Monitoring is the instance's Enhanced Monitoring and Performance
+	// Insights settings.
+	Monitoring
 }
 
 // instance is a simulated instance with what the data function needs.
 type instance struct {
 	Instance
-	hash   uint64
-	engine engineSpec
-	class  classSpec
-	load   float64 // activity factor of load-driven metrics, 0.4..1.6
-	phase  float64 // shift of the daily cycle, in days (0..0.25)
+	owner
+	engine  engineSpec
+	class   classSpec
+	cluster *cluster // the Aurora cluster, nil for other engines
 }
 
-// engineSpec describes one simulated engine.
-type engineSpec struct {
-	name    string
-	version string
-	port    int32
-	bit     engineSet
-}
-
-// engineSet is a set of engines, one bit per engine.
-type engineSet uint8
-
-const (
-	enginePostgres engineSet = 1 << iota
-	engineMySQL
-	engineMariaDB
-	engineAuroraPostgres
-
-	engineNone     engineSet = 0
-	enginePGFamily           = enginePostgres | engineAuroraPostgres
-	engineMyFamily           = engineMySQL | engineMariaDB
-	engineAll                = enginePGFamily | engineMyFamily
-)
-
-// engines returns the engines instances rotate through, in order.
-func engines() []engineSpec {
-	return []engineSpec{
-		{"postgres", "16.4", 5432, enginePostgres},
-		{"mysql", "8.0.39", 3306, engineMySQL},
-		{"mariadb", "10.11.9", 3306, engineMariaDB},
-		{"aurora-postgresql", "16.4", 5432, engineAuroraPostgres},
+// primary reports whether the instance is an RDS primary or an Aurora
+// writer.
+func (in *instance) primary() bool {
+	if in.cluster != nil {
+		return in.Writer
 	}
-}
-
-// classSpec describes one DB instance class.
-type classSpec struct {
-	name      string
-	vcpus     int
-	memGiB    float64
-	burstable bool
-}
-
-// classes returns the classes of non-Aurora instances.
-func classes() []classSpec {
-	return []classSpec{
-		{"db.t3.medium", 2, 4, true},
-		{"db.t4g.large", 2, 8, true},
-		{"db.m6g.large", 2, 8, false},
-		{"db.m5.xlarge", 4, 16, false},
-		{"db.r6g.xlarge", 4, 32, false},
-		{"db.r6g.2xlarge", 8, 64, false},
-	}
-}
-
-// auroraClasses returns the classes of Aurora instances.
-func auroraClasses() []classSpec {
-	return []classSpec{
-		{"db.t4g.medium", 2, 4, true},
-		{"db.r6g.large", 2, 16, false},
-		{"db.r7g.xlarge", 4, 32, false},
-	}
+	return in.ReplicaSource == ""
 }
 
 // hasGapsEvery makes every fifth instance, starting with the third, one
 // with stopped windows.
 const hasGapsEvery = 5
 
-// replicaEvery makes every sixth instance a read replica of the instance
-// four places before it (same engine), unless it is an Aurora instance.
-const replicaEvery = 6
+// defaultReplicaEvery is Options.ReplicaEvery's default.
+const defaultReplicaEvery = 6
 
-// newInstances generates the fleet: instance i (0-based) is named
-// "sim-<engine>-<i+1 as two or more digits>", engines rotate in the order of
-// engines(), everything else derives from the seed and i.
-func newInstances(o Options) []instance {
-	engs := engines()
-	out := make([]instance, o.Instances)
+// newInstances generates the instances of one account and region, without
+// their Aurora clusters: instance i (0-based) is named
+// "sim-<engine>-<i+1 as two or more digits>"; engines, classes and storage
+// types (gp2, gp3, io1) rotate. Its shape (engine, class, storage,
+// replica, tags) derives from the seed and i alone, so every
+// account and region has the same fleet; its ARN, resource ID, endpoint
+// and data derive from the seed, i and the scope, so they differ between
+// scopes. finishInstance completes an instance once its cluster is known.
+func newInstances(sh *fleetShape, sc scope) []instance {
+	out := make([]instance, sh.instances)
 	for i := range out {
-		eng := engs[i%len(engs)]
-		h := hash3(uint64(o.Seed), uint64(i), strHash(eng.name))
-		in := instance{hash: h, engine: eng}
-		in.class = pickClass(eng, h)
-		in.load = 0.4 + 1.2*unit(hash2(h, 1))
-		in.phase = 0.25 * unit(hash2(h, 2))
-		in.Instance = describe(o, i, eng, in.class, h)
-		if i%replicaEvery == replicaEvery-1 && eng.bit != engineAuroraPostgres && i >= len(engs) {
-			in.ReplicaSource = out[i-len(engs)].ID
+		eng := sh.engines[i%len(sh.engines)]
+		h := hash3(uint64(sh.seed), uint64(i), strHash(eng.name))
+		in := instance{engine: eng, class: sh.classOf(i, eng)}
+		in.Instance = describe(sc, i, eng, h)
+		if sh.replicaEvery > 0 && i%sh.replicaEvery == sh.replicaEvery-1 && !eng.aurora() && i >= len(sh.engines) {
+			in.ReplicaSource = out[i-len(sh.engines)].ID
 		}
+		in.owner = newOwner(hash2(h, strHash(in.ARN)), time.Time{})
 		out[i] = in
 	}
 	return out
 }
 
-// pickClass chooses the class of an instance.
-func pickClass(eng engineSpec, h uint64) classSpec {
-	if eng.bit == engineAuroraPostgres {
-		return pick(auroraClasses(), hash2(h, 3))
-	}
-	return pick(classes(), hash2(h, 3))
-}
-
-// describe builds the public description of instance i.
-func describe(o Options, i int, eng engineSpec, cls classSpec, h uint64) Instance {
+// describe builds the public description of instance i of a scope from
+// its shape hash h; finishInstance completes it.
+func describe(sc scope, i int, eng engineSpec, h uint64) Instance {
 	id := fmt.Sprintf("sim-%s-%02d", eng.name, i+1)
 	in := Instance{
 		ID:               id,
-		ARN:              fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", o.Region, o.AccountID, id),
-		ResourceID:       "db-" + resourceSuffix(h),
-		AccountID:        o.AccountID,
-		Region:           o.Region,
+		ARN:              rdsARN(sc, "db", id),
+		AccountID:        sc.account,
+		Region:           sc.region,
 		Engine:           eng.name,
 		EngineVersion:    eng.version,
-		Class:            cls.name,
 		Status:           "available",
-		AvailabilityZone: o.Region + pick([]string{"a", "b", "c"}, hash2(h, 4)),
 		MultiAZ:          hash2(h, 5)%3 == 0,
-		StorageType:      pick([]string{"gp2", "gp3", "gp3", "io1"}, hash2(h, 6)),
+		StorageType:      []string{"gp2", "gp3", "io1"}[i%3],
 		AllocatedStorage: pick([]int32{20, 100, 200, 500, 1000}, hash2(h, 7)),
-		Endpoint:         fmt.Sprintf("%s.c%011x.%s.rds.amazonaws.com", id, hash2(h, 8)>>20, o.Region),
 		Port:             eng.port,
-		CreateTime:       time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(hash2(h, 9)%700) * 24 * time.Hour),
 		HasGaps:          i%hasGapsEvery == 2,
 		Tags:             tags(id, h),
 	}
-	if eng.bit == engineAuroraPostgres {
-		in.StorageType, in.AllocatedStorage = "aurora", 1
+	if eng.aurora() {
+		in.StorageType, in.AllocatedStorage, in.MultiAZ = "aurora", 1, false
 	}
 	return in
 }
 
-// tags returns the tags of an instance.
-func tags(id string, h uint64) map[string]string {
-	return map[string]string{
-		"Name": id,
-		"env":  pick([]string{"prod", "prod", "staging", "dev"}, hash2(h, 10)),
-		"team": pick([]string{"payments", "search", "platform", "analytics"}, hash2(h, 11)),
+// finishInstance sets what depends on the instance's final class and
+// cluster, and what is unique to it (from its owner's hash): resource ID,
+// availability zone, endpoint, creation time and the scales of its data.
+func finishInstance(in *instance) {
+	h := in.hash
+	in.Class = in.class.name
+	in.ResourceID = "db-" + hashChars(h, 26, base32Upper)
+	in.AvailabilityZone = in.Region + pick([]string{"a", "b", "c"}, hash2(h, 4))
+	in.Endpoint = endpointHost(in.ID, "c", h, in.Region)
+	in.CreateTime = createTime(hash2(h, 9))
+	in.born, in.gaps = in.CreateTime.Unix(), in.HasGaps
+	in.memGiB, in.vcpus, in.storageGiB = in.class.memGiB, float64(in.class.vcpus), float64(in.AllocatedStorage)
+	if c := in.cluster; c != nil {
+		in.ClusterID, in.storageGiB = c.ID, c.storageGiB
+		if in.class.serverless {
+			in.acuMax, in.memGiB = c.MaxACU, 2*c.MaxACU
+		}
 	}
-}
-
-// base32Upper is the alphabet of AWS resource and key IDs.
-const base32Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-
-// resourceSuffix returns the 26 characters after "db-" of a DbiResourceId.
-func resourceSuffix(h uint64) string { return hashChars(h, 26, base32Upper) }
-
-// hashChars returns n characters of alphabet chosen by h.
-func hashChars(h uint64, n int, alphabet string) string {
-	var b strings.Builder
-	b.Grow(n)
-	for i := range n {
-		b.WriteByte(alphabet[hash2(h, uint64(100+i))%uint64(len(alphabet))])
-	}
-	return b.String()
 }

@@ -4,22 +4,17 @@ import (
 	"strconv"
 
 	"github.com/aws/smithy-go/encoding/cbor"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 )
 
 // listMetricsPage is the number of metrics ListMetrics returns per page.
 const listMetricsPage = 500
 
-// metricRef is one metric of one instance.
-type metricRef struct {
-	in     *instance
-	metric string
-}
-
-// listMetrics serves ListMetrics: the published instance-level metrics of
-// the fleet, filtered by Namespace, MetricName and Dimensions, 500 a page.
-// RecentlyActive and linked accounts are accepted and ignored.
-func (s *Server) listMetrics(f *cborFields) (cbor.Map, *apiError) {
+// listMetrics serves ListMetrics: the series of the caller's fleet (see
+// published), filtered by Namespace, MetricName and Dimensions (a series
+// matches when it has every filter's dimension, with the filter's value if
+// it has one), 500 a page. RecentlyActive and linked accounts are accepted
+// and ignored.
+func (s *Server) listMetrics(f *cborFields, fl *fleet) (cbor.Map, *apiError) {
 	ns, name, tok := f.str("Namespace"), f.str("MetricName"), f.str("NextToken")
 	var filters []dimension
 	dl := f.list("Dimensions")
@@ -38,60 +33,66 @@ func (s *Server) listMetrics(f *cborFields) (cbor.Map, *apiError) {
 		}
 		offset = n
 	}
-	all := s.listAll(ns, name, filters)
-	offset = min(offset, len(all))
-	end := min(offset+listMetricsPage, len(all))
-	out := cbor.Map{"Metrics": metricsList(all[offset:end])}
-	if end < len(all) {
-		out["NextToken"] = cbor.String(strconv.Itoa(end))
+	page, more := s.listPage(fl, ns, name, filters, offset)
+	out := cbor.Map{"Metrics": metricsList(page)}
+	if more {
+		out["NextToken"] = cbor.String(strconv.Itoa(offset + len(page)))
 	}
 	return out, nil
 }
 
-// listAll returns the metrics that match the filters, in catalog order and
-// within a metric in instance order.
-func (s *Server) listAll(ns, name string, filters []dimension) []metricRef {
-	if ns != "" && ns != catalog.Namespace {
-		return nil
+// listPage returns the page of the series of a fleet that match the
+// request from the offset-th on, and whether more follow.
+func (s *Server) listPage(fl *fleet, ns, name string, filters []dimension, offset int) (page []listedMetric, more bool) {
+	if ns != "" && ns != namespaceRDS {
+		return nil, false
 	}
-	var out []metricRef
-	for _, m := range catalog.Metrics() {
-		if name != "" && m.Name != name {
+	n := 0
+	for _, l := range s.published(fl) {
+		if (name != "" && l.metric != name) || !hasDims(l.dims, filters) {
 			continue
 		}
-		p := s.profiles[m.Name]
-		for i := range s.instances {
-			in := &s.instances[i]
-			if p.publishes(in) && dimensionsMatch(in.ID, filters) {
-				out = append(out, metricRef{in, m.Name})
-			}
+		switch {
+		case n >= offset+listMetricsPage:
+			return page, true
+		case n >= offset:
+			page = append(page, l)
 		}
+		n++
 	}
-	return out
+	return page, false
 }
 
-// dimensionsMatch reports whether an instance's one dimension,
-// DBInstanceIdentifier, satisfies every dimension filter.
-func dimensionsMatch(id string, filters []dimension) bool {
-	for _, d := range filters {
-		if d.name != catalog.Dimension || (d.value != "" && d.value != id) {
+// hasDims reports whether dims has every filter's dimension, with its
+// value unless the filter has none.
+func hasDims(dims, filters []dimension) bool {
+	for _, f := range filters {
+		found := false
+		for _, d := range dims {
+			if d.name == f.name && (f.value == "" || f.value == d.value) {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}
 	return true
 }
 
-// metricsList encodes metrics as a list of Metric structures.
-func metricsList(refs []metricRef) cbor.List {
-	out := make(cbor.List, len(refs))
-	for i, r := range refs {
+// metricsList encodes series as a list of Metric structures.
+func metricsList(ls []listedMetric) cbor.List {
+	out := make(cbor.List, len(ls))
+	for i, l := range ls {
+		dims := make(cbor.List, len(l.dims))
+		for j, d := range l.dims {
+			dims[j] = cbor.Map{"Name": cbor.String(d.name), "Value": cbor.String(d.value)}
+		}
 		out[i] = cbor.Map{
-			"Namespace":  cbor.String(catalog.Namespace),
-			"MetricName": cbor.String(r.metric),
-			"Dimensions": cbor.List{cbor.Map{
-				"Name":  cbor.String(catalog.Dimension),
-				"Value": cbor.String(r.in.ID),
-			}},
+			"Namespace":  cbor.String(namespaceRDS),
+			"MetricName": cbor.String(l.metric),
+			"Dimensions": dims,
 		}
 	}
 	return out

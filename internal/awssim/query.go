@@ -14,9 +14,10 @@ const (
 	stsXMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
 )
 
-// queryAction runs one awsQuery action; it returns the Result element of
-// the response (a struct with its own XMLName).
-type queryAction func(form url.Values, r *http.Request) (any, *apiError)
+// queryAction runs one awsQuery action of scope sc (the caller's account
+// and the request's region); it returns the Result element of the response
+// (a struct with its own XMLName).
+type queryAction func(form url.Values, r *http.Request, sc scope) (any, *apiError)
 
 // lookupAction returns the XML namespace and the function of an awsQuery
 // action; run is nil for actions awssim does not serve.
@@ -24,6 +25,12 @@ func (s *Server) lookupAction(action, version string) (xmlns string, run queryAc
 	switch action {
 	case "DescribeDBInstances":
 		return rdsXMLNS, s.describeDBInstances
+	case "DescribeDBClusters":
+		return rdsXMLNS, s.describeDBClusters
+	case "DescribeDBProxies":
+		return rdsXMLNS, s.describeDBProxies
+	case "ListTagsForResource":
+		return rdsXMLNS, s.listTagsForResource
 	case "AssumeRole":
 		return stsXMLNS, s.assumeRole
 	case "GetCallerIdentity":
@@ -41,7 +48,7 @@ const stsVersion = "2011-06-15"
 // handleQuery serves awsQuery requests (RDS and STS): form-encoded POST
 // with Action and Version, XML answers.
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
-	reqID := s.requestID()
+	reqID, sc := s.requestID(), s.scopeOf(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		writeXMLError(w, reqID, rdsXMLNS, errMalformedQuery(err))
@@ -49,18 +56,18 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.Form.Get("Action")
 	xmlns, run := s.lookupAction(action, r.Form.Get("Version"))
-	if e := s.admit(r.Context(), action); e != nil {
+	if e := s.admit(r.Context(), sc, action); e != nil {
 		writeXMLError(w, reqID, xmlns, e)
 		return
 	}
 	if run == nil {
-		s.counters.update(func(c *Counters) { c.ClientErrors++ })
+		s.counters.update(sc, func(t *Tally) { t.ClientErrors++ })
 		writeXMLError(w, reqID, xmlns, errUnknownOperation(action))
 		return
 	}
-	result, e := run(r.Form, r)
+	result, e := run(r.Form, r, sc)
 	if e != nil {
-		s.counters.update(func(c *Counters) { c.ClientErrors++ })
+		s.counters.update(sc, func(t *Tally) { t.ClientErrors++ })
 		writeXMLError(w, reqID, xmlns, e)
 		return
 	}

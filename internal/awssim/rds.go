@@ -40,10 +40,12 @@ type xmlDBInstance struct {
 	MultiAZ                               bool
 	EngineVersion                         string
 	ReadReplicaSourceDBInstanceIdentifier string `xml:",omitempty"`
+	DBClusterIdentifier                   string `xml:",omitempty"`
 	StorageType                           string
 	DbiResourceID                         string `xml:"DbiResourceId"`
 	DBInstanceArn                         string
 	TagList                               []xmlTag `xml:"TagList>Tag"`
+	xmlMonitoring
 }
 
 // xmlEndpoint is an Endpoint element.
@@ -62,48 +64,40 @@ type rdsFilter struct {
 	values []string
 }
 
-// describeDBInstances serves DescribeDBInstances: instances sorted by
-// identifier, MaxRecords (20..100, default 100) a page with Marker paging,
+// describeDBInstances serves DescribeDBInstances: the instances of the
+// caller's account in the request's region sorted by identifier,
+// MaxRecords (20..100, default 100) a page with Marker paging,
 // DBInstanceIdentifier (identifier or ARN; unknown: DBInstanceNotFound) and
 // the filters engine, db-instance-id and dbi-resource-id.
-func (s *Server) describeDBInstances(form url.Values, _ *http.Request) (any, *apiError) {
-	limit, e := parseMaxRecords(form.Get("MaxRecords"))
+func (s *Server) describeDBInstances(form url.Values, _ *http.Request, sc scope) (any, *apiError) {
+	filters, e := parseRDSFilters(form, "engine", "db-instance-id", "dbi-resource-id")
 	if e != nil {
 		return nil, e
 	}
-	offset, e := parseMarker(form.Get("Marker"))
+	matched, e := s.fleet(sc).describeMatches(form.Get("DBInstanceIdentifier"), filters)
 	if e != nil {
 		return nil, e
 	}
-	filters, e := parseRDSFilters(form)
+	page, marker, e := pageOf(form, matched)
 	if e != nil {
 		return nil, e
 	}
-	matched, e := s.describeMatches(form.Get("DBInstanceIdentifier"), filters)
-	if e != nil {
-		return nil, e
-	}
-	offset = min(offset, len(matched))
-	end := min(offset+limit, len(matched))
-	res := describeResult{Instances: make([]xmlDBInstance, 0, end-offset)}
-	for _, in := range matched[offset:end] {
+	res := describeResult{Instances: make([]xmlDBInstance, 0, len(page)), Marker: marker}
+	for _, in := range page {
 		res.Instances = append(res.Instances, toXMLInstance(in))
-	}
-	if end < len(matched) {
-		res.Marker = encodeMarker(end)
 	}
 	return res, nil
 }
 
-// describeMatches returns the instances a DescribeDBInstances request
-// selects, sorted by identifier.
-func (s *Server) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
-	if id != "" && !s.known(id) {
-		return nil, &apiError{status: http.StatusNotFound, code: "DBInstanceNotFound", message: fmt.Sprintf("DBInstance %s not found.", id)}
+// describeMatches returns the instances of the fleet a DescribeDBInstances
+// request selects, sorted by identifier.
+func (f *fleet) describeMatches(id string, filters []rdsFilter) ([]*instance, *apiError) {
+	if id != "" && !f.known(id) {
+		return nil, errNotFound("DBInstanceNotFound", "DBInstance", id)
 	}
 	var out []*instance
-	for i := range s.instances {
-		in := &s.instances[i]
+	for i := range f.instances {
+		in := &f.instances[i]
 		if id != "" && id != in.ID && id != in.ARN {
 			continue
 		}
@@ -115,9 +109,10 @@ func (s *Server) describeMatches(id string, filters []rdsFilter) ([]*instance, *
 	return out, nil
 }
 
-// known reports whether id is the identifier or ARN of an instance.
-func (s *Server) known(id string) bool {
-	return slices.ContainsFunc(s.instances, func(in instance) bool { return in.ID == id || in.ARN == id })
+// known reports whether id is the identifier or ARN of an instance of the
+// fleet.
+func (f *fleet) known(id string) bool {
+	return slices.ContainsFunc(f.instances, func(in instance) bool { return in.ID == id || in.ARN == id })
 }
 
 // matchesAll reports whether the instance passes every filter.
@@ -140,8 +135,8 @@ func matchesAll(in *instance, filters []rdsFilter) bool {
 }
 
 // parseRDSFilters reads Filters.Filter.N.Name and
-// Filters.Filter.N.Values.Value.M.
-func parseRDSFilters(form url.Values) ([]rdsFilter, *apiError) {
+// Filters.Filter.N.Values.Value.M; names other than allowed are refused.
+func parseRDSFilters(form url.Values, allowed ...string) ([]rdsFilter, *apiError) {
 	var out []rdsFilter
 	for i := 1; ; i++ {
 		key := fmt.Sprintf("Filters.Filter.%d", i)
@@ -150,13 +145,38 @@ func parseRDSFilters(form url.Values) ([]rdsFilter, *apiError) {
 		}
 		f := rdsFilter{name: form.Get(key + ".Name"), values: formList(form, key+".Values.Value")}
 		switch {
-		case f.name != "engine" && f.name != "db-instance-id" && f.name != "dbi-resource-id":
+		case !slices.Contains(allowed, f.name):
 			return nil, errInvalidParameter(fmt.Sprintf("Unrecognized filter name: %s.", f.name))
 		case len(f.values) == 0:
 			return nil, errInvalidParameter(fmt.Sprintf("Filter %s must have at least one value.", f.name))
 		}
 		out = append(out, f)
 	}
+}
+
+// pageOf returns the page of items that the request's MaxRecords (default
+// 100, 20..100) and Marker select, and the Marker of the next page ("" on
+// the last).
+func pageOf[T any](form url.Values, items []T) ([]T, string, *apiError) {
+	limit, e := parseMaxRecords(form.Get("MaxRecords"))
+	if e != nil {
+		return nil, "", e
+	}
+	offset, e := parseMarker(form.Get("Marker"))
+	if e != nil {
+		return nil, "", e
+	}
+	page, next := pageAt(items, offset, limit)
+	if next == 0 {
+		return page, "", nil
+	}
+	return page, encodeMarker(next), nil
+}
+
+// errNotFound is RDS's answer for an unknown resource, e.g.
+// DBInstanceNotFound "DBInstance x not found.".
+func errNotFound(code, what, id string) *apiError {
+	return &apiError{status: http.StatusNotFound, code: code, message: fmt.Sprintf("%s %s not found.", what, id)}
 }
 
 // parseMaxRecords reads MaxRecords (default 100, 20..100).
@@ -202,12 +222,21 @@ func toXMLInstance(in *instance) xmlDBInstance {
 		MultiAZ:                               in.MultiAZ,
 		EngineVersion:                         in.EngineVersion,
 		ReadReplicaSourceDBInstanceIdentifier: in.ReplicaSource,
+		DBClusterIdentifier:                   in.ClusterID,
 		StorageType:                           in.StorageType,
 		DbiResourceID:                         in.ResourceID,
 		DBInstanceArn:                         in.ARN,
+		xmlMonitoring:                         toXMLMonitoring(in.Monitoring),
 	}
-	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
-		x.TagList = append(x.TagList, xmlTag{Key: k, Value: in.Tags[k]})
-	}
+	x.TagList = tagList(in.Tags)
 	return x
+}
+
+// tagList returns tags as a TagList, sorted by key.
+func tagList(tags map[string]string) []xmlTag {
+	out := make([]xmlTag, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		out = append(out, xmlTag{Key: k, Value: tags[k]})
+	}
+	return out
 }

@@ -18,18 +18,7 @@ import (
 // with the size of every page.
 func describeAll(t *testing.T, c *rds.Client, in *rds.DescribeDBInstancesInput) ([]rdstypes.DBInstance, []int) {
 	t.Helper()
-	var all []rdstypes.DBInstance
-	var pages []int
-	p := rds.NewDescribeDBInstancesPaginator(c, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, out.DBInstances...)
-		pages = append(pages, len(out.DBInstances))
-	}
-	return all, pages
+	return allPages(t, rds.NewDescribeDBInstancesPaginator(c, in), func(o *rds.DescribeDBInstancesOutput) []rdstypes.DBInstance { return o.DBInstances })
 }
 
 func TestDescribeDBInstancesPaging(t *testing.T) {
@@ -148,8 +137,8 @@ func TestDescribeDBInstancesErrors(t *testing.T) {
 
 func TestUnknownQueryAction(t *testing.T) {
 	s := startSim(t, Options{})
-	_, err := rds.NewFromConfig(awsConfig(t, s, noRetries())).DescribeDBClusters(context.Background(), &rds.DescribeDBClustersInput{})
+	_, err := rds.NewFromConfig(awsConfig(t, s, noRetries())).DescribeDBSnapshots(context.Background(), &rds.DescribeDBSnapshotsInput{})
 	if code := errorCode(err); code != "InvalidAction" {
-		t.Errorf("DescribeDBClusters: %v", err)
+		t.Errorf("DescribeDBSnapshots: %v", err)
 	}
 }

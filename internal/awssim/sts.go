@@ -71,7 +71,7 @@ type callerIdentityResult struct {
 // assumeRole serves AssumeRole: any role ARN of any account is accepted;
 // the credentials expire after DurationSeconds of real time (not the
 // simulator's clock, which the SDK does not know).
-func (s *Server) assumeRole(form url.Values, _ *http.Request) (any, *apiError) {
+func (s *Server) assumeRole(form url.Values, _ *http.Request, _ scope) (any, *apiError) {
 	account, role, ok := parseRoleARN(form.Get("RoleArn"))
 	session := form.Get("RoleSessionName")
 	if !ok {
@@ -96,19 +96,25 @@ func (s *Server) assumeRole(form url.Values, _ *http.Request) (any, *apiError) {
 	return res, nil
 }
 
-// getCallerIdentity serves GetCallerIdentity: the assumed role for
-// credentials AssumeRole issued, else an IAM user of the simulator's
-// account.
-func (s *Server) getCallerIdentity(_ url.Values, r *http.Request) (any, *apiError) {
-	id, ok := s.sessions.get(accessKeyOf(r))
-	if !ok {
-		id = identity{
-			account: s.opts.AccountID,
-			arn:     fmt.Sprintf("arn:aws:iam::%s:user/awssim", s.opts.AccountID),
-			userID:  "AIDA" + hashChars(strHash(s.opts.AccountID), 17, base32Upper),
-		}
-	}
+// getCallerIdentity serves GetCallerIdentity: the identity of the
+// request's access key.
+func (s *Server) getCallerIdentity(_ url.Values, r *http.Request, _ scope) (any, *apiError) {
+	key, _ := sigV4Scope(r)
+	id := s.identityOf(key)
 	return callerIdentityResult{Arn: id.arn, UserID: id.userID, Account: id.account}, nil
+}
+
+// identityOf returns who an access key belongs to: the assumed role for
+// credentials AssumeRole issued, else an IAM user of the default account.
+func (s *Server) identityOf(key string) identity {
+	if id, ok := s.sessions.get(key); ok {
+		return id
+	}
+	return identity{
+		account: s.opts.AccountID,
+		arn:     fmt.Sprintf("arn:aws:iam::%s:user/awssim", s.opts.AccountID),
+		userID:  "AIDA" + hashChars(strHash(s.opts.AccountID), 17, base32Upper),
+	}
 }
 
 // parseRoleARN splits arn:aws:iam::<account>:role/<path/name> into the
@@ -133,16 +139,6 @@ func sessionSeconds(v string) (int, *apiError) {
 		return 0, errSTSValidation(fmt.Sprintf("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between %d and %d", v, minSessionSeconds, maxSessionSeconds))
 	}
 	return n, nil
-}
-
-// accessKeyOf returns the access key ID of a SigV4-signed request.
-func accessKeyOf(r *http.Request) string {
-	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
-	if !ok {
-		return ""
-	}
-	key, _, _ := strings.Cut(cred, "/")
-	return key
 }
 
 // errSTSValidation is STS's ValidationError.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -114,4 +115,21 @@ func Do(tb testing.TB, method, url string) (int, http.Header, []byte) {
 		tb.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header, b
+}
+
+// ReadmeBlock returns the text of the README at path (relative to the
+// test's package) from just after start to the end of its code block: the
+// rest of a code block whose first lines are start.
+func ReadmeBlock(tb testing.TB, path, start string) string {
+	tb.Helper()
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), start)
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		tb.Fatalf("%s has no code block starting %q", path, start)
+	}
+	return block
 }

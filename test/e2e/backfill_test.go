@@ -93,7 +93,7 @@ func checkSeries(t *testing.T, prom *proc, sim *awssim.Server, id, metric, stat 
 	}
 	n := 0
 	for h := from; h.Before(to); h = h.Add(time.Hour) {
-		want, ok := sim.Value(id, metric, stat, h, time.Hour)
+		want, ok := sim.Value(sim.InstanceARN(id), metric, stat, h, time.Hour)
 		v, have := got[h.Unix()]
 		switch {
 		case ok && !have:
@@ -157,14 +157,14 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 		t.Fatalf("%d %v", code, body)
 	}
 	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
-	before := coveredHours(t, out, from, to)
+	before := coveredHours(t, out, sim, from, to)
 	// The second block is a whole UTC day inside the range.
 	bs := blocks(t, out)
 	removed := filepath.Join(out, sortedBlocks(t, out, bs)[1])
 	if err := os.RemoveAll(removed); err != nil {
 		t.Fatal(err)
 	}
-	lost := before - coveredHours(t, out, from, to)
+	lost := before - coveredHours(t, out, sim, from, to)
 	if lost != 2*24 {
 		t.Fatalf("removing a daily block lost %d instance-hours, want 48", lost)
 	}
@@ -177,7 +177,7 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || c.MetricsRequested != 80 {
 		t.Errorf("refill made %d calls for %d metrics, want 1 call for 80", c.Requests["GetMetricData"], c.MetricsRequested)
 	}
-	if coveredHours(t, out, from, to) != before {
+	if coveredHours(t, out, sim, from, to) != before {
 		t.Errorf("coverage after the refill differs from before the removal")
 	}
 }

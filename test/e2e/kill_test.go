@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,11 +13,18 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
+// weekBlocks is how many daily blocks a 7-day backfill writes: 7 days that
+// do not start at midnight span 8 UTC days.
+const weekBlocks = 8
+
 // TestKillDuringBackfill kills the exporter (SIGKILL) as soon as the first
-// block of a fleet backfill lands, checks that the output folder holds only
+// block of a fleet backfill lands, checks that the kill landed mid-run
+// (some but not all blocks, and the sweep had not finished: it records the
+// hours it swept only at its end), that the output folder holds only
 // complete blocks, and that the next backfill fetches and writes exactly the
 // hours the surviving blocks lack.
 func TestKillDuringBackfill(t *testing.T) {
@@ -26,11 +35,22 @@ func TestKillDuringBackfill(t *testing.T) {
 	if code != 202 {
 		t.Fatalf("async fleet backfill: %d %v", code, body)
 	}
-	waitForBlock(t, out)
+	testtools.Eventually(t, 5*time.Minute, time.Millisecond, func() error {
+		if len(blocks(t, out)) == 0 {
+			return errors.New("no block was written")
+		}
+		return nil
+	})
 	exp.kill() // SIGKILL
 
 	survivors := blocks(t, out)
-	t.Logf("%d blocks survived the kill", len(survivors))
+	t.Logf("%d of %d blocks survived the kill", len(survivors), weekBlocks)
+	if len(survivors) >= weekBlocks {
+		t.Fatalf("%d blocks: the kill landed after the last block, not mid-run", len(survivors))
+	}
+	if _, err := os.Stat(filepath.Join(out, "rds-backfill-empty-hours.json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the sweep recorded its hours (%v): the kill landed after it finished", err)
+	}
 	analyze(t, out) // every block in the folder is complete and sound
 	survived := copyDir(t, out)
 
@@ -40,13 +60,16 @@ func TestKillDuringBackfill(t *testing.T) {
 		t.Fatalf("second backfill: %d %v\n%s", code, body, exp2.logs)
 	}
 	first, second := parseTime(t, body["from"]), parseTime(t, body["to"])
-	covered := coveredHours(t, survived, first, second)
+	covered := coveredHours(t, survived, sim, first, second)
 	if body["hours_skipped_covered"] != float64(covered) {
 		t.Errorf("second backfill skipped %v hours, the surviving blocks cover %d", body["hours_skipped_covered"], covered)
 	}
 	total := body["hours_backfilled"].(float64) + body["hours_skipped_covered"].(float64) + body["hours_empty"].(float64) + body["hours_skipped_known_empty"].(float64)
 	if want := float64(200 * 168); total != want {
 		t.Errorf("hours add up to %v, want %v: %v", total, want, body)
+	}
+	if body["hours_backfilled"].(float64) == 0 {
+		t.Errorf("the second backfill had nothing to do: the kill did not interrupt the first")
 	}
 	exp2.kill()
 	prom := startPrometheus(t, copyDir(t, out))
@@ -56,9 +79,9 @@ func TestKillDuringBackfill(t *testing.T) {
 	}
 }
 
-// coveredHours counts the instance-hours of [from, to) that the blocks in
-// dir hold samples for.
-func coveredHours(t *testing.T, dir string, from, to time.Time) int {
+// coveredHours counts the instance-hours of [from, to) of sim's instances
+// that the blocks in dir hold samples for.
+func coveredHours(t *testing.T, dir string, sim *awssim.Server, from, to time.Time) int {
 	t.Helper()
 	cov, err := tsdbwriter.ScanCoverage(context.Background(), []string{dir}, tsdbwriter.CoverageOptions{
 		Label: catalog.LabelInstanceID, Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
@@ -67,23 +90,10 @@ func coveredHours(t *testing.T, dir string, from, to time.Time) int {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, v := range cov.Values() {
-		n += cov.Count(v)
+	for _, inst := range sim.Instances() {
+		n += cov.Count(inst.ID)
 	}
 	return n
-}
-
-// waitForBlock polls the folder until a block appears in it.
-func waitForBlock(t *testing.T, dir string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		if len(blocks(t, dir)) > 0 {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatal("no block was written")
 }
 
 // blocks lists the block folders (named by a ULID) in dir, and fails the
