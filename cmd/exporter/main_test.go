@@ -340,6 +340,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
 		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 2, "needs --backfill.prometheus-data-dir"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},
+		{"simulate a bad outage", []string{"simulate", "--fault.outage=DescribeDBInstances=soon", "--listen=127.0.0.1:0"}, 2, "--fault.outage=DescribeDBInstances=soon: want ACTION or ACTION=DURATION"},
+		{"simulate an outage of nothing", []string{"simulate", "--fault.outage==1m", "--listen=127.0.0.1:0"}, 2, "--fault.outage==1m: no action"},
 		{"simulate an unknown engine", []string{"simulate", "--engines=postgres,oracle", "--listen=127.0.0.1:0"}, 1, `unknown engine "oracle"`},
 		{"version", []string{"version"}, 0, ""},
 	} {
