@@ -27,33 +27,29 @@ type SimulateCmd struct {
 	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
 	Latency       time.Duration `name:"fault.latency" default:"0s" help:"Latency added to every request."`
-	Outages       []string      `name:"fault.outage" placeholder:"ACTION[=DURATION]" help:"Answer every request of an API action (GetCallerIdentity, DescribeDBInstances, GetMetricData...) with 503 ServiceUnavailable, for DURATION from start or for good (repeatable)."`
+	Outage        string        `name:"fault.outage" placeholder:"ACTION[=DURATION]" help:"Answer every request of one API action (GetCallerIdentity, DescribeDBInstances, GetMetricData...) with 503 ServiceUnavailable, for DURATION from start or for good."`
 }
 
-// Validate checks the --fault.outage values.
+// Validate checks --fault.outage.
 func (s *SimulateCmd) Validate() error {
-	_, err := parseOutages(s.Outages)
+	_, err := parseOutage(s.Outage)
 	return err
 }
 
-// parseOutages parses --fault.outage values: ACTION or ACTION=DURATION.
-func parseOutages(specs []string) ([]awssim.Outage, error) {
-	out := make([]awssim.Outage, 0, len(specs))
-	for _, spec := range specs {
-		action, d, timed := strings.Cut(spec, "=")
-		o := awssim.Outage{Action: action}
-		if timed {
-			var err error
-			if o.For, err = time.ParseDuration(d); err != nil || o.For <= 0 {
-				return nil, fmt.Errorf("--fault.outage=%s: want ACTION or ACTION=DURATION with a positive duration", spec)
-			}
+// parseOutage parses --fault.outage: empty, ACTION or ACTION=DURATION.
+func parseOutage(spec string) (awssim.Outage, error) {
+	action, d, timed := strings.Cut(spec, "=")
+	o := awssim.Outage{Action: action}
+	if timed {
+		var err error
+		if o.For, err = time.ParseDuration(d); err != nil || o.For <= 0 {
+			return o, fmt.Errorf("--fault.outage=%s: want ACTION or ACTION=DURATION with a positive duration", spec)
 		}
-		if action == "" {
-			return nil, fmt.Errorf("--fault.outage=%s: no action", spec)
-		}
-		out = append(out, o)
 	}
-	return out, nil
+	if action == "" && spec != "" {
+		return o, fmt.Errorf("--fault.outage=%s: no action", spec)
+	}
+	return o, nil
 }
 
 // Run serves until ctx ends.
@@ -62,14 +58,14 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
-	outages, err := parseOutages(s.Outages)
+	outage, err := parseOutage(s.Outage)
 	if err != nil {
 		return err
 	}
 	opts := awssim.Options{
 		Region: s.Region, AccountID: s.AccountID, Regions: s.Regions, Accounts: s.Accounts,
 		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed,
-		Faults: awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outages: outages},
+		Faults: awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outage: outage},
 	}
 	if err := opts.Check(); err != nil {
 		return fmt.Errorf("simulate: %w", err)

@@ -146,13 +146,13 @@ type Faults struct {
 	ErrorRate float64
 	// Latency is added to every API request.
 	Latency time.Duration
-	// Outages answer every request of an action with 503
-	// ServiceUnavailable while they last: a service that is down, or that
+	// Outage answers every request of one action with 503
+	// ServiceUnavailable while it lasts: a service that is down, or that
 	// the network cannot reach.
-	Outages []Outage
+	Outage Outage
 }
 
-// Outage is one action failing for a while.
+// Outage is one action failing for a while. The zero value is none.
 type Outage struct {
 	// Action is the API action: GetCallerIdentity, DescribeDBInstances,
 	// GetMetricData...

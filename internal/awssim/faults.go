@@ -31,12 +31,8 @@ func (f *faultState) set(fs Faults) {
 func (f *faultState) down(action string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, o := range f.faults.Outages {
-		if o.Action == action && (o.For <= 0 || time.Since(f.since) < o.For) {
-			return true
-		}
-	}
-	return false
+	o := f.faults.Outage
+	return o.Action == action && (o.For <= 0 || time.Since(f.since) < o.For)
 }
 
 // latency returns the latency to add to a request.

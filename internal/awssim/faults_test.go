@@ -121,7 +121,7 @@ func TestLatency(t *testing.T) {
 // ServiceUnavailable in the service's own protocol, until the faults
 // change or its time is up.
 func TestOutages(t *testing.T) {
-	s := startSim(t, Options{Faults: Faults{Outages: []Outage{{Action: "GetCallerIdentity"}}}})
+	s := startSim(t, Options{Faults: Faults{Outage: Outage{Action: "GetCallerIdentity"}}})
 	cfg := awsConfig(t, s, noRetries())
 	identity := func() error {
 		_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
@@ -142,7 +142,7 @@ func TestOutages(t *testing.T) {
 		t.Fatalf("DescribeDBInstances during another action's outage: %v", err)
 	}
 
-	s.SetFaults(Faults{Outages: []Outage{{Action: "DescribeDBInstances", For: 300 * time.Millisecond}}})
+	s.SetFaults(Faults{Outage: Outage{Action: "DescribeDBInstances", For: 300 * time.Millisecond}})
 	if err := identity(); err != nil {
 		t.Fatalf("GetCallerIdentity once its outage ended: %v", err)
 	}
@@ -151,6 +151,6 @@ func TestOutages(t *testing.T) {
 	}
 	testtools.Eventually(t, 10*time.Second, 50*time.Millisecond, describe)
 	if cs := s.Counters(); cs.InjectedErrors < 2 {
-		t.Errorf("counters %+v: want the outages' answers counted as injected errors", cs)
+		t.Errorf("counters %+v: want the outage answers counted as injected errors", cs)
 	}
 }
