@@ -31,12 +31,12 @@ func (c *Client) DescribeInstances(ctx context.Context, f DiscoveryFilter) ([]mo
 	var out []model.Instance
 	for p.HasMorePages() {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, fmt.Errorf("describe DB instances in %s: wait for rate limiter: %w", c.target.Key(), err)
+			return nil, fmt.Errorf("describe DB instances in %s: wait for rate limiter: %w", c.Target().Key(), err)
 		}
 		page, err := p.NextPage(ctx)
 		c.observer.Request(APIDescribeDBInstances, err)
 		if err != nil {
-			return nil, fmt.Errorf("describe DB instances in %s: %w", c.target.Key(), err)
+			return nil, fmt.Errorf("describe DB instances in %s: %w", c.Target().Key(), err)
 		}
 		for _, db := range page.DBInstances {
 			inst := c.toInstance(db)
@@ -56,8 +56,8 @@ func (c *Client) toInstance(db types.DBInstance) model.Instance {
 	return model.Instance{
 		ID:               aws.ToString(db.DBInstanceIdentifier),
 		ARN:              aws.ToString(db.DBInstanceArn),
-		AccountID:        c.target.AccountID,
-		Region:           c.target.Region,
+		AccountID:        c.accountOfARN(aws.ToString(db.DBInstanceArn)),
+		Region:           c.region,
 		Provider:         model.ProviderAWS,
 		Engine:           aws.ToString(db.Engine),
 		EngineVersion:    aws.ToString(db.EngineVersion),

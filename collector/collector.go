@@ -40,6 +40,11 @@ type Options struct {
 	// account and region.
 	Fetchers  []Fetcher
 	Instances Instances
+	// InstancesReady, if set, is closed once Instances is complete (the
+	// first discovery succeeded). Until then a poll polls the instances
+	// known but fails with ErrInstancesIncomplete and does not make the
+	// collector ready; Run polls again as soon as it is closed.
+	InstancesReady <-chan struct{}
 	// Metrics and their statistics to poll.
 	Metrics []catalog.Selection
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
@@ -47,6 +52,9 @@ type Options struct {
 	Interval, Period, Delay time.Duration
 	telemetry.Env
 }
+
+// ErrInstancesIncomplete fails a poll while Options.InstancesReady is open.
+var ErrInstancesIncomplete = errors.New("the instance list is incomplete: discovery has not succeeded yet")
 
 // Collector is a prometheus.Collector of the aws_rds_* series.
 type Collector struct {
@@ -70,22 +78,52 @@ func New(opts Options) *Collector {
 // Telemetry returns the self-metrics the collector updates.
 func (c *Collector) Telemetry() *telemetry.Metrics { return c.opts.Telemetry }
 
-// Ready is closed when the first poll has ended, successfully or not.
+// Ready is closed when the first poll of the complete instance list (see
+// Options.InstancesReady) has ended, successfully or not.
 func (c *Collector) Ready() <-chan struct{} { return c.ready }
 
-// Run polls at once and then every Interval until ctx ends.
+// Run polls every Interval until ctx ends, and at once: at its start if
+// the instance list is complete, else as soon as it is (a tick before then
+// polls the instances known, as a failed poll).
 func (c *Collector) Run(ctx context.Context) {
 	t := time.NewTicker(c.opts.Interval)
 	defer t.Stop()
+	incomplete := c.opts.InstancesReady
+	if c.instancesComplete() {
+		incomplete = nil
+	}
+	if incomplete == nil {
+		c.logPoll(ctx)
+	}
 	for {
-		if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
-			c.opts.Logger.Warn("CloudWatch poll failed; serving the last good values", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-incomplete:
+			incomplete = nil // closed: poll now, then on the ticker
 		}
+		c.logPoll(ctx)
+	}
+}
+
+// logPoll polls and logs a failure.
+func (c *Collector) logPoll(ctx context.Context) {
+	if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
+		c.opts.Logger.Warn("CloudWatch poll failed; serving the last good values", "err", err)
+	}
+}
+
+// instancesComplete reports whether Options.InstancesReady is closed.
+func (c *Collector) instancesComplete() bool {
+	if c.opts.InstancesReady == nil {
+		return true
+	}
+	select {
+	case <-c.opts.InstancesReady:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -93,7 +131,12 @@ func (c *Collector) Run(ctx context.Context) {
 // instance and swaps the snapshot. A target whose fetch fails keeps its
 // previous values; the error names every failed target.
 func (c *Collector) Poll(ctx context.Context) error {
-	defer c.once.Do(func() { close(c.ready) })
+	complete := c.instancesComplete() // before reading the instances
+	defer func() {
+		if complete {
+			c.once.Do(func() { close(c.ready) })
+		}
+	}()
 	start := time.Now()
 	w := c.window()
 	instances := c.opts.Instances.All()
@@ -115,6 +158,9 @@ func (c *Collector) Poll(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	if !complete {
+		errs = append(errs, ErrInstancesIncomplete)
+	}
 	err := errors.Join(errs...)
 	c.snap.Store(&snapshot{parts: parts, info: c.descs.infoMetrics(instances)})
 	c.record(start, err)

@@ -219,3 +219,49 @@ func gatherText(t *testing.T, g prometheus.Gatherer) string {
 	}
 	return b.String()
 }
+
+// While the instance list is incomplete (discovery has not succeeded yet),
+// a poll serves what it can of the instances known but counts as failed,
+// and the collector is not ready; Run polls as soon as the list is
+// complete, not at the next tick.
+func TestNotReadyUntilInstancesComplete(t *testing.T) {
+	f := testFetcher()
+	tm := telemetry.New()
+	complete := make(chan struct{})
+	c := New(Options{
+		Fetchers: []Fetcher{f}, Instances: testInstances(), InstancesReady: complete, Metrics: testSelection(),
+		Interval: time.Hour, Period: time.Minute, Delay: 2 * time.Minute,
+		Env: telemetry.Env{Telemetry: tm},
+	})
+	err := c.Poll(t.Context())
+	if !errors.Is(err, ErrInstancesIncomplete) {
+		t.Fatalf("Poll() = %v, want ErrInstancesIncomplete", err)
+	}
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 0 {
+		t.Errorf("last_poll_success = %v, want 0", got)
+	}
+	if got := testutil.ToFloat64(tm.Polls.WithLabelValues("failure")); got != 1 {
+		t.Errorf("polls_total{outcome=failure} = %v, want 1", got)
+	}
+	if n := testutil.CollectAndCount(c, "aws_rds_cpuutilization_average"); n != 2 || len(f.reqs) != 1 {
+		t.Errorf("%d CPU series from %d fetches, want the 2 instances known, polled", n, len(f.reqs))
+	}
+	select {
+	case <-c.Ready():
+		t.Fatal("ready while the instance list is incomplete")
+	default:
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	close(complete)
+	<-c.Ready() // Run's next poll, not its hourly tick
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 1 {
+		t.Errorf("last_poll_success = %v once the list is complete, want 1", got)
+	}
+}

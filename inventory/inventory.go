@@ -21,14 +21,22 @@ import (
 // Describer lists the instances of its account and region;
 // *cloudwatch.Client implements it.
 type Describer interface {
+	// Target returns the account and region; the account may be empty
+	// until the describer has listed an instance or ResolveAccount
+	// succeeded.
 	Target() model.Target
 	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Instance, error)
+	// ResolveAccount makes the account of Target known (asking STS).
+	ResolveAccount(ctx context.Context) error
 }
 
 // Options configure an Inventory.
 type Options struct {
-	// Static instances are always listed. Their Region and AccountID, and
-	// the ARN of those CloudWatch serves, must be set.
+	// Static instances are always listed. One without Region takes the
+	// region of the first describer, one without AccountID the account of
+	// the first describer of its region, and one CloudWatch serves gets its
+	// ARN from them. An AWS instance whose account is not known yet is left
+	// out, and Refresh asks the describer for its account.
 	Static []model.Instance
 	// Describers are asked for instances when Discovery is true, one per
 	// account and region.
@@ -39,7 +47,17 @@ type Options struct {
 	// OnRefresh, if set, is called after every refresh with the instances
 	// and the refresh error.
 	OnRefresh func(instances []model.Instance, err error)
+	// RetryMin and RetryMax bound the wait between two refreshes of Run
+	// until one succeeds: it doubles from RetryMin up to RetryMax (and the
+	// interval); defaults DefaultRetryMin and DefaultRetryMax.
+	RetryMin, RetryMax time.Duration
 }
+
+// The backoff of Run until a refresh succeeds.
+const (
+	DefaultRetryMin = time.Second
+	DefaultRetryMax = 15 * time.Second
+)
 
 // Inventory is the current instance list. It is safe for concurrent use.
 type Inventory struct {
@@ -49,31 +67,57 @@ type Inventory struct {
 	discovered map[model.Target][]model.Instance
 	all        []model.Instance
 	refreshed  time.Time
+
+	ready     chan struct{} // closed by the first refresh that succeeds
+	readyOnce sync.Once
 }
 
-// New returns an inventory holding the static instances; call Refresh or
-// Run to discover the rest.
+// New returns an inventory holding the static instances it can complete;
+// call Refresh or Run to discover the rest.
 func New(opts Options) *Inventory {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	inv := &Inventory{opts: opts, discovered: map[model.Target][]model.Instance{}}
-	inv.all = merge(opts.Static, inv.discovered)
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = DefaultRetryMin
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = DefaultRetryMax
+	}
+	inv := &Inventory{opts: opts, discovered: map[model.Target][]model.Instance{}, ready: make(chan struct{})}
+	inv.all = merge(inv.static(), inv.discovered)
 	return inv
 }
 
-// Refresh asks every source for its instances. A source that fails keeps
-// the instances it had; the error names every failed source.
+// Ready is closed once a refresh has succeeded: every describer answered,
+// and every static instance is complete. Until then the list is known to
+// be incomplete.
+func (inv *Inventory) Ready() <-chan struct{} { return inv.ready }
+
+// Refresh asks every source for its instances, and the describers for the
+// accounts static instances lack. A source that fails keeps the instances
+// it had; the error names every failed source.
 func (inv *Inventory) Refresh(ctx context.Context) error {
-	if !inv.opts.Discovery {
-		inv.publish(nil)
-		return nil
+	var errs []error
+	if inv.opts.Discovery {
+		errs = inv.discover(ctx)
 	}
+	errs = append(errs, inv.resolveAccounts(ctx)...)
+	err := errors.Join(errs...)
+	inv.publish(err)
+	if err == nil {
+		inv.readyOnce.Do(func() { close(inv.ready) })
+	}
+	return err
+}
+
+// discover asks every describer for its instances.
+func (inv *Inventory) discover(ctx context.Context) []error {
 	var errs []error
 	found := map[model.Target][]model.Instance{}
 	for _, d := range inv.opts.Describers {
-		tg := d.Target()
 		list, err := d.DescribeInstances(ctx, inv.opts.Filter)
+		tg := d.Target() // after the listing, which may have taught it the account
 		if err != nil {
 			errs = append(errs, fmt.Errorf("discover instances in %s: %w", tg.Key(), err))
 			inv.mu.RLock()
@@ -85,14 +129,13 @@ func (inv *Inventory) Refresh(ctx context.Context) error {
 	inv.mu.Lock()
 	inv.discovered = found
 	inv.mu.Unlock()
-	err := errors.Join(errs...)
-	inv.publish(err)
-	return err
+	return errs
 }
 
 func (inv *Inventory) publish(err error) {
+	static := inv.static()
 	inv.mu.Lock()
-	inv.all = merge(inv.opts.Static, inv.discovered)
+	inv.all = merge(static, inv.discovered)
 	if err == nil {
 		inv.refreshed = time.Now()
 	}
@@ -103,9 +146,13 @@ func (inv *Inventory) publish(err error) {
 	}
 }
 
-// Run refreshes the list every interval until ctx ends. It does not refresh
-// at once: call Refresh first.
+// Run refreshes the list until ctx ends: at once unless a refresh has
+// succeeded already, then again after a backoff (see Options.RetryMin)
+// until one succeeds, and then every interval.
 func (inv *Inventory) Run(ctx context.Context, interval time.Duration) {
+	if !inv.untilReady(ctx, interval) {
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -154,4 +201,36 @@ func merge(static []model.Instance, discovered map[model.Target][]model.Instance
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.ID, b.ID))
 	})
 	return all
+}
+
+// untilReady refreshes at once and then with a growing backoff until a
+// refresh succeeds. It returns false if ctx ended first.
+func (inv *Inventory) untilReady(ctx context.Context, interval time.Duration) bool {
+	wait := inv.opts.RetryMin
+	for {
+		select {
+		case <-inv.ready:
+			return true
+		case <-ctx.Done():
+			return false
+		default:
+		}
+		err := inv.Refresh(ctx)
+		if err == nil {
+			inv.opts.Logger.Info("instance list complete", "instances", len(inv.All()))
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		inv.opts.Logger.Warn("instance discovery failed; the exporter is not ready until it succeeds", "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		wait = min(2*wait, inv.opts.RetryMax, interval)
+	}
 }

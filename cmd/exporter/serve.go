@@ -33,7 +33,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
 	defer sess.close()
 	sess.exp.Start(ctx)
 	sess.logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
-		"instances", len(sess.exp.Instances()), "metric_queries_per_instance", sess.cfg.QueriesPerInstance())
+		"metric_queries_per_instance", sess.cfg.QueriesPerInstance())
 	return s.listen(ctx, sess.exp.Handler(), sess.logger)
 }
 

@@ -90,8 +90,9 @@ type Exporter struct {
 	wg   sync.WaitGroup     // the loops Start started
 }
 
-// New builds the exporter: it loads the AWS clients (asking STS for the
-// account of the default credentials when no role names it) and opens the
+// New builds the exporter: it loads the AWS clients (calling no AWS API:
+// the account of the default credentials is learned from the instances
+// discovered, or from STS when static instances need it) and opens the
 // backfill's output folder, but starts nothing and discovers nothing. cfg
 // must come from config.Load or config.Parse.
 func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Exporter, error) {
@@ -133,15 +134,13 @@ func (x *Exporter) build(ctx context.Context) error {
 	return nil
 }
 
-// Start runs the first discovery (a failure is logged and retried at the
-// next discovery tick) and starts the discovery and poll loops and the
-// automatic backfill, which run until ctx ends or Close.
+// Start starts the discovery and poll loops and the automatic backfill,
+// which run until ctx ends or Close, and returns at once. Discovery is
+// retried with a backoff until it succeeds; until then the exporter is not
+// ready and its polls count as failed (see collector.Options).
 func (x *Exporter) Start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	context.AfterFunc(x.base, cancel)
-	if err := x.Refresh(ctx); err != nil {
-		x.env.Logger.Warn("first instance discovery failed; will retry", "err", err)
-	}
 	x.wg.Go(func() { x.inventory.Run(ctx, x.cfg.Discovery.Interval) })
 	x.wg.Go(func() { x.collector.Run(ctx) })
 	if x.jobs != nil && x.opts.Backfill.Interval > 0 {

@@ -68,13 +68,22 @@ type proc struct {
 // until it is ready.
 func startExporter(t *testing.T, sim *awssim.Server, args ...string) *proc {
 	t.Helper()
+	p := startServe(t, sim, args...)
+	p.waitHTTP(t, "/-/ready")
+	return p
+}
+
+// startServe runs the exporter binary against sim with args and waits
+// until it answers /-/healthy, ready or not.
+func startServe(t *testing.T, sim *awssim.Server, args ...string) *proc {
+	t.Helper()
 	p := newProc(t, exporterBin, "serve")
 	p.cmd.Args = append(p.cmd.Args, append([]string{"--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(),
 		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_REGION="+sim.Region(),
 		"AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true")
 	p.start(t)
-	p.waitHTTP(t, "/-/ready")
+	p.waitHTTP(t, "/-/healthy")
 	return p
 }
 
