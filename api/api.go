@@ -42,6 +42,11 @@ type Options struct {
 	History  History
 	Version  string
 	Logger   *slog.Logger
+
+	// BackfillUnavailable, if set without Backfill, is why the backfill
+	// could not start (its output folder cannot be written): its routes
+	// answer 503 with it.
+	BackfillUnavailable error
 }
 
 // Server routes the exporter's endpoints.

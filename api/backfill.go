@@ -38,16 +38,31 @@ type History interface {
 const MaxHistoryRange = backfill.MaxDays * 24 * time.Hour
 
 func (s *Server) backfillRoutes() {
-	if s.opts.Backfill == nil {
+	wrap := s.wrap
+	switch {
+	case s.opts.Backfill != nil:
+	case s.opts.BackfillUnavailable != nil:
+		wrap = func(handler) httprouter.Handle { return s.wrap(s.backfillUnavailable) }
+	default:
 		return
 	}
 	r := s.router
-	r.POST("/api/v1/instances/:id/metrics/backfill", s.wrap(s.backfillInstance))
-	r.POST("/api/v1/metrics/backfill", s.wrap(s.backfillAll))
-	r.GET("/api/v1/backfill/jobs", s.wrap(s.listJobs))
-	r.GET("/api/v1/backfill/jobs/:job", s.wrap(s.getJob))
-	r.DELETE("/api/v1/backfill/jobs/:job", s.wrap(s.cancelJob))
-	r.GET("/api/v1/instances/:id/metrics/history", s.wrap(s.history))
+	r.POST("/api/v1/instances/:id/metrics/backfill", wrap(s.backfillInstance))
+	r.POST("/api/v1/metrics/backfill", wrap(s.backfillAll))
+	r.GET("/api/v1/backfill/jobs", wrap(s.listJobs))
+	r.GET("/api/v1/backfill/jobs/:job", wrap(s.getJob))
+	r.DELETE("/api/v1/backfill/jobs/:job", wrap(s.cancelJob))
+	r.GET("/api/v1/instances/:id/metrics/history", wrap(s.history))
+}
+
+// backfillUnavailable answers every backfill route when the backfill could
+// not start: 503 with the reason (Options.BackfillUnavailable).
+func (s *Server) backfillUnavailable(_ *http.Request, p httprouter.Params) (int, any, error) {
+	e := &Error{Status: http.StatusServiceUnavailable, Message: "Backfill unavailable: " + s.opts.BackfillUnavailable.Error(), Fields: map[string]any{}}
+	if id := p.ByName("id"); id != "" {
+		e.Fields["instance_id"] = id
+	}
+	return 0, nil, e
 }
 
 // backfillError builds the contract's error body.

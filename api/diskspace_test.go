@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,5 +34,53 @@ func TestBackfillNoSpace(t *testing.T) {
 	if w.Code != http.StatusInsufficientStorage || body["error"] != want || body["instance_id"] != "db-1" ||
 		body["success"] != false || body["state"] != backfill.StateFailed || body["job_id"] != "job-1" {
 		t.Errorf("got %d %v, want 507 %q, the failed job", w.Code, body, want)
+	}
+}
+
+// When the backfill could not start (its output folder cannot be
+// written), every backfill route answers 503 with the reason, the landing
+// page says it, and the rest is served.
+func TestBackfillUnavailable(t *testing.T) {
+	why := fmt.Errorf("backfill: %w /data/backfill: create staging folder: read-only file system", backfill.ErrOutputFolder)
+	s := New(Options{
+		Gatherer:            prometheus.NewRegistry(),
+		Instances:           fakeInstances{{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws"}},
+		Ready:               make(chan struct{}),
+		BackfillUnavailable: why,
+	})
+	for _, tc := range []struct{ method, path, instance string }{
+		{http.MethodPost, "/api/v1/instances/db-1/metrics/backfill?days=1", "db-1"},
+		{http.MethodPost, "/api/v1/metrics/backfill", ""},
+		{http.MethodGet, "/api/v1/backfill/jobs", ""},
+		{http.MethodGet, "/api/v1/backfill/jobs/j-1", ""},
+		{http.MethodDelete, "/api/v1/backfill/jobs/j-1", ""},
+		{http.MethodGet, "/api/v1/instances/db-1/metrics/history", "db-1"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			s.Handler().ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+			var body map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"error": "Backfill unavailable: " + why.Error()}
+			if tc.instance != "" {
+				want["instance_id"] = tc.instance
+			}
+			if w.Code != http.StatusServiceUnavailable || fmt.Sprint(body) != fmt.Sprint(want) {
+				t.Errorf("got %d %v, want 503 %v", w.Code, body, want)
+			}
+		})
+	}
+	for path, want := range map[string]string{
+		"/":                 `<p id="backfill-unavailable">Backfill unavailable: ` + why.Error() + `</p>`,
+		"/metrics":          "",
+		"/api/v1/instances": `"id": "db-1"`,
+	} {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("GET %s: %d, want 200 with %q:\n%s", path, w.Code, want, w.Body)
+		}
 	}
 }

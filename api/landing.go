@@ -35,7 +35,8 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 <li><a href="/api/v1/instances">/api/v1/instances</a>: known instances (JSON)</li>
 {{range .Extra}}<li><code>{{.}}</code></li>
 {{end}}</ul>
-<h2>Instances ({{len .Instances}})</h2>
+{{with .BackfillUnavailable}}<p id="backfill-unavailable">Backfill unavailable: {{.}}</p>
+{{end}}<h2>Instances ({{len .Instances}})</h2>
 {{if .Instances}}<table id="instances">
 <tr><th>Identifier</th><th>Provider</th><th>Region</th><th>Account</th><th>Engine</th><th>Class</th><th>Status</th></tr>
 {{range .Instances}}<tr><td>{{.ID}}</td><td>{{.Provider}}</td><td>{{.Region}}</td><td>{{.AccountID}}</td><td>{{.Engine}} {{.EngineVersion}}</td><td>{{.InstanceClass}}</td><td>{{.Status}}</td></tr>
@@ -47,10 +48,11 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 `
 
 type landingData struct {
-	Version       string
-	TelemetryPath string
-	Extra         []string
-	Instances     []InstanceJSON
+	Version             string
+	TelemetryPath       string
+	Extra               []string
+	BackfillUnavailable string
+	Instances           []InstanceJSON
 }
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -59,6 +61,9 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 		return
 	}
 	data := landingData{Version: s.opts.Version, TelemetryPath: s.opts.TelemetryPath, Extra: s.extraEndpoints()}
+	if err := s.opts.BackfillUnavailable; err != nil && s.opts.Backfill == nil {
+		data.BackfillUnavailable = err.Error()
+	}
 	for _, i := range s.opts.Instances.All() {
 		data.Instances = append(data.Instances, instanceJSON(i))
 	}

@@ -53,6 +53,8 @@ var (
 	ErrNoTarget = errors.New("no AWS client for the instance's account and region")
 	// ErrBadDays: the days of a request are not a whole number of at least 1.
 	ErrBadDays = errors.New("want a whole number of days, at least 1")
+	// ErrOutputFolder: the output folder cannot be created or written.
+	ErrOutputFolder = errors.New("cannot write to the output folder")
 )
 
 // CheckDays checks the days of a request: at least 1. More than the
@@ -114,18 +116,20 @@ type Backfiller struct {
 	swept  *sweptStore
 }
 
-// New validates opts, applies defaults and opens the output folder.
+// New validates opts, applies defaults and opens the output folder. An
+// output folder that cannot be created or written (or whose empty-hours
+// file cannot be read) fails with ErrOutputFolder, naming it.
 func New(opts Options) (*Backfiller, error) {
 	if err := applyDefaults(&opts); err != nil {
 		return nil, err
 	}
 	w, err := tsdbwriter.New(tsdbwriter.Options{Dir: opts.OutputDir, Window: opts.BlockWindow, Logger: opts.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("backfill: %w", err)
+		return nil, fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err)
 	}
 	swept, err := openSwept(opts.OutputDir)
 	if err != nil {
-		return nil, errors.Join(err, w.Close())
+		return nil, errors.Join(fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err), w.Close())
 	}
 	return &Backfiller{opts: opts, writer: w, swept: swept}, nil
 }
@@ -152,6 +156,9 @@ func applyDefaults(o *Options) error {
 	}
 	if o.BlockWindow == 0 {
 		o.BlockWindow = tsdbwriter.DefaultWindow
+	}
+	if err := tsdbwriter.ValidateWindow(o.BlockWindow); err != nil {
+		return fmt.Errorf("backfill: %w", err)
 	}
 	if o.BatchSamples <= 0 {
 		o.BatchSamples = DefaultBatchSamples

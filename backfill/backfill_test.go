@@ -481,3 +481,17 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 		checkBlocks(t, dir, i.ID, first.From, first.To)
 	}
 }
+
+// Bad options are not output folder errors: the caller must not start
+// without the backfill for them.
+func TestNewRejectsOptions(t *testing.T) {
+	for _, o := range []Options{
+		{OutputDir: t.TempDir(), BlockWindow: 7 * time.Hour},
+		{OutputDir: t.TempDir(), Period: 2 * time.Minute},
+		{},
+	} {
+		if _, err := New(o); err == nil || errors.Is(err, ErrOutputFolder) {
+			t.Errorf("New(%+v) = %v, want an options error", o, err)
+		}
+	}
+}

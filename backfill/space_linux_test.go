@@ -57,3 +57,18 @@ func TestBackfillTooSmallVolume(t *testing.T) {
 		}
 	})
 }
+
+// An output folder that cannot be created or written (on a read-only file
+// system, which stops root too) fails New with ErrOutputFolder, naming the
+// folder: the caller can run without the backfill.
+func TestNewOnReadOnlyFolder(t *testing.T) {
+	testtools.OnReadOnlyTmpfs(t, func(t *testing.T, dir string) {
+		for _, out := range []string{dir, dir + "/backfill"} {
+			_, err := backfill.New(backfill.Options{OutputDir: out, Metrics: catalog.DefaultSelection()})
+			if !errors.Is(err, backfill.ErrOutputFolder) || !strings.HasPrefix(err.Error(), "backfill: cannot write to the output folder "+out+": ") ||
+				!strings.HasSuffix(err.Error(), "read-only file system") {
+				t.Errorf("New(%s) = %v, want ErrOutputFolder naming it", out, err)
+			}
+		}
+	})
+}

@@ -337,6 +337,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"check-config example", []string{"check-config", "../../examples/config.yml"}, 0, ""},
 		{"backfill without instances", []string{"backfill", "--aws.simulate"}, 2, "--instance ID"},
 		{"backfill days", []string{"backfill", "--all", "--days=0"}, 2, "--days=0"},
+		{"backfill into a file", []string{"backfill", "--all", "--aws.simulate", "--output-dir=" + filepath.Join(bad, "out")}, 1,
+			"backfill: cannot write to the output folder " + filepath.Join(bad, "out") + ": "},
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
 		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 2, "needs --backfill.prometheus-data-dir"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},

@@ -31,6 +31,9 @@ func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer sess.close()
+	if err := sess.exp.BackfillErr(); err != nil {
+		sess.logger.Error("the backfill is unavailable; live metrics are served", "err", err)
+	}
 	sess.exp.Start(ctx)
 	sess.logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
 		"metric_queries_per_instance", sess.cfg.QueriesPerInstance())

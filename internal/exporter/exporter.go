@@ -82,8 +82,11 @@ type Exporter struct {
 	clients    []*cloudwatch.Client
 	inventory  *inventory.Inventory
 	collector  *collector.Collector
-	backfiller *backfill.Backfiller // nil when the backfill is disabled
-	jobs       *backfill.Jobs       // nil when the backfill is disabled
+	backfiller *backfill.Backfiller // nil when the backfill is disabled or unavailable
+	jobs       *backfill.Jobs       // nil when the backfill is disabled or unavailable
+	// backfillErr is why the backfill is unavailable: its output folder
+	// cannot be written.
+	backfillErr error
 
 	base context.Context    // ends with Close
 	stop context.CancelFunc // ends base
@@ -93,8 +96,9 @@ type Exporter struct {
 // New builds the exporter: it loads the AWS clients (calling no AWS API:
 // the account of the default credentials is learned from the instances
 // discovered, or from STS when static instances need it) and opens the
-// backfill's output folder, but starts nothing and discovers nothing. cfg
-// must come from config.Load or config.Parse.
+// backfill's output folder (if it cannot be written, the exporter is built
+// without the backfill: see BackfillErr), but starts nothing and
+// discovers nothing. cfg must come from config.Load or config.Parse.
 func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Exporter, error) {
 	if env.Now == nil {
 		env.Now = time.Now
@@ -127,7 +131,12 @@ func (x *Exporter) build(ctx context.Context) error {
 		return nil
 	}
 	if x.backfiller, err = x.newBackfiller(); err != nil {
-		return err
+		if !errors.Is(err, backfill.ErrOutputFolder) {
+			return err
+		}
+		// Live metrics do not need the output folder.
+		x.backfillErr = err
+		return nil
 	}
 	// Background jobs run until Close, whoever started them.
 	x.jobs = backfill.NewJobs(x.base, x.backfiller)
@@ -192,8 +201,15 @@ func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
 // disabled.
 func (x *Exporter) Jobs() *backfill.Jobs { return x.jobs }
 
-// Backfiller returns the backfiller, nil when the backfill is disabled.
+// Backfiller returns the backfiller, nil when the backfill is disabled or
+// unavailable (see BackfillErr).
 func (x *Exporter) Backfiller() *backfill.Backfiller { return x.backfiller }
+
+// BackfillErr says why the backfill is unavailable (errors.Is
+// backfill.ErrOutputFolder): New builds the exporter without it when its
+// output folder cannot be written, so that live metrics are served. Nil
+// when the backfill is there or disabled.
+func (x *Exporter) BackfillErr() error { return x.backfillErr }
 
 // Handler returns the HTTP handler of every endpoint.
 func (x *Exporter) Handler() http.Handler {
@@ -208,6 +224,7 @@ func (x *Exporter) Handler() http.Handler {
 	if x.jobs != nil {
 		opts.Backfill, opts.History = x.jobs, x.backfiller
 	}
+	opts.BackfillUnavailable = x.backfillErr
 	return api.New(opts).Handler()
 }
 

@@ -12,8 +12,9 @@ import (
 // The environment of a child test process that mounts a tmpfs: where, and
 // its size as mount(8) takes it.
 const (
-	tmpfsDirEnv  = "TESTTOOLS_TMPFS_DIR"
-	tmpfsSizeEnv = "TESTTOOLS_TMPFS_SIZE"
+	tmpfsDirEnv      = "TESTTOOLS_TMPFS_DIR"
+	tmpfsSizeEnv     = "TESTTOOLS_TMPFS_SIZE"
+	tmpfsReadOnlyEnv = "TESTTOOLS_TMPFS_READ_ONLY"
 )
 
 // tmpfsNeeds says what mounting a tmpfs in a test needs.
@@ -32,13 +33,29 @@ const tmpfsNeeds = "mounting a tmpfs needs root, as in CI, or unprivileged user 
 // deterministic and harmless to do twice: it runs in both processes.
 func OnTmpfs(t *testing.T, size string, body func(t *testing.T, dir string)) {
 	t.Helper()
+	onTmpfs(t, size, false, body)
+}
+
+// OnReadOnlyTmpfs is OnTmpfs with an empty tmpfs mounted read-only: a
+// folder that nobody, root included, can write to (chmod does not stop
+// root). Processes the body starts see it too.
+func OnReadOnlyTmpfs(t *testing.T, body func(t *testing.T, dir string)) {
+	t.Helper()
+	onTmpfs(t, "1m", true, body)
+}
+
+func onTmpfs(t *testing.T, size string, readOnly bool, body func(t *testing.T, dir string)) {
+	t.Helper()
 	if dir := os.Getenv(tmpfsDirEnv); dir != "" {
-		mountTmpfs(t, dir, os.Getenv(tmpfsSizeEnv))
+		mountTmpfs(t, dir, os.Getenv(tmpfsSizeEnv), os.Getenv(tmpfsReadOnlyEnv) != "")
 		body(t, dir)
 		return
 	}
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), tmpfsDirEnv+"="+t.TempDir(), tmpfsSizeEnv+"="+size)
+	if readOnly {
+		cmd.Env = append(cmd.Env, tmpfsReadOnlyEnv+"=1")
+	}
 	cmd.SysProcAttr = namespaces()
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -69,12 +86,16 @@ func namespaces() *syscall.SysProcAttr {
 
 // mountTmpfs makes every mount of the child's namespace private, so that
 // nothing it mounts shows outside, and mounts a tmpfs of size on dir.
-func mountTmpfs(t *testing.T, dir, size string) {
+func mountTmpfs(t *testing.T, dir, size string, readOnly bool) {
 	t.Helper()
 	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
 		t.Fatalf("make mounts private: %v (%s)", err, tmpfsNeeds)
 	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "size="+size); err != nil {
+	flags := uintptr(syscall.MS_NOSUID | syscall.MS_NODEV)
+	if readOnly {
+		flags |= syscall.MS_RDONLY
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, "size="+size); err != nil {
 		t.Fatalf("mount a %s tmpfs on %s: %v (%s)", size, dir, err, tmpfsNeeds)
 	}
 	t.Cleanup(func() {

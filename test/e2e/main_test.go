@@ -24,7 +24,14 @@ var tools testtools.Tools
 // exporterBin is the exporter binary TestMain builds.
 var exporterBin string
 
+// exporterBinEnv passes exporterBin to the child test processes of
+// testtools.OnTmpfs, which reuse it.
+const exporterBinEnv = "RDS_BACKFILL_E2E_EXPORTER"
+
 func TestMain(m *testing.M) {
+	if exporterBin = os.Getenv(exporterBinEnv); exporterBin != "" {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "rds-backfill-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -35,6 +42,10 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build exporter:", err)
+		os.Exit(1)
+	}
+	if err := os.Setenv(exporterBinEnv, exporterBin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +136,36 @@ func gaugeValue(t *testing.T, families map[string]*dto.MetricFamily, name string
 		t.Fatalf("%s: not one series", name)
 	}
 	return f.GetMetric()[0].GetGauge().GetValue()
+}
+
+// With an output folder that cannot be written at start (on a read-only
+// file system, which stops root too), serve starts, is ready and serves
+// live metrics; only the backfill fails, every one of its routes with a
+// 503 JSON error naming the folder.
+func TestReadOnlyOutputFolder(t *testing.T) {
+	testtools.OnReadOnlyTmpfs(t, func(t *testing.T, dir string) {
+		out := filepath.Join(dir, "backfill")
+		sim := startSim(t, awssim.Options{Instances: 2})
+		exp := startExporter(t, sim, "--backfill.output-dir="+out)
+		if n := len(exp.metrics(t)["aws_rds_cpuutilization_average"].GetMetric()); n != 2 {
+			t.Errorf("%d live CPU series, want 2", n)
+		}
+		id := sim.Instances()[0].ID
+		for _, r := range []struct{ method, path string }{
+			{http.MethodPost, "/api/v1/instances/" + id + "/metrics/backfill?days=1"},
+			{http.MethodPost, "/api/v1/metrics/backfill"},
+			{http.MethodGet, "/api/v1/backfill/jobs"},
+			{http.MethodGet, "/api/v1/instances/" + id + "/metrics/history"},
+		} {
+			code, body := exp.call(t, r.method, r.path)
+			msg, _ := body["error"].(string)
+			if code != http.StatusServiceUnavailable || !strings.HasPrefix(msg, "Backfill unavailable: backfill: cannot write to the output folder "+out+": ") ||
+				!strings.HasSuffix(msg, "read-only file system") {
+				t.Errorf("%s %s: %d %v, want 503 naming %s", r.method, r.path, code, body, out)
+			}
+		}
+		if code, body := exp.call(t, http.MethodGet, "/api/v1/instances"); code != http.StatusOK || len(body["instances"].([]any)) != 2 {
+			t.Errorf("instances: %d %v", code, body)
+		}
+	})
 }
