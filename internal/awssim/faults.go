@@ -32,7 +32,7 @@ func (f *faultState) down(action string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o := f.faults.Outage
-	return o.Action == action && (o.For <= 0 || time.Since(f.since) < o.For)
+	return o.Action != "" && o.Action == action && (o.For <= 0 || time.Since(f.since) < o.For)
 }
 
 // latency returns the latency to add to a request.
