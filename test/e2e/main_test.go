@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
@@ -30,7 +32,8 @@ const exporterBinEnv = "RDS_BACKFILL_E2E_EXPORTER"
 
 func TestMain(m *testing.M) {
 	if exporterBin = os.Getenv(exporterBinEnv); exporterBin != "" {
-		os.Exit(m.Run())
+		goleak.VerifyTestMain(m)
+		return
 	}
 	dir, err := os.MkdirTemp("", "rds-backfill-e2e-")
 	if err != nil {
@@ -49,6 +52,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goleak: errors on successful test run:", err)
+		code = 1
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
