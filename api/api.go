@@ -34,7 +34,8 @@ type Options struct {
 	TelemetryPath string
 	Gatherer      prometheus.Gatherer
 	Instances     Instances
-	// Ready is closed when the exporter has finished its first poll.
+	// Ready is closed when the exporter has finished its first poll of
+	// the complete instance list.
 	Ready <-chan struct{}
 	// Backfill and History serve the backfill API; without them its
 	// routes are not registered.
@@ -111,7 +112,7 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request, _ httprouter.Para
 		_, _ = w.Write([]byte("Ready.\n"))
 	default:
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("Not ready: the first CloudWatch poll has not finished.\n"))
+		_, _ = w.Write([]byte("Not ready: the first instance discovery or CloudWatch poll has not finished.\n"))
 	}
 }
 

@@ -31,7 +31,7 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 <ul>
 <li><a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>: metrics (aws_rds_* and rds_backfill_exporter_*)</li>
 <li><a href="/-/healthy">/-/healthy</a>: liveness</li>
-<li><a href="/-/ready">/-/ready</a>: readiness (after the first CloudWatch poll)</li>
+<li><a href="/-/ready">/-/ready</a>: readiness (after the first discovery and CloudWatch poll)</li>
 <li><a href="/api/v1/instances">/api/v1/instances</a>: known instances (JSON)</li>
 {{range .Extra}}<li><code>{{.}}</code></li>
 {{end}}</ul>
