@@ -58,7 +58,7 @@ func TestDiscoveryOutageAtStart(t *testing.T) {
 	sim := startSim(t, awssim.Options{Instances: 3,
 		Faults: awssim.Faults{Outage: awssim.Outage{Action: "DescribeDBInstances", For: discoveryOutage}}})
 	recovery := time.Now().Add(discoveryOutage)
-	exp := startServe(t, sim)
+	exp := startServe(t, sim, "--backfill.output-dir="+t.TempDir())
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
