@@ -18,9 +18,9 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// Instances lists the known instances; *inventory.Inventory implements it.
-type Instances interface {
-	All() []model.Instance
+// Resources lists the known resources; *inventory.Inventory implements it.
+type Resources interface {
+	All() []model.Described
 }
 
 // DefaultTelemetryPath is where metrics are served unless Options says
@@ -33,9 +33,9 @@ type Options struct {
 	// DefaultTelemetryPath.
 	TelemetryPath string
 	Gatherer      prometheus.Gatherer
-	Instances     Instances
+	Resources     Resources
 	// Ready is closed when the exporter has finished its first poll of
-	// the complete instance list.
+	// the complete resource list.
 	Ready <-chan struct{}
 	// Backfill and History serve the backfill API; without them its
 	// routes are not registered.
@@ -90,7 +90,10 @@ func (s *Server) routes() {
 		r.Handle(m, "/-/ready", s.ready)
 	}
 	r.GET("/", s.landing)
-	r.GET("/api/v1/instances", s.wrap(s.listInstances))
+	r.GET("/api/v1/resources", s.wrap(s.listResources("", "resources")))
+	for _, kp := range kindPaths() {
+		r.GET("/api/v1/"+kp.path, s.wrap(s.listResources(kp.kind, kp.path)))
+	}
 	s.backfillRoutes()
 	r.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, &Error{Status: http.StatusNotFound, Message: "no such endpoint; see / for the endpoints"})

@@ -13,9 +13,9 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-type fakeInstances []model.Instance
+type fakeResources []model.Described
 
-func (f fakeInstances) All() []model.Instance { return f }
+func (f fakeResources) All() []model.Described { return f }
 
 func testServer(t *testing.T, ready chan struct{}) *httptest.Server {
 	t.Helper()
@@ -25,9 +25,13 @@ func testServer(t *testing.T, ready chan struct{}) *httptest.Server {
 	reg.MustRegister(g)
 	s := New(Options{
 		Gatherer: reg,
-		Instances: fakeInstances{
-			{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws", Engine: "postgres", EngineVersion: "16.3", InstanceClass: "db.t4g.micro", Status: "available"},
-			{ID: "legacy", Region: "us-east-1", Provider: "onprem", Engine: "<b>mysql</b>"},
+		Resources: fakeResources{
+			{Resource: model.Resource{Target: model.Target{AccountID: "1", Region: "us-east-1"}, Kind: model.KindDBInstance, ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1"},
+				Provider: "aws", Engine: "postgres", EngineVersion: "16.3", Status: "available", Instance: model.InstanceInfo{Class: "db.t4g.micro"},
+				Metrics: []model.Selection{{Metric: "CPUUtilization", Statistics: []string{"Average", "p99"}}}, MetricsListed: true},
+			{Resource: model.Resource{Target: model.Target{Region: "us-east-1"}, Kind: model.KindDBInstance, ID: "legacy"}, Provider: "onprem", Engine: "<b>mysql</b>"},
+			{Resource: model.Resource{Target: model.Target{AccountID: "1", Region: "us-east-1"}, Kind: model.KindCluster, ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:cluster:db-1"},
+				Provider: "aws", Engine: "aurora-postgresql", Cluster: model.ClusterInfo{Writer: "db-1-a", Readers: []string{"db-1-b"}}},
 		},
 		Ready:   ready,
 		Version: "1.2.3",
@@ -58,6 +62,9 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/-/healthy", 200, "text/plain", "Healthy."},
 		{"GET", "/-/ready", 503, "text/plain", "Not ready"},
 		{"GET", "/api/v1/instances", 200, "application/json", `"provider": "onprem"`},
+		{"GET", "/api/v1/resources", 200, "application/json", `"statistics": [`},
+		{"GET", "/api/v1/clusters", 200, "application/json", `"writer": "db-1-a"`},
+		{"GET", "/api/v1/proxies", 200, "application/json", `"proxies": []`},
 		{"GET", "/nope", 404, "application/json", `"error": "no such endpoint`},
 		{"POST", "/api/v1/instances", 405, "application/json", `"error": "method POST not allowed; allowed: GET, OPTIONS"`},
 		{"GET", "/", 200, "text/html", "db.t4g.micro"},

@@ -26,11 +26,12 @@ type Backfill interface {
 	Cancel(id string) (backfill.JobStatus, error)
 }
 
-// History reads what the blocks hold; *backfill.Backfiller implements it.
+// History reads what the store and the blocks hold; *backfill.Backfiller
+// implements it.
 type History interface {
 	MaxDays() int
-	Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, backfill.Range, error)
-	History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error)
+	Coverage(ctx context.Context, days int) (*backfill.Coverage, backfill.Range, error)
+	History(ctx context.Context, r model.Resource, from, to time.Time) ([]tsdbwriter.Series, error)
 }
 
 // MaxHistoryRange bounds ?range= of the history endpoint: what CloudWatch
@@ -38,92 +39,113 @@ type History interface {
 const MaxHistoryRange = backfill.MaxDays * 24 * time.Hour
 
 func (s *Server) backfillRoutes() {
-	wrap := s.wrap
-	switch {
-	case s.opts.Backfill != nil:
-	case s.opts.BackfillUnavailable != nil:
-		wrap = func(handler) httprouter.Handle { return s.wrap(s.backfillUnavailable) }
-	default:
+	if s.opts.Backfill == nil && s.opts.BackfillUnavailable == nil {
 		return
 	}
 	r := s.router
-	r.POST("/api/v1/instances/:id/metrics/backfill", wrap(s.backfillInstance))
-	r.POST("/api/v1/metrics/backfill", wrap(s.backfillAll))
-	r.GET("/api/v1/backfill/jobs", wrap(s.listJobs))
-	r.GET("/api/v1/backfill/jobs/:job", wrap(s.getJob))
-	r.DELETE("/api/v1/backfill/jobs/:job", wrap(s.cancelJob))
-	r.GET("/api/v1/instances/:id/metrics/history", wrap(s.history))
+	on := s.backfillRoute
+	r.POST("/api/v1/metrics/backfill", on(s.backfillAll, kindPath{}))
+	r.GET("/api/v1/backfill/jobs", on(s.listJobs, kindPath{}))
+	r.GET("/api/v1/backfill/jobs/:job", on(s.getJob, kindPath{}))
+	r.DELETE("/api/v1/backfill/jobs/:job", on(s.cancelJob, kindPath{}))
+	for _, kp := range kindPaths() {
+		r.POST("/api/v1/"+kp.path+"/:id/metrics/backfill", on(s.backfillOne(kp), kp))
+		r.GET("/api/v1/"+kp.path+"/:id/metrics/history", on(s.history(kp), kp))
+	}
+}
+
+// backfillRoute serves a backfill route with h, or, when the backfill
+// could not start, with backfillUnavailable.
+func (s *Server) backfillRoute(h handler, kp kindPath) httprouter.Handle {
+	if s.opts.Backfill == nil {
+		return s.wrap(s.backfillUnavailable(kp))
+	}
+	return s.wrap(h)
 }
 
 // backfillUnavailable answers every backfill route when the backfill could
-// not start: 503 with the reason (Options.BackfillUnavailable).
-func (s *Server) backfillUnavailable(_ *http.Request, p httprouter.Params) (int, any, error) {
-	e := &Error{Status: http.StatusServiceUnavailable, Message: "Backfill unavailable: " + s.opts.BackfillUnavailable.Error(), Fields: map[string]any{}}
-	if id := p.ByName("id"); id != "" {
-		e.Fields["instance_id"] = id
+// not start: 503 with the reason (Options.BackfillUnavailable), naming the
+// resource of the path of kind kp, if any.
+func (s *Server) backfillUnavailable(kp kindPath) handler {
+	return func(_ *http.Request, p httprouter.Params) (int, any, error) {
+		e := &Error{Status: http.StatusServiceUnavailable, Message: "Backfill unavailable: " + s.opts.BackfillUnavailable.Error(), Fields: map[string]any{}}
+		if id := p.ByName("id"); id != "" && kp.idField != "" {
+			e.Fields[kp.idField] = id
+		}
+		return 0, nil, e
 	}
-	return 0, nil, e
 }
 
+// subject names the resource a request is about in its error body: the
+// JSON field of its kind (instance_id, cluster_id, proxy_id) and its
+// identifier. The zero subject is the whole fleet.
+type subject struct{ field, id string }
+
+func (kp kindPath) subject(id string) subject { return subject{kp.idField, id} }
+
 // backfillError builds the contract's error body.
-func backfillError(status int, instanceID string, format string, args ...any) *Error {
+func backfillError(status int, sub subject, format string, args ...any) *Error {
 	e := &Error{Status: status, Message: "Backfill failed: " + fmt.Sprintf(format, args...), Fields: map[string]any{}}
-	if instanceID != "" {
-		e.Fields["instance_id"] = instanceID
+	if sub.id != "" {
+		e.Fields[sub.field] = sub.id
 	}
 	return e
 }
 
-func (s *Server) backfillInstance(r *http.Request, p httprouter.Params) (int, any, error) {
-	id := p.ByName("id")
-	inst, ok := s.lookup(r, id)
-	if !ok {
-		return 0, nil, backfillError(http.StatusNotFound, id, "unknown DB instance %q; GET /api/v1/instances lists the known ones", id)
+// backfillOne backfills one resource of the path's kind.
+func (s *Server) backfillOne(kp kindPath) handler {
+	return func(r *http.Request, p httprouter.Params) (int, any, error) {
+		id := p.ByName("id")
+		sub := kp.subject(id)
+		d, ok := s.lookup(r, kp.kind, id)
+		if !ok {
+			return 0, nil, backfillError(http.StatusNotFound, sub, "unknown %s %q; GET /api/v1/%s lists the known ones", kp.noun, id, kp.path)
+		}
+		if !d.ServedByCloudWatch() {
+			return 0, nil, backfillError(http.StatusBadRequest, sub,
+				"%s %q has provider %q, which CloudWatch does not serve; only provider %q resources can be backfilled", kp.noun, id, d.Provider, model.ProviderAWS)
+		}
+		return s.runBackfill(r, []model.Described{d}, sub)
 	}
-	if !inst.ServedByCloudWatch() {
-		return 0, nil, backfillError(http.StatusBadRequest, id,
-			"instance %q has provider %q, which CloudWatch does not serve; only provider %q instances can be backfilled", id, inst.Provider, model.ProviderAWS)
-	}
-	return s.runBackfill(r, []model.Instance{inst}, id)
 }
 
-// lookup finds an instance by identifier and, when the request names them
-// (?region=, ?account_id=), by region and account: identifiers are unique
-// only per account and region.
-func (s *Server) lookup(r *http.Request, id string) (model.Instance, bool) {
+// lookup finds a resource of kind k by identifier and, when the request
+// names them (?region=, ?account_id=), by region and account: identifiers
+// are unique only per account, region and kind.
+func (s *Server) lookup(r *http.Request, k model.Kind, id string) (model.Described, bool) {
 	q := r.URL.Query()
-	return model.Find(s.opts.Instances.All(), id, q.Get("region"), q.Get("account_id"))
+	return model.Find(s.opts.Resources.All(), k, id, q.Get("region"), q.Get("account_id"))
 }
 
 func (s *Server) backfillAll(r *http.Request, _ httprouter.Params) (int, any, error) {
-	aws := model.CloudWatchInstances(s.opts.Instances.All())
-	if len(aws) == 0 {
-		return 0, nil, backfillError(http.StatusConflict, "", "no AWS instances known yet")
+	all := model.Backfillable(s.opts.Resources.All())
+	if len(all) == 0 {
+		return 0, nil, backfillError(http.StatusConflict, subject{}, "no AWS resources known yet")
 	}
-	return s.runBackfill(r, aws, "")
+	return s.runBackfill(r, all, subject{})
 }
 
-func (s *Server) runBackfill(r *http.Request, instances []model.Instance, id string) (int, any, error) {
+func (s *Server) runBackfill(r *http.Request, resources []model.Described, sub subject) (int, any, error) {
 	days, err := parseDays(r.URL.Query().Get("days"))
 	if err != nil {
-		return 0, nil, backfillError(http.StatusBadRequest, id, "%v", err)
+		return 0, nil, backfillError(http.StatusBadRequest, sub, "%v", err)
 	}
 	async, err := parseBool(r.URL.Query().Get("async"))
 	if err != nil {
-		return 0, nil, backfillError(http.StatusBadRequest, id, "async: %v", err)
+		return 0, nil, backfillError(http.StatusBadRequest, sub, "async: %v", err)
 	}
-	req := backfill.Request{Instances: instances, Days: days}
+	req := backfill.Request{Resources: resources, Days: days}
 	if async {
 		st, err := s.opts.Backfill.Start(req)
 		if err != nil {
-			return 0, nil, s.backfillFailure(err, id)
+			return 0, nil, s.backfillFailure(err, sub)
 		}
 		body := newBackfillJSON(st)
 		return http.StatusAccepted, withHeaders{header: http.Header{"Location": {body.Location}}, body: body}, nil
 	}
 	st, err := s.opts.Backfill.Run(r.Context(), req)
 	if err != nil {
-		e := s.backfillFailure(err, id)
+		e := s.backfillFailure(err, sub)
 		if st.ID != "" { // the sweep ran: say what it committed
 			body := newBackfillJSON(st)
 			body.Error = e.Message
@@ -158,28 +180,32 @@ func parseBool(v string) (bool, error) {
 }
 
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
-// for a caller's mistake, 502 when AWS failed, 503 when canceled, 507 when
-// the output folder lacks space, 500 otherwise.
-func (s *Server) backfillFailure(err error, id string) *Error {
+// for a caller's mistake, 502 when AWS or the store (remote-write
+// receiver, bucket, query API) failed, 503 when canceled, 507 when the
+// output folder lacks space, 500 otherwise.
+func (s *Server) backfillFailure(err error, sub subject) *Error {
 	var busy *backfill.BusyError
 	var apiErr smithy.APIError
+	var storeErr *backfill.StoreError
 	switch {
 	case errors.As(err, &busy):
-		e := backfillError(http.StatusConflict, id, "%v", err)
+		e := backfillError(http.StatusConflict, sub, "%v", err)
 		e.Fields["job_id"] = busy.JobID
 		e.Fields["job"] = jobPath(busy.JobID)
 		return e
 	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget), errors.Is(err, backfill.ErrBadDays):
-		return backfillError(http.StatusBadRequest, id, "%v", err)
+		return backfillError(http.StatusBadRequest, sub, "%v", err)
 	case errors.As(err, &apiErr):
-		return backfillError(http.StatusBadGateway, id, "%v", err)
+		return backfillError(http.StatusBadGateway, sub, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return backfillError(http.StatusServiceUnavailable, id, "%v", err)
+		return backfillError(http.StatusServiceUnavailable, sub, "%v", err)
 	case errors.Is(err, tsdbwriter.ErrNoSpace):
-		return backfillError(http.StatusInsufficientStorage, id, "%v", err)
+		return backfillError(http.StatusInsufficientStorage, sub, "%v", err)
+	case errors.As(err, &storeErr):
+		return backfillError(http.StatusBadGateway, sub, "%v", err)
 	}
-	s.opts.Logger.Error("backfill failed", "instance_id", id, "err", err)
-	return backfillError(http.StatusInternalServerError, id, "%v", err)
+	s.opts.Logger.Error("backfill failed", "resource", sub.id, "err", err)
+	return backfillError(http.StatusInternalServerError, sub, "%v", err)
 }
 
 // BackfillJSON is the one answer of the backfill endpoints: a finished
@@ -189,8 +215,11 @@ func (s *Server) backfillFailure(err error, id string) *Error {
 type BackfillJSON struct {
 	// Success is false when the job failed or was canceled.
 	Success bool `json:"success"`
-	// InstanceID is the instance of a job of one instance.
+	// InstanceID, ClusterID or ProxyID is the resource of a job of one
+	// DB instance, Aurora cluster or RDS Proxy.
 	InstanceID string `json:"instance_id,omitempty"`
+	ClusterID  string `json:"cluster_id,omitempty"`
+	ProxyID    string `json:"proxy_id,omitempty"`
 	// Location is the job's path.
 	Location string `json:"location"`
 	backfill.JobStatus
@@ -202,8 +231,15 @@ func newBackfillJSON(st backfill.JobStatus) BackfillJSON {
 		Location:  jobPath(st.ID),
 		JobStatus: st,
 	}
-	if len(st.InstanceIDs) == 1 {
-		b.InstanceID = st.InstanceIDs[0]
+	if len(st.Resources) == 1 {
+		switch r := st.Resources[0]; r.Kind {
+		case model.KindDBInstance:
+			b.InstanceID = r.ID
+		case model.KindCluster:
+			b.ClusterID = r.ID
+		case model.KindProxy:
+			b.ProxyID = r.ID
+		}
 	}
 	return b
 }
@@ -242,24 +278,35 @@ type HistorySeries struct {
 	Samples [][2]float64      `json:"samples"` // [unix seconds, value]
 }
 
-func (s *Server) history(r *http.Request, p httprouter.Params) (int, any, error) {
-	id := p.ByName("id")
-	inst, ok := s.lookup(r, id)
-	if !ok {
-		return 0, nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown DB instance %q", id), Fields: map[string]any{"instance_id": id}}
+// history answers the samples the blocks hold for one resource of the
+// path's kind.
+func (s *Server) history(kp kindPath) handler {
+	return func(r *http.Request, p httprouter.Params) (int, any, error) {
+		id := p.ByName("id")
+		fields := map[string]any{kp.idField: id}
+		d, ok := s.lookup(r, kp.kind, id)
+		if !ok {
+			return 0, nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown %s %q", kp.noun, id), Fields: fields}
+		}
+		rng, err := parseRange(r.URL.Query().Get("range"))
+		if err != nil {
+			return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error(), Fields: fields}
+		}
+		to := time.Now()
+		series, err := s.opts.History.History(r.Context(), d.Resource, to.Add(-rng), to)
+		if errors.Is(err, tsdbwriter.ErrTooManySamples) {
+			return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error() + "; ask for a shorter range", Fields: fields}
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		body := map[string]any{kp.idField: id, "from": to.Add(-rng).UTC(), "to": to.UTC(), "series": historyJSON(series)}
+		return http.StatusOK, body, nil
 	}
-	rng, err := parseRange(r.URL.Query().Get("range"))
-	if err != nil {
-		return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error(), Fields: map[string]any{"instance_id": id}}
-	}
-	to := time.Now()
-	series, err := s.opts.History.History(r.Context(), inst, to.Add(-rng), to)
-	if errors.Is(err, tsdbwriter.ErrTooManySamples) {
-		return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error() + "; ask for a shorter range", Fields: map[string]any{"instance_id": id}}
-	}
-	if err != nil {
-		return 0, nil, err
-	}
+}
+
+// historyJSON converts series read from blocks to their JSON form.
+func historyJSON(series []tsdbwriter.Series) []HistorySeries {
 	out := make([]HistorySeries, 0, len(series))
 	for _, sr := range series {
 		hs := HistorySeries{Metric: sr.Labels.Get("__name__"), Labels: sr.Labels.Map(), Samples: make([][2]float64, len(sr.Samples))}
@@ -269,7 +316,7 @@ func (s *Server) history(r *http.Request, p httprouter.Params) (int, any, error)
 		}
 		out = append(out, hs)
 	}
-	return http.StatusOK, map[string]any{"instance_id": id, "from": to.Add(-rng).UTC(), "to": to.UTC(), "series": out}, nil
+	return out
 }
 
 // parseRange parses ?range=: a Go or Prometheus duration (24h, 7d), default

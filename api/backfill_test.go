@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
@@ -79,8 +78,16 @@ var (
 	targets = []model.Target{east, west, other}
 )
 
-func awsInstance(tg model.Target, id string) model.Instance {
-	return model.Instance{ID: id, ARN: tg.ARN(model.KindDBInstance, id), Region: tg.Region, AccountID: tg.AccountID, Provider: "aws"}
+func awsResource(tg model.Target, k model.Kind, id string) model.Described {
+	arn := tg.ARN(k, id)
+	if k == model.KindProxy {
+		arn = tg.ARN(k, "prx-"+id)
+	}
+	return model.Described{Resource: model.Resource{Target: tg, Kind: k, ID: id, ARN: arn}, Provider: "aws", Metrics: testtools.TwentyMetrics()}
+}
+
+func awsInstance(tg model.Target, id string) model.Described {
+	return awsResource(tg, model.KindDBInstance, id)
 }
 
 func contractServer(t *testing.T, options ...func(*backfill.Options)) (*httptest.Server, *gatedFetcher) {
@@ -92,7 +99,6 @@ func contractServer(t *testing.T, options ...func(*backfill.Options)) (*httptest
 	o := backfill.Options{
 		OutputDir: t.TempDir(),
 		Fetchers:  fetchers,
-		Metrics:   catalog.DefaultSelection(),
 		Labels:    map[string]string{"job": "rds"},
 	}
 	for _, opt := range options {
@@ -111,10 +117,14 @@ func contractServer(t *testing.T, options ...func(*backfill.Options)) (*httptest
 	})
 	s := New(Options{
 		Gatherer: prometheus.NewRegistry(),
-		Instances: fakeInstances{
+		Resources: fakeResources{
 			awsInstance(east, "db-1"), awsInstance(east, "db-2"),
-			{ID: "legacy", Region: "us-east-1", Provider: "onprem"},
+			{Resource: model.Resource{Target: east, Kind: model.KindDBInstance, ID: "legacy"}, Provider: "onprem"},
 			awsInstance(west, "db-1"), awsInstance(other, "db-1"),
+			// A cluster and a proxy with the instance's identifier are
+			// other resources.
+			awsResource(east, model.KindCluster, "db-1"), awsResource(east, model.KindProxy, "db-1"),
+			{Resource: model.Resource{Target: east, Kind: model.KindDatabaseClass, ID: "db.r6g.large"}, Provider: "aws", Metrics: testtools.TwentyMetrics()},
 		},
 		Ready: make(chan struct{}), Backfill: jobs, History: b,
 	})
@@ -153,7 +163,7 @@ func TestBackfillContract(t *testing.T) {
 		{"days fraction", "POST", "/api/v1/instances/db-1/metrics/backfill?days=1.5", 400, nil, `days="1.5"`},
 		{"bad async", "POST", "/api/v1/instances/db-1/metrics/backfill?async=maybe", 400, nil, "async"},
 		{"not AWS", "POST", "/api/v1/instances/legacy/metrics/backfill", 400,
-			map[string]any{"instance_id": "legacy"}, `Backfill failed: instance "legacy" has provider "onprem", which CloudWatch does not serve; only provider "aws" instances can be backfilled`},
+			map[string]any{"instance_id": "legacy"}, `Backfill failed: DB instance "legacy" has provider "onprem", which CloudWatch does not serve; only provider "aws" resources can be backfilled`},
 		{"other region", "POST", "/api/v1/instances/db-1/metrics/backfill?region=ap-south-1", 404,
 			map[string]any{"instance_id": "db-1"}, `Backfill failed: unknown DB instance "db-1"`},
 		{"unknown", "POST", "/api/v1/instances/nope/metrics/backfill", 404,
@@ -163,6 +173,14 @@ func TestBackfillContract(t *testing.T) {
 		{"history", "GET", "/api/v1/instances/db-1/metrics/history?range=8d", 200, map[string]any{"instance_id": "db-1"}, ""},
 		{"history bad range", "GET", "/api/v1/instances/db-1/metrics/history?range=soon", 400, nil, `range="soon"`},
 		{"history unknown", "GET", "/api/v1/instances/nope/metrics/history", 404, nil, `unknown DB instance "nope"`},
+		{"cluster", "POST", "/api/v1/clusters/db-1/metrics/backfill?days=7", 200,
+			map[string]any{"success": true, "cluster_id": "db-1", "instance_id": nil, "hours_backfilled": 168.0, "hours_skipped_covered": 0.0}, ""},
+		{"cluster history", "GET", "/api/v1/clusters/db-1/metrics/history?range=8d", 200, map[string]any{"cluster_id": "db-1"}, ""},
+		{"unknown cluster", "POST", "/api/v1/clusters/db-2/metrics/backfill", 404,
+			map[string]any{"cluster_id": "db-2"}, `Backfill failed: unknown Aurora cluster "db-2"; GET /api/v1/clusters lists the known ones`},
+		{"proxy", "POST", "/api/v1/proxies/db-1/metrics/backfill?days=7", 200,
+			map[string]any{"success": true, "proxy_id": "db-1", "hours_backfilled": 168.0, "hours_skipped_covered": 0.0}, ""},
+		{"unknown proxy history", "GET", "/api/v1/proxies/nope/metrics/history", 404, map[string]any{"proxy_id": "nope"}, `unknown RDS Proxy "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, h, body := call(t, tc.method, srv.URL+tc.path)
@@ -301,15 +319,17 @@ func TestBackfillAnswerIsTheJob(t *testing.T) {
 	if jobs, _ := list["jobs"].([]any); len(jobs) != 1 || !reflect.DeepEqual(jobs[0], posted) {
 		t.Errorf("the job list has %v, want the POST's answer", list["jobs"])
 	}
-	// Every field of the typed answer is in the JSON, and nothing else.
+	// Every field of the typed answer is in the JSON, and nothing else;
+	// those omitted when empty are left out.
 	fields := jsonFields(reflect.TypeFor[BackfillJSON]())
+	omitted := []string{"phase", "error", "cluster_id", "proxy_id"}
 	for _, f := range fields {
-		if _, ok := posted[f]; !ok && f != "phase" && f != "error" { // omitted when empty
+		if _, ok := posted[f]; !ok && !slices.Contains(omitted, f) {
 			t.Errorf("field %s missing from %v", f, posted)
 		}
 	}
-	if len(posted) != len(fields)-2 {
-		t.Errorf("%d fields, want %d: %v", len(posted), len(fields)-2, posted)
+	if len(posted) != len(fields)-len(omitted) {
+		t.Errorf("%d fields, want %d: %v", len(posted), len(fields)-len(omitted), posted)
 	}
 	for k, want := range map[string]any{
 		"success": true, "instance_id": "db-1", "state": "succeeded", "days_requested": 2.0, "days": 2.0,
@@ -360,7 +380,8 @@ func TestBackfillFailureSaysWhatWasCommitted(t *testing.T) {
 }
 
 // The README's example answer has exactly the fields of BackfillJSON (but
-// phase and error, empty in a finished job).
+// phase and error, empty in a finished job, and the identifiers of
+// clusters and proxies, empty in an instance's job).
 func TestReadmeExampleIsTheAnswer(t *testing.T) {
 	block := testtools.ReadmeBlock(t, "../README.md", "```json\n{\n  \"success\"")
 	var example map[string]any
@@ -369,7 +390,7 @@ func TestReadmeExampleIsTheAnswer(t *testing.T) {
 	}
 	var want []string
 	for _, f := range jsonFields(reflect.TypeFor[BackfillJSON]()) {
-		if f != "phase" && f != "error" {
+		if !slices.Contains([]string{"phase", "error", "cluster_id", "proxy_id"}, f) {
 			want = append(want, f)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
@@ -21,7 +22,7 @@ func TestBackfillNoSpace(t *testing.T) {
 	rec := &recorder{err: fmt.Errorf("backfill: %w", space)}
 	s := New(Options{
 		Gatherer:  prometheus.NewRegistry(),
-		Instances: fakeInstances{{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws"}},
+		Resources: fakeResources{fuzzResource(model.KindDBInstance, "db-1")},
 		Ready:     make(chan struct{}), Backfill: rec, History: rec,
 	})
 	w := httptest.NewRecorder()
@@ -44,17 +45,19 @@ func TestBackfillUnavailable(t *testing.T) {
 	why := fmt.Errorf("backfill: %w /data/backfill: create staging folder: read-only file system", backfill.ErrOutputFolder)
 	s := New(Options{
 		Gatherer:            prometheus.NewRegistry(),
-		Instances:           fakeInstances{{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws"}},
+		Resources:           fakeResources{fuzzResource(model.KindDBInstance, "db-1"), fuzzResource(model.KindCluster, "c-1")},
 		Ready:               make(chan struct{}),
 		BackfillUnavailable: why,
 	})
-	for _, tc := range []struct{ method, path, instance string }{
-		{http.MethodPost, "/api/v1/instances/db-1/metrics/backfill?days=1", "db-1"},
-		{http.MethodPost, "/api/v1/metrics/backfill", ""},
-		{http.MethodGet, "/api/v1/backfill/jobs", ""},
-		{http.MethodGet, "/api/v1/backfill/jobs/j-1", ""},
-		{http.MethodDelete, "/api/v1/backfill/jobs/j-1", ""},
-		{http.MethodGet, "/api/v1/instances/db-1/metrics/history", "db-1"},
+	for _, tc := range []struct{ method, path, field, id string }{
+		{http.MethodPost, "/api/v1/instances/db-1/metrics/backfill?days=1", "instance_id", "db-1"},
+		{http.MethodPost, "/api/v1/clusters/c-1/metrics/backfill", "cluster_id", "c-1"},
+		{http.MethodPost, "/api/v1/metrics/backfill", "", ""},
+		{http.MethodGet, "/api/v1/backfill/jobs", "", ""},
+		{http.MethodGet, "/api/v1/backfill/jobs/j-1", "", ""},
+		{http.MethodDelete, "/api/v1/backfill/jobs/j-1", "", ""},
+		{http.MethodGet, "/api/v1/instances/db-1/metrics/history", "instance_id", "db-1"},
+		{http.MethodGet, "/api/v1/proxies/p-1/metrics/history", "proxy_id", "p-1"},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			w := httptest.NewRecorder()
@@ -64,8 +67,8 @@ func TestBackfillUnavailable(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[string]any{"error": "Backfill unavailable: " + why.Error()}
-			if tc.instance != "" {
-				want["instance_id"] = tc.instance
+			if tc.id != "" {
+				want[tc.field] = tc.id
 			}
 			if w.Code != http.StatusServiceUnavailable || fmt.Sprint(body) != fmt.Sprint(want) {
 				t.Errorf("got %d %v, want 503 %v", w.Code, body, want)
@@ -75,7 +78,7 @@ func TestBackfillUnavailable(t *testing.T) {
 	for path, want := range map[string]string{
 		"/":                 `<p id="backfill-unavailable">Backfill unavailable: ` + why.Error() + `</p>`,
 		"/metrics":          "",
-		"/api/v1/instances": `"id": "db-1"`,
+		"/api/v1/resources": `"id": "db-1"`,
 	} {
 		w := httptest.NewRecorder()
 		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))

@@ -33,8 +33,11 @@ var errNoJob = errors.New("no such job")
 func (r *recorder) Run(_ context.Context, req backfill.Request) (backfill.JobStatus, error) {
 	r.req = &req
 	st := backfill.JobStatus{ID: "job-1", State: backfill.StateSucceeded, Result: backfill.Result{DaysRequested: req.Days, Days: req.Days}}
-	for _, inst := range req.Instances {
-		st.InstanceIDs = append(st.InstanceIDs, inst.ID)
+	for _, d := range req.Resources {
+		st.Resources = append(st.Resources, backfill.ResourceRef{Kind: d.Kind, ID: d.ID, ARN: d.ARN, Region: d.Region, AccountID: d.AccountID})
+		if d.Kind == model.KindDBInstance {
+			st.InstanceIDs = append(st.InstanceIDs, d.ID)
+		}
 	}
 	if r.err != nil {
 		st.State, st.Error = backfill.StateFailed, r.err.Error()
@@ -60,23 +63,33 @@ func (r *recorder) Cancel(id string) (backfill.JobStatus, error) { return r.Get(
 
 func (r *recorder) MaxDays() int { return backfill.DefaultDays }
 
-func (r *recorder) Coverage(context.Context, int) (*tsdbwriter.Coverage, backfill.Range, error) {
+func (r *recorder) Coverage(context.Context, int) (*backfill.Coverage, backfill.Range, error) {
 	return nil, backfill.Range{}, errors.New("not used by the fuzzed routes")
 }
 
-func (r *recorder) History(_ context.Context, _ model.Instance, from, to time.Time) ([]tsdbwriter.Series, error) {
+func (r *recorder) History(_ context.Context, _ model.Resource, from, to time.Time) ([]tsdbwriter.Series, error) {
 	r.from, r.to = from, to
 	return nil, nil
 }
 
 // fuzzRoutes are the routes whose path and query FuzzAPIQuery varies; ID
-// stands for the instance or job identifier.
+// stands for the resource or job identifier. New routes go at the end:
+// the corpus names routes by index.
 var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/api/v1/instances/ID/metrics/backfill"},
 	{http.MethodPost, "/api/v1/metrics/backfill"},
 	{http.MethodGet, "/api/v1/instances/ID/metrics/history"},
 	{http.MethodGet, "/api/v1/backfill/jobs/ID"},
 	{http.MethodDelete, "/api/v1/backfill/jobs/ID"},
+	{http.MethodPost, "/api/v1/clusters/ID/metrics/backfill"},
+	{http.MethodGet, "/api/v1/proxies/ID/metrics/history"},
+}
+
+// fuzzResource is a resource of kind k in account 1, us-east-1.
+func fuzzResource(k model.Kind, id string) model.Described {
+	tg := model.Target{AccountID: "1", Region: "us-east-1"}
+	return model.Described{Resource: model.Resource{Target: tg, Kind: k, ID: id, ARN: tg.ARN(k, id)}, Provider: "aws",
+		Metrics: []model.Selection{{Metric: "CPUUtilization", Statistics: []string{"Average"}}}}
 }
 
 // FuzzAPIQuery sends requests with arbitrary identifiers and query strings
@@ -98,9 +111,11 @@ func FuzzAPIQuery(f *testing.F) {
 	rec := &recorder{}
 	s := New(Options{
 		Gatherer: prometheus.NewRegistry(),
-		Instances: fakeInstances{
-			{ID: "db-1", ARN: "arn:aws:rds:us-east-1:1:db:db-1", Region: "us-east-1", AccountID: "1", Provider: "aws"},
-			{ID: "legacy", Region: "us-east-1", Provider: "onprem"},
+		Resources: fakeResources{
+			fuzzResource(model.KindDBInstance, "db-1"),
+			fuzzResource(model.KindCluster, "db-1"),
+			fuzzResource(model.KindProxy, "db-1"),
+			{Resource: model.Resource{Target: model.Target{Region: "us-east-1"}, Kind: model.KindDBInstance, ID: "legacy"}, Provider: "onprem"},
 		},
 		Ready: make(chan struct{}), Backfill: rec, History: rec,
 	})

@@ -32,16 +32,16 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 <li><a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>: metrics (aws_rds_* and rds_backfill_exporter_*)</li>
 <li><a href="/-/healthy">/-/healthy</a>: liveness</li>
 <li><a href="/-/ready">/-/ready</a>: readiness (after the first discovery and CloudWatch poll)</li>
-<li><a href="/api/v1/instances">/api/v1/instances</a>: known instances (JSON)</li>
+<li><a href="/api/v1/resources">/api/v1/resources</a>: known resources with their metrics (JSON); <a href="/api/v1/instances">/api/v1/instances</a>, <a href="/api/v1/clusters">/api/v1/clusters</a>, <a href="/api/v1/proxies">/api/v1/proxies</a>: by kind</li>
 {{range .Extra}}<li><code>{{.}}</code></li>
 {{end}}</ul>
 {{with .BackfillUnavailable}}<p id="backfill-unavailable">Backfill unavailable: {{.}}</p>
-{{end}}<h2>Instances ({{len .Instances}})</h2>
-{{if .Instances}}<table id="instances">
-<tr><th>Identifier</th><th>Provider</th><th>Region</th><th>Account</th><th>Engine</th><th>Class</th><th>Status</th></tr>
-{{range .Instances}}<tr><td>{{.ID}}</td><td>{{.Provider}}</td><td>{{.Region}}</td><td>{{.AccountID}}</td><td>{{.Engine}} {{.EngineVersion}}</td><td>{{.InstanceClass}}</td><td>{{.Status}}</td></tr>
+{{end}}<h2>Resources ({{len .Resources}})</h2>
+{{if .Resources}}<table id="instances">
+<tr><th>Kind</th><th>Identifier</th><th>Provider</th><th>Region</th><th>Account</th><th>Engine</th><th>Class</th><th>Role</th><th>Status</th><th>Metrics</th></tr>
+{{range .Resources}}<tr><td>{{.Kind}}</td><td>{{.ID}}</td><td>{{.Provider}}</td><td>{{.Region}}</td><td>{{.AccountID}}</td><td>{{.Engine}}{{.EngineFamily}} {{.EngineVersion}}</td><td>{{.InstanceClass}}</td><td>{{.Role}}</td><td>{{.Status}}</td><td>{{len .Metrics}}</td></tr>
 {{end}}</table>
-{{else}}<p class="muted">No instances known yet.</p>{{end}}
+{{else}}<p class="muted">No resources known yet.</p>{{end}}
 </main>
 </body>
 </html>
@@ -52,7 +52,7 @@ type landingData struct {
 	TelemetryPath       string
 	Extra               []string
 	BackfillUnavailable string
-	Instances           []InstanceJSON
+	Resources           []ResourceJSON
 }
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -64,8 +64,8 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 	if err := s.opts.BackfillUnavailable; err != nil && s.opts.Backfill == nil {
 		data.BackfillUnavailable = err.Error()
 	}
-	for _, i := range s.opts.Instances.All() {
-		data.Instances = append(data.Instances, instanceJSON(i))
+	for _, d := range s.opts.Resources.All() {
+		data.Resources = append(data.Resources, resourceJSON(d))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := s.landingTmpl.Execute(w, data); err != nil {
@@ -79,9 +79,9 @@ func (s *Server) extraEndpoints() []string {
 		return nil
 	}
 	return []string{
-		"POST /api/v1/instances/{id}/metrics/backfill?days=N[&async=true]: backfill one instance's history as TSDB blocks",
-		"POST /api/v1/metrics/backfill?days=N[&async=true]: backfill every AWS instance",
+		"POST /api/v1/{instances|clusters|proxies}/{id}/metrics/backfill?days=N[&async=true]: backfill one resource's history as TSDB blocks",
+		"POST /api/v1/metrics/backfill?days=N[&async=true]: backfill every AWS instance, cluster and proxy",
 		"GET|DELETE /api/v1/backfill/jobs/{job}: backfill job progress, cancel",
-		"GET /api/v1/instances/{id}/metrics/history?range=24h: samples the blocks hold",
+		"GET /api/v1/{instances|clusters|proxies}/{id}/metrics/history?range=24h: samples the blocks hold",
 	}
 }

@@ -16,8 +16,9 @@ import (
 // (Options.PrometheusDataDir): otherwise every hour Prometheus scraped live
 // would be fetched again.
 type Auto struct {
-	Jobs      *Jobs
-	Instances func() []model.Instance
+	Jobs *Jobs
+	// Resources lists the known resources; the backfillable ones are swept.
+	Resources func() []model.Described
 	Interval  time.Duration
 	Days      int
 	Logger    *slog.Logger
@@ -37,13 +38,14 @@ func (a *Auto) Run(ctx context.Context) {
 	}
 }
 
-// once runs one fleet backfill of the AWS instances and logs its outcome.
+// once runs one fleet backfill of the backfillable resources and logs its
+// outcome.
 func (a *Auto) once(ctx context.Context) {
-	aws := model.CloudWatchInstances(a.Instances())
-	if len(aws) == 0 {
+	all := model.Backfillable(a.Resources())
+	if len(all) == 0 {
 		return
 	}
-	st, err := a.Jobs.Run(ctx, Request{Instances: aws, Days: a.Days})
+	st, err := a.Jobs.Run(ctx, Request{Resources: all, Days: a.Days})
 	var busy *BusyError
 	switch {
 	case errors.As(err, &busy):

@@ -20,7 +20,7 @@ func TestAutoFillsOnlyWhatIsMissing(t *testing.T) {
 	onprem.Provider = "onprem"
 	a := &Auto{
 		Jobs:      jobs,
-		Instances: func() []model.Instance { return []model.Instance{testInstance("db-1"), testInstance("db-2"), onprem} },
+		Resources: func() []model.Described { return []model.Described{testInstance("db-1"), testInstance("db-2"), onprem} },
 		Interval:  time.Hour, Days: 2, Logger: slog.New(slog.DiscardHandler),
 	}
 	a.once(ctx)

@@ -1,10 +1,12 @@
-// Package backfill sweeps CloudWatch history of RDS instances and writes it
-// as Prometheus TSDB blocks. It plans the hours of a range, skips the hours
-// that existing blocks already cover (and the hours known to have no data),
-// coalesces the rest into contiguous windows, fetches them with as few
-// GetMetricData calls as CloudWatch's limits allow, and writes one block per
-// aligned window. Blocks are written only when every fetch succeeded, so an
-// AWS failure leaves nothing partial behind.
+// Package backfill sweeps CloudWatch history of RDS resources (DB
+// instances, Aurora clusters, RDS Proxies) and writes it to a store: TSDB
+// blocks in a local folder, blocks uploaded to object storage, or samples
+// sent by remote write. It plans the hours of a range, skips the hours that
+// the store already holds (and the hours known to have no data), coalesces
+// the rest into contiguous windows, fetches them with as few GetMetricData
+// calls as CloudWatch's limits allow, and writes them. Samples are written
+// only when every fetch of a batch succeeded, so an AWS failure leaves
+// nothing partial behind.
 package backfill
 
 import (
@@ -24,7 +26,7 @@ import (
 )
 
 // CallerBackfill names the backfill in CloudWatch request counts.
-const CallerBackfill = "backfill"
+const CallerBackfill = telemetry.CallerBackfill
 
 // Defaults and limits.
 const (
@@ -47,10 +49,11 @@ const (
 
 // Errors a caller can test for.
 var (
-	// ErrNotCloudWatch: the instance is not served by CloudWatch.
-	ErrNotCloudWatch = errors.New("instance is not served by CloudWatch")
-	// ErrNoTarget: no AWS client for the instance's account and region.
-	ErrNoTarget = errors.New("no AWS client for the instance's account and region")
+	// ErrNotCloudWatch: the resource is not one the backfill sweeps (not
+	// served by CloudWatch, or an aggregate).
+	ErrNotCloudWatch = errors.New("resource is not backfilled")
+	// ErrNoTarget: no AWS client for the resource's account and region.
+	ErrNoTarget = errors.New("no AWS client for the resource's account and region")
 	// ErrBadDays: the days of a request are not a whole number of at least 1.
 	ErrBadDays = errors.New("want a whole number of days, at least 1")
 	// ErrOutputFolder: the output folder cannot be created or written.
@@ -75,15 +78,26 @@ type Fetcher interface {
 
 // Options configure a Backfiller.
 type Options struct {
-	// OutputDir receives the blocks. It is created if missing.
+	// OutputDir receives the blocks, and holds the file of hours known to
+	// be empty whatever the store. It is created if missing.
 	OutputDir string
 	// PrometheusDataDir, if set, is scanned read-only for hours already
-	// covered (Prometheus's own blocks).
+	// covered (Prometheus's own blocks) when the blocks go to OutputDir.
 	PrometheusDataDir string
+	// RemoteWrite, if set, receives the samples instead of OutputDir. It
+	// needs CoverageQuery and excludes Bucket.
+	RemoteWrite RemoteWriter
+	// Bucket, if set, receives the blocks: each is written into a spool
+	// folder in OutputDir, uploaded, and removed from there; a sweep first
+	// uploads what an earlier one left there. Its blocks are the coverage
+	// unless CoverageQuery is set.
+	Bucket Bucket
+	// CoverageQuery, if set, is asked which hours the store holds; with
+	// blocks in OutputDir, the hours they hold count too.
+	CoverageQuery CoverageQuerier
 	// Fetchers fetch the history of the instances of their account and
 	// region, one per account and region.
 	Fetchers []Fetcher
-	Metrics  []catalog.Selection
 	// Period of the CloudWatch datapoints: 1h by default; 1m (within 15
 	// days) and 5m (within 63 days) are allowed.
 	Period time.Duration
@@ -111,9 +125,11 @@ type Options struct {
 // Backfiller runs sweeps. It is safe for concurrent use; sweeps of the same
 // instance must not overlap (the job manager ensures it).
 type Backfiller struct {
-	opts   Options
-	writer *tsdbwriter.Writer
-	swept  *sweptStore
+	opts    Options
+	writer  *tsdbwriter.Writer
+	store   store
+	sources []coverageSource
+	swept   *sweptStore
 }
 
 // New validates opts, applies defaults and opens the output folder. An
@@ -127,16 +143,23 @@ func New(opts Options) (*Backfiller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err)
 	}
-	swept, err := openSwept(opts.OutputDir)
-	if err != nil {
+	b := &Backfiller{opts: opts, writer: w}
+	if b.store, err = newStore(opts, w); err != nil {
 		return nil, errors.Join(fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err), w.Close())
 	}
-	return &Backfiller{opts: opts, writer: w, swept: swept}, nil
+	if b.swept, err = openSwept(opts.OutputDir); err != nil {
+		return nil, errors.Join(fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err), b.Close())
+	}
+	b.sources = b.coverageSources()
+	return b, nil
 }
 
 func applyDefaults(o *Options) error {
 	if o.OutputDir == "" {
 		return errors.New("backfill: no output folder")
+	}
+	if err := checkStores(*o); err != nil {
+		return err
 	}
 	if o.Period == 0 {
 		o.Period = DefaultPeriod
@@ -188,8 +211,8 @@ func RetentionDays(period time.Duration) (int, bool) {
 // MaxDays returns the cap on days of a request.
 func (b *Backfiller) MaxDays() int { return b.opts.MaxDays }
 
-// Close releases the output folder's staging area.
-func (b *Backfiller) Close() error { return b.writer.Close() }
+// Close releases the output folder's staging areas.
+func (b *Backfiller) Close() error { return errors.Join(b.store.close(), b.writer.Close()) }
 
 // dirs returns the folders scanned for coverage and history.
 func (b *Backfiller) dirs() []string {
@@ -208,18 +231,4 @@ func seriesMatchers() []*labels.Matcher {
 		labels.MustNewMatcher(labels.MatchRegexp, pmodel.MetricNameLabel, "aws_rds_.+"),
 		labels.MustNewMatcher(labels.MatchNotEqual, pmodel.MetricNameLabel, catalog.InfoMetric),
 	}
-}
-
-// Coverage returns, per resource key (the ARN: the name label of every
-// series), the hours of the last days that blocks cover.
-func (b *Backfiller) Coverage(ctx context.Context, days int) (*tsdbwriter.Coverage, Range, error) {
-	r := sweepRange(b.opts.Now(), b.opts.HeadMargin, days)
-	cov, err := tsdbwriter.ScanCoverage(ctx, b.dirs(), tsdbwriter.CoverageOptions{
-		Label: catalog.LabelName, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
-		Step: time.Hour, Matchers: seriesMatchers(), Logger: b.opts.Logger,
-	})
-	if err != nil {
-		return nil, r, fmt.Errorf("scan coverage: %w", err)
-	}
-	return cov, r, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
@@ -77,10 +78,14 @@ func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.
 
 var testNow = time.Date(2026, 11, 28, 12, 30, 0, 0, time.UTC)
 
-func testInstance(id string) model.Instance {
-	i := model.Instance{ID: id, AccountID: "123456789012", Region: "us-east-1", Provider: "aws"}
-	i.ARN = i.Target().ARN(model.KindDBInstance, id)
-	return i
+// testSelection is 20 metrics x 2 statistics.
+func testSelection() []model.Selection { return testtools.TwentyMetrics() }
+
+func testInstance(id string) model.Described {
+	d := model.Described{Resource: model.Resource{Target: model.Target{AccountID: "123456789012", Region: "us-east-1"}, Kind: model.KindDBInstance, ID: id},
+		Provider: "aws", Metrics: testSelection()}
+	d.ARN = d.Target.ARN(model.KindDBInstance, id)
+	return d
 }
 
 func newTestBackfiller(t *testing.T, dir string, f *fakeCW) *Backfiller {
@@ -88,7 +93,6 @@ func newTestBackfiller(t *testing.T, dir string, f *fakeCW) *Backfiller {
 	b, err := New(Options{
 		OutputDir: dir,
 		Fetchers:  []Fetcher{f},
-		Metrics:   catalog.DefaultSelection(),
 		Labels:    map[string]string{"job": "rds"},
 		Env:       telemetry.Env{Now: func() time.Time { return testNow }},
 	})
@@ -104,7 +108,7 @@ func TestBackfillOneInstance(t *testing.T) {
 	f := &fakeCW{}
 	b := newTestBackfiller(t, dir, f)
 	var last Progress
-	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7, Progress: func(p Progress) { last = p }})
+	res, err := b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 7, Progress: func(p Progress) { last = p }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,7 @@ func TestBackfillOneInstance(t *testing.T) {
 
 	// A repeat costs nothing.
 	f.calls = 0
-	res, err = b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	res, err = b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +179,7 @@ func checkBlocks(t *testing.T, dir, id string, from, to time.Time) {
 func queryOf(t *testing.T, l labels.Labels) model.MetricQuery {
 	t.Helper()
 	name := l.Get(pmodel.MetricNameLabel)
-	for _, sel := range catalog.DefaultSelection() {
+	for _, sel := range testSelection() {
 		for _, st := range sel.Statistics {
 			if catalog.PromName(sel.Metric, st) == name {
 				return model.MetricQuery{Resource: model.Resource{ID: l.Get(catalog.LabelInstanceID)}, Metric: sel.Metric, Statistic: st}
@@ -190,8 +194,8 @@ func TestBackfillRefetchesDeletedBlock(t *testing.T) {
 	dir := t.TempDir()
 	f := &fakeCW{}
 	b := newTestBackfiller(t, dir, f)
-	inst := []model.Instance{testInstance("db-1")}
-	first, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	inst := []model.Described{testInstance("db-1")}
+	first, err := b.Backfill(context.Background(), Request{Resources: inst, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +203,7 @@ func TestBackfillRefetchesDeletedBlock(t *testing.T) {
 	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	removeBlockAt(t, dir, day)
 	f.calls, f.windows = 0, nil
-	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	res, err := b.Backfill(context.Background(), Request{Resources: inst, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,8 +244,8 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 	}
 	f := &fakeCW{gap: stopped}
 	b := newTestBackfiller(t, dir, f)
-	inst := []model.Instance{testInstance("db-1"), testInstance("db-stopped")}
-	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	inst := []model.Described{testInstance("db-1"), testInstance("db-stopped")}
+	res, err := b.Backfill(context.Background(), Request{Resources: inst, Days: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +254,7 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 	}
 	// Both instances share calls: 2 x 40 queries in one call per window.
 	f.calls = 0
-	res, err = b.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	res, err = b.Backfill(context.Background(), Request{Resources: inst, Days: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +262,7 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 		t.Errorf("repeat: %+v, %d calls; want the empty hours skipped without calls", res, f.calls)
 	}
 	b2, err := New(Options{
-		OutputDir: dir, ResweepEmpty: true, Metrics: catalog.DefaultSelection(),
+		OutputDir: dir, ResweepEmpty: true,
 		Fetchers: []Fetcher{f},
 		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
@@ -266,7 +270,7 @@ func TestBackfillRemembersEmptyHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
-	res, err = b2.Backfill(context.Background(), Request{Instances: inst, Days: 2})
+	res, err = b2.Backfill(context.Background(), Request{Resources: inst, Days: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +283,7 @@ func TestBackfillFailureWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	f := &fakeCW{fail: errors.New("api error Throttling: Rate exceeded")}
 	b := newTestBackfiller(t, dir, f)
-	_, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	_, err := b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 7})
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -295,18 +299,18 @@ func TestBackfillRejects(t *testing.T) {
 	b := newTestBackfiller(t, t.TempDir(), &fakeCW{})
 	onprem := testInstance("legacy")
 	onprem.Provider = "onprem"
-	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{onprem}, Days: 1}); !errors.Is(err, ErrNotCloudWatch) {
+	if _, err := b.Backfill(context.Background(), Request{Resources: []model.Described{onprem}, Days: 1}); !errors.Is(err, ErrNotCloudWatch) {
 		t.Errorf("onprem: %v", err)
 	}
 	other := testInstance("db-eu")
 	other.Region = "eu-west-1"
-	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{other}, Days: 1}); !errors.Is(err, ErrNoTarget) {
+	if _, err := b.Backfill(context.Background(), Request{Resources: []model.Described{other}, Days: 1}); !errors.Is(err, ErrNoTarget) {
 		t.Errorf("other region: %v", err)
 	}
-	if _, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}}); !errors.Is(err, ErrBadDays) {
+	if _, err := b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}}); !errors.Is(err, ErrBadDays) {
 		t.Errorf("no days: %v", err)
 	}
-	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 30})
+	res, err := b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,12 +339,12 @@ func TestBackfillSkipsPrometheusBlocks(t *testing.T) {
 	f := &fakeCW{}
 	// Prometheus scraped db-1 live for the last 2 days of the range.
 	pb := newTestBackfiller(t, promDir, f)
-	if _, err := pb.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 2}); err != nil {
+	if _, err := pb.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 2}); err != nil {
 		t.Fatal(err)
 	}
 	before := listDir(t, promDir)
 	b, err := New(Options{
-		OutputDir: out, PrometheusDataDir: promDir, Metrics: catalog.DefaultSelection(),
+		OutputDir: out, PrometheusDataDir: promDir,
 		Fetchers: []Fetcher{f},
 		Env:      telemetry.Env{Now: func() time.Time { return testNow }},
 	})
@@ -349,7 +353,7 @@ func TestBackfillSkipsPrometheusBlocks(t *testing.T) {
 	}
 	defer b.Close()
 	f.calls, f.windows = 0, nil
-	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{testInstance("db-1")}, Days: 7})
+	res, err := b.Backfill(context.Background(), Request{Resources: []model.Described{testInstance("db-1")}, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +390,7 @@ func TestBackfillInBatches(t *testing.T) {
 	dir := t.TempDir()
 	f := &fakeCW{}
 	b, err := New(Options{
-		OutputDir: dir, Metrics: catalog.DefaultSelection(), Labels: map[string]string{"job": "rds"},
+		OutputDir: dir, Labels: map[string]string{"job": "rds"},
 		Fetchers:     []Fetcher{f},
 		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168, // two instances' week
@@ -395,11 +399,11 @@ func TestBackfillInBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	var insts []model.Instance
+	var insts []model.Described
 	for _, id := range []string{"db-1", "db-2", "db-3", "db-4", "db-5"} {
 		insts = append(insts, testInstance(id))
 	}
-	res, err := b.Backfill(context.Background(), Request{Instances: insts, Days: 7})
+	res, err := b.Backfill(context.Background(), Request{Resources: insts, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +419,7 @@ func TestBackfillInBatches(t *testing.T) {
 	dir2 := t.TempDir()
 	failing := &failAfter{fakeCW: &fakeCW{}, ok: 1}
 	b2, err := New(Options{
-		OutputDir: dir2, Metrics: catalog.DefaultSelection(),
+		OutputDir:    dir2,
 		Fetchers:     []Fetcher{failing},
 		Env:          telemetry.Env{Now: func() time.Time { return testNow }},
 		BatchSamples: 2 * 40 * 168,
@@ -424,11 +428,11 @@ func TestBackfillInBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
-	if _, err := b2.Backfill(context.Background(), Request{Instances: insts, Days: 7}); err == nil {
+	if _, err := b2.Backfill(context.Background(), Request{Resources: insts, Days: 7}); err == nil {
 		t.Fatal("no error from the failing batch")
 	}
 	failing.ok = 100
-	res, err = b2.Backfill(context.Background(), Request{Instances: insts, Days: 7})
+	res, err = b2.Backfill(context.Background(), Request{Resources: insts, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,8 +462,8 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 	dir := t.TempDir()
 	f := &fakeCW{}
 	b := newTestBackfiller(t, dir, f)
-	inst := []model.Instance{testInstance("db-1"), testInstance("db-2")}
-	first, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7})
+	inst := []model.Described{testInstance("db-1"), testInstance("db-2")}
+	first, err := b.Backfill(context.Background(), Request{Resources: inst, Days: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +472,7 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 	removeBlockAt(t, dir, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	f.calls, f.windows = 0, nil
 	var last Progress
-	res, err := b.Backfill(context.Background(), Request{Instances: inst, Days: 7, Progress: func(p Progress) { last = p }})
+	res, err := b.Backfill(context.Background(), Request{Resources: inst, Days: 7, Progress: func(p Progress) { last = p }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,19 +14,20 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // simFleet starts awssim with n instances and returns a client for it (rate
 // limit lifted to 1000/s: the benchmark measures the exporter and the
 // simulator, not the limiter) and the instances.
-func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model.Instance) {
+func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model.Described) {
 	tb.Helper()
 	return simFleetAt(tb, n, 1000)
 }
 
 // simFleetAt is simFleet with a rate limit of rps requests per second.
-func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.Client, []model.Instance) {
+func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.Client, []model.Described) {
 	tb.Helper()
 	sim := awssim.New(awssim.Options{Instances: n})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -50,12 +51,11 @@ func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.
 	return sim, clients[0], instances
 }
 
-func newSimBackfiller(tb testing.TB, c *cloudwatch.Client, dir string, metrics []catalog.Selection) *backfill.Backfiller {
+func newSimBackfiller(tb testing.TB, c *cloudwatch.Client, dir string) *backfill.Backfiller {
 	tb.Helper()
 	b, err := backfill.New(backfill.Options{
 		OutputDir: dir,
 		Fetchers:  []backfill.Fetcher{c},
-		Metrics:   metrics,
 		Labels:    map[string]string{"job": "rds"},
 	})
 	if err != nil {
@@ -65,14 +65,23 @@ func newSimBackfiller(tb testing.TB, c *cloudwatch.Client, dir string, metrics [
 	return b
 }
 
-// averageOnly is the 20 default metrics with one statistic: 3.36M samples
-// for 1000 instances over 7 days.
-func averageOnly() []catalog.Selection {
-	sel := catalog.DefaultSelection()
+// defaultSelection is 20 instance metrics x 2 statistics, the selection of
+// every instance before ListMetrics: 6.72M samples for 1000 instances over
+// 7 days.
+func defaultSelection() []model.Selection { return testtools.TwentyMetrics() }
+
+// averageOnly is the 20 metrics with one statistic: 3.36M samples for 1000
+// instances over 7 days.
+func averageOnly() []model.Selection {
+	sel := defaultSelection()
 	for i := range sel {
 		sel[i].Statistics = []string{catalog.Average}
 	}
 	return sel
+}
+
+func withMetrics(ds []model.Described, sel []model.Selection) []model.Described {
+	return testtools.WithMetrics(ds, sel)
 }
 
 // BenchmarkFleetBackfill backfills 7 days of 1000 instances x 20 metrics
@@ -80,23 +89,24 @@ func averageOnly() []catalog.Selection {
 func BenchmarkFleetBackfill(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
-		metrics []catalog.Selection
+		metrics []model.Selection
 	}{
 		{"20metrics_x_Average", averageOnly()},
-		{"20metrics_x_Average_Maximum", catalog.DefaultSelection()},
+		{"20metrics_x_Average_Maximum", defaultSelection()},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			sim, c, instances := simFleet(b, 1000)
+			instances = withMetrics(instances, bc.metrics)
 			var res backfill.Result
 			var peak uint64
 			for b.Loop() {
 				b.StopTimer()
-				bf := newSimBackfiller(b, c, b.TempDir(), bc.metrics)
+				bf := newSimBackfiller(b, c, b.TempDir())
 				sim.ResetCounters()
 				stop := watchHeap(&peak)
 				b.StartTimer()
 				var err error
-				res, err = bf.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7})
+				res, err = bf.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7})
 				b.StopTimer()
 				stop()
 				if err != nil {
@@ -144,13 +154,14 @@ func watchHeap(peak *uint64) (stop func()) {
 func BenchmarkOneInstanceWeek(b *testing.B) {
 	b.Run("coalesced", func(b *testing.B) {
 		sim, c, instances := simFleetAt(b, 1, 10)
+		instances = withMetrics(instances, defaultSelection())
 		var calls, metrics int64
 		for b.Loop() {
 			b.StopTimer()
-			bf := newSimBackfiller(b, c, b.TempDir(), catalog.DefaultSelection())
+			bf := newSimBackfiller(b, c, b.TempDir())
 			sim.ResetCounters()
 			b.StartTimer()
-			if _, err := bf.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7}); err != nil {
+			if _, err := bf.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7}); err != nil {
 				b.Fatal(err)
 			}
 			calls, metrics = sim.Counters().Requests["GetMetricData"], sim.Counters().MetricsRequested
@@ -160,7 +171,7 @@ func BenchmarkOneInstanceWeek(b *testing.B) {
 	})
 	b.Run("naive-hourly", func(b *testing.B) {
 		sim, c, instances := simFleetAt(b, 1, 10)
-		queries := catalog.Queries([]model.Resource{instances[0].Resource()}, catalog.DefaultSelection())
+		queries := model.Queries(withMetrics(instances[:1], defaultSelection()))
 		to := time.Now().Add(-3 * time.Hour).Truncate(time.Hour)
 		var calls, metrics int64
 		for b.Loop() {

@@ -15,19 +15,19 @@ import (
 // MaxHistorySamples bounds what one History call reads.
 const MaxHistorySamples = 2_000_000
 
-// History returns the aws_rds_* samples the blocks hold for an instance in
-// [from, to), series sorted by labels: the series with the instance's
+// History returns the aws_rds_* samples the blocks hold for a resource in
+// [from, to), series sorted by labels: the series with the resource's
 // identity labels (catalog.SeriesLabels), whatever their target labels.
-func (b *Backfiller) History(ctx context.Context, inst model.Instance, from, to time.Time) ([]tsdbwriter.Series, error) {
+func (b *Backfiller) History(ctx context.Context, r model.Resource, from, to time.Time) ([]tsdbwriter.Series, error) {
 	ms := seriesMatchers()
-	for _, l := range catalog.SeriesLabels(inst.Resource()) {
+	for _, l := range catalog.SeriesLabels(r) {
 		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
 	}
 	series, err := tsdbwriter.ReadSeries(ctx, b.dirs(), tsdbwriter.ReadOptions{
 		Mint: from.UnixMilli(), Maxt: to.UnixMilli(), Matchers: ms, MaxSamples: MaxHistorySamples, Logger: b.opts.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read history of %s: %w", inst.ID, err)
+		return nil, fmt.Errorf("read history of %s: %w", r.ID, err)
 	}
 	return series, nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
@@ -37,25 +36,25 @@ func TestSameIdentifierInOtherRegionsAndAccounts(t *testing.T) {
 	targets := []model.Target{home, {AccountID: "123456789012", Region: "eu-west-1"}, {AccountID: "210987654321", Region: "us-east-1"}}
 	// CloudWatch has no data for the hours 2 to 5 of the eu-west-1 one.
 	var fetchers []Fetcher
-	var insts []model.Instance
+	var insts []model.Described
 	for _, tg := range targets {
 		cw := &fakeCW{}
 		if tg.Region == "eu-west-1" {
 			cw.gap = func(_ string, ts time.Time) bool { return ts.Hour() >= 2 && ts.Hour() < 6 }
 		}
 		fetchers = append(fetchers, targetCW{cw, tg})
-		i := model.Instance{ID: "db-0001", AccountID: tg.AccountID, Region: tg.Region, Provider: "aws"}
-		i.ARN = tg.ARN(model.KindDBInstance, i.ID)
+		i := testInstance("db-0001")
+		i.Target, i.ARN = tg, tg.ARN(model.KindDBInstance, "db-0001")
 		insts = append(insts, i)
 	}
 	tm := telemetry.New()
-	b, err := New(Options{OutputDir: dir, Fetchers: fetchers, Metrics: catalog.DefaultSelection(), Env: telemetry.Env{Now: func() time.Time { return testNow }, Telemetry: tm}})
+	b, err := New(Options{OutputDir: dir, Fetchers: fetchers, Env: telemetry.Env{Now: func() time.Time { return testNow }, Telemetry: tm}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	for i, inst := range insts {
-		res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{inst}, Days: 2})
+		res, err := b.Backfill(context.Background(), Request{Resources: []model.Described{inst}, Days: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +85,7 @@ func TestSameIdentifierInOtherRegionsAndAccounts(t *testing.T) {
 		if got := gauges[inst.ARN]; got != float64(want*3600) {
 			t.Errorf("%s: coverage gauge %v, want %v", inst.ARN, got, want*3600)
 		}
-		series, err := b.History(context.Background(), inst, testNow.Add(-3*24*time.Hour), testNow)
+		series, err := b.History(context.Background(), inst.Resource, testNow.Add(-3*24*time.Hour), testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +144,7 @@ func TestOldEmptyHoursFileIsResweept(t *testing.T) {
 	}
 	f := &fakeCW{}
 	b := newTestBackfiller(t, dir, f)
-	res, err := b.Backfill(context.Background(), Request{Instances: []model.Instance{inst}, Days: 1})
+	res, err := b.Backfill(context.Background(), Request{Resources: []model.Described{inst}, Days: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

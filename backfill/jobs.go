@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Job states.
@@ -22,14 +24,15 @@ const (
 // keepJobs is how many finished jobs Jobs remembers.
 const keepJobs = 100
 
-// BusyError says an instance already has a backfill running.
+// BusyError says a resource already has a backfill running.
 type BusyError struct {
-	InstanceID string
-	JobID      string
+	Kind  model.Kind
+	ID    string
+	JobID string
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("a backfill of %s is already running as job %s", e.InstanceID, e.JobID)
+	return fmt.Sprintf("a backfill of %s %s is already running as job %s", e.Kind, e.ID, e.JobID)
 }
 
 // ErrUnknownJob is returned for a job ID Jobs does not know.
@@ -39,17 +42,29 @@ var ErrUnknownJob = errors.New("unknown backfill job")
 // request from the start, and the sweep's counts once it has finished
 // (successfully or not: a failed sweep counts what it committed).
 type JobStatus struct {
-	ID          string   `json:"job_id"`
-	State       string   `json:"state"`
-	Phase       string   `json:"phase,omitempty"`
+	ID    string `json:"job_id"`
+	State string `json:"state"`
+	Phase string `json:"phase,omitempty"`
+	// InstanceIDs are the identifiers of the job's DB instances.
 	InstanceIDs []string `json:"instance_ids"`
-	// HoursDone of HoursToFetch are the instance-hours fetched so far.
+	// Resources are all the job's resources.
+	Resources []ResourceRef `json:"resources"`
+	// HoursDone of HoursToFetch are the resource-hours fetched so far.
 	HoursDone    int        `json:"hours_done"`
 	HoursToFetch int        `json:"hours_to_fetch"`
 	Created      time.Time  `json:"created"`
 	Finished     *time.Time `json:"finished,omitempty"`
 	Error        string     `json:"error,omitempty"`
 	Result
+}
+
+// ResourceRef names one resource of a job.
+type ResourceRef struct {
+	Kind      model.Kind `json:"kind"`
+	ID        string     `json:"id"`
+	ARN       string     `json:"arn"`
+	Region    string     `json:"region"`
+	AccountID string     `json:"account_id"`
 }
 
 type job struct {
@@ -59,7 +74,7 @@ type job struct {
 	done   chan struct{}
 }
 
-// Jobs runs backfills, at most one at a time per instance, synchronously
+// Jobs runs backfills, at most one at a time per resource, synchronously
 // or in the background, and remembers the last finished ones.
 type Jobs struct {
 	b    *Backfiller
@@ -79,7 +94,7 @@ func NewJobs(base context.Context, b *Backfiller) *Jobs {
 
 // Run runs a backfill now and returns the finished job's status, also
 // when the sweep failed. It fails with a *BusyError, and a zero status, if
-// one of the instances has a backfill running.
+// one of the resources has a backfill running.
 func (j *Jobs) Run(ctx context.Context, req Request) (JobStatus, error) {
 	jb, ctx, err := j.register(ctx, req)
 	if err != nil {
@@ -144,19 +159,23 @@ func (j *Jobs) Wait() { j.wg.Wait() }
 func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	keys := make([]string, 0, len(req.Instances))
-	ids := make([]string, 0, len(req.Instances))
-	for _, inst := range req.Instances {
-		k := inst.Resource().Key()
+	keys := make([]string, 0, len(req.Resources))
+	ids := []string{}
+	refs := make([]ResourceRef, 0, len(req.Resources))
+	for _, d := range req.Resources {
+		k := d.Key()
 		if other, busy := j.running[k]; busy {
-			return nil, nil, &BusyError{InstanceID: inst.ID, JobID: other}
+			return nil, nil, &BusyError{Kind: d.Kind, ID: d.ID, JobID: other}
 		}
 		keys = append(keys, k)
-		ids = append(ids, inst.ID)
+		if d.Kind == model.KindDBInstance {
+			ids = append(ids, d.ID)
+		}
+		refs = append(refs, ResourceRef{Kind: d.Kind, ID: d.ID, ARN: d.ARN, Region: d.Region, AccountID: d.AccountID})
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	jb := &job{
-		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids,
+		status: JobStatus{ID: newJobID(), State: StateRunning, InstanceIDs: ids, Resources: refs,
 			Created: time.Now().UTC(), Result: j.b.newResult(req.Days)},
 		keys: keys, cancel: cancel, done: make(chan struct{}),
 	}

@@ -35,10 +35,10 @@ func (p *progress) fetching() {
 	p.report()
 }
 
-// writing reports that a batch's fetches are done and blocks are being
-// written.
-func (p *progress) writing() {
-	p.phase = PhaseWriting
+// writing reports that a batch's fetches are done and its samples are
+// being written, in the store's phase.
+func (p *progress) writing(phase string) {
+	p.phase = phase
 	p.report()
 }
 

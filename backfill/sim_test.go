@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // The number of GetMetricData calls of a sweep, counted by awssim: one for
@@ -16,17 +16,18 @@ func TestBackfillCallsCountedByAWSSim(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		instances int
-		metrics   []catalog.Selection
+		metrics   []model.Selection
 		wantCalls int64
 	}{
-		{"one instance, 20 metrics x 2 statistics", 1, catalog.DefaultSelection(), 1},
+		{"one instance, 20 metrics x 2 statistics", 1, defaultSelection(), 1},
 		{"1000 instances, 20 metrics x Average", 1000, averageOnly(), (1000*20 + 499) / 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, c, instances := simFleet(t, tc.instances)
-			b := newSimBackfiller(t, c, t.TempDir(), tc.metrics)
+			b := newSimBackfiller(t, c, t.TempDir())
+			instances = withMetrics(instances, tc.metrics)
 			sim.ResetCounters()
-			res, err := b.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 7})
+			res, err := b.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,20 +56,20 @@ func TestBackfillFetchesEachDatapointOnce(t *testing.T) {
 	for _, period := range []time.Duration{time.Hour, 5 * time.Minute, time.Minute} {
 		t.Run(period.String(), func(t *testing.T) {
 			sim, c, instances := simFleet(t, 5)
-			b, err := backfill.New(backfill.Options{OutputDir: t.TempDir(), Fetchers: []backfill.Fetcher{c},
-				Metrics: catalog.DefaultSelection(), Period: period, MaxDays: 2})
+			instances = withMetrics(instances, defaultSelection())
+			b, err := backfill.New(backfill.Options{OutputDir: t.TempDir(), Fetchers: []backfill.Fetcher{c}, Period: period, MaxDays: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = b.Close() })
 			sim.ResetCounters()
-			res, err := b.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 2})
+			res, err := b.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var inBlocks uint64
 			for _, inst := range instances {
-				series, err := b.History(context.Background(), inst, res.From, res.To)
+				series, err := b.History(context.Background(), inst.Resource, res.From, res.To)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -19,8 +18,8 @@ import (
 func TestBackfillOnSmallVolume(t *testing.T) {
 	testtools.OnTmpfs(t, "64m", func(t *testing.T, dir string) {
 		_, c, instances := simFleet(t, 1)
-		b := newSimBackfiller(t, c, dir, catalog.DefaultSelection())
-		res, err := b.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 1})
+		b := newSimBackfiller(t, c, dir)
+		res, err := b.Backfill(context.Background(), backfill.Request{Resources: withMetrics(instances, defaultSelection()), Days: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,9 +36,9 @@ func TestBackfillOnSmallVolume(t *testing.T) {
 func TestBackfillTooSmallVolume(t *testing.T) {
 	testtools.OnTmpfs(t, "1m", func(t *testing.T, dir string) {
 		sim, c, instances := simFleet(t, 1)
-		b := newSimBackfiller(t, c, dir, catalog.DefaultSelection())
+		b := newSimBackfiller(t, c, dir)
 		sim.ResetCounters()
-		_, err := b.Backfill(context.Background(), backfill.Request{Instances: instances, Days: 1})
+		_, err := b.Backfill(context.Background(), backfill.Request{Resources: withMetrics(instances, defaultSelection()), Days: 1})
 		if !errors.Is(err, tsdbwriter.ErrNoSpace) || !strings.Contains(err.Error(), "needs about") {
 			t.Fatalf("got %v, want a not-enough-space error", err)
 		}
@@ -64,7 +63,7 @@ func TestBackfillTooSmallVolume(t *testing.T) {
 func TestNewOnReadOnlyFolder(t *testing.T) {
 	testtools.OnReadOnlyTmpfs(t, func(t *testing.T, dir string) {
 		for _, out := range []string{dir, dir + "/backfill"} {
-			_, err := backfill.New(backfill.Options{OutputDir: out, Metrics: catalog.DefaultSelection()})
+			_, err := backfill.New(backfill.Options{OutputDir: out})
 			if !errors.Is(err, backfill.ErrOutputFolder) || !strings.HasPrefix(err.Error(), "backfill: cannot write to the output folder "+out+": ") ||
 				!strings.HasSuffix(err.Error(), "read-only file system") {
 				t.Errorf("New(%s) = %v, want ErrOutputFolder naming it", out, err)

@@ -13,14 +13,15 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
 // Request is one sweep.
 type Request struct {
-	// Instances to backfill; each must be served by CloudWatch, have its
-	// ARN and a Fetcher for its account and region.
-	Instances []model.Instance
+	// Resources to backfill (DB instances, Aurora clusters, RDS Proxies),
+	// each with its metrics; each must be served by CloudWatch, have its
+	// ARN, not be an aggregate, and have a Fetcher for its account and
+	// region.
+	Resources []model.Described
 	// Days back from now, at least 1 (see CheckDays); capped at
 	// Options.MaxDays.
 	Days int
@@ -28,20 +29,22 @@ type Request struct {
 	Progress func(Progress)
 }
 
-// Phases of a sweep, in order.
+// Phases of a sweep: fetching, then the write of the store (PhaseWriting
+// into the output folder, PhaseUploading to a bucket, PhaseSending by
+// remote write), batch after batch.
 const (
 	PhaseFetching = "fetching"
 	PhaseWriting  = "writing blocks"
 )
 
-// Progress is how far a sweep is: instance-hours fetched of those to fetch,
-// then blocks written.
+// Progress is how far a sweep is: resource-hours fetched of those to
+// fetch, then the phase of the store's write.
 type Progress struct {
 	Phase                 string
 	HoursDone, HoursTotal int
 }
 
-// Result says what a sweep did. Hours count instance-hours.
+// Result says what a sweep did. Hours count resource-hours.
 type Result struct {
 	DaysRequested int  `json:"days_requested"`
 	Days          int  `json:"days"`
@@ -50,12 +53,12 @@ type Result struct {
 	// From and To are the range swept, [From, To).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// HoursTotal is instances times hours in the range: the sum of the
+	// HoursTotal is resources times hours in the range: the sum of the
 	// four counts below.
 	HoursTotal int `json:"hours_total"`
-	// HoursBackfilled are hours written to blocks.
+	// HoursBackfilled are hours written to the store.
 	HoursBackfilled int `json:"hours_backfilled"`
-	// HoursSkipped are hours existing blocks already covered.
+	// HoursSkipped are hours the store already held.
 	HoursSkipped int `json:"hours_skipped_covered"`
 	// HoursKnownEmpty are hours skipped because an earlier sweep found no
 	// datapoint in them.
@@ -73,9 +76,9 @@ type Result struct {
 	DurationSeconds  float64       `json:"duration_seconds"`
 }
 
-// instancePlan is the hours one instance needs.
+// instancePlan is the hours one resource needs.
 type instancePlan struct {
-	inst     model.Instance
+	inst     model.Described
 	resource model.Resource
 	missing  hourSet
 }
@@ -94,26 +97,31 @@ type group struct {
 
 // Backfill runs one sweep. It works in batches of instances whose samples
 // fit Options.BatchSamples (one batch unless the fleet and range are very
-// large); a batch's blocks are written only when every fetch of the batch
-// succeeded, so an AWS failure leaves no partial block, and the next sweep
-// fetches what the failed batches lacked.
+// large); a batch is written to the store only when every fetch of the
+// batch succeeded, so an AWS failure leaves nothing partial, and the next
+// sweep fetches what the failed batches lacked. A store's failure leaves
+// whole blocks or whole resource-hours (see Options), which the next
+// sweep's coverage sees, and fails the sweep with a *StoreError.
 func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
 	started := time.Now()
 	res := b.newResult(req.Days)
 	if err := b.check(req); err != nil {
 		return res, err
 	}
+	if err := b.store.prepare(ctx); err != nil {
+		return res, fmt.Errorf("backfill: %w", err)
+	}
 	cov, r, err := b.Coverage(ctx, res.Days)
 	if err != nil {
 		return res, err
 	}
 	res.From, res.To = r.From, r.To
-	plans := b.plan(req.Instances, r, cov, &res)
-	if err := b.writer.CheckSpace(b.load(plans)); err != nil {
+	plans := b.plan(req.Resources, r, cov, &res)
+	if err := b.checkSpace(plans); err != nil {
 		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
 	}
 	batches := b.batches(plans)
-	b.opts.Logger.Info("backfill planned", "instances", len(plans), "from", r.From, "to", r.To,
+	b.opts.Logger.Info("backfill planned", "resources", len(plans), "from", r.From, "to", r.To,
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
 		"hours_skipped_known_empty", res.HoursKnownEmpty, "batches", len(batches))
 	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
@@ -123,25 +131,26 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		}
 	}
 	res = b.finishResult(res, started)
-	b.opts.Logger.Info("backfill done", "instances", len(plans), "hours_backfilled", res.HoursBackfilled,
+	b.opts.Logger.Info("backfill done", "resources", len(plans), "hours_backfilled", res.HoursBackfilled,
 		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
 		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
 	return res, nil
 }
 
 // sweepBatch fetches the missing hours of a batch of instances and, when
-// every fetch succeeded, writes them as blocks and records what it learnt.
+// every fetch succeeded, writes them to the store and records what it
+// learnt.
 func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, res *Result) error {
 	groups := b.groups(plans)
 	res.Windows += len(groups)
-	s := newSink(b, plans)
+	s := newFetched(b, plans)
 	prog.fetching()
 	for _, g := range groups {
 		if err := b.fetchGroup(ctx, g, s, prog, res); err != nil {
 			return err
 		}
 	}
-	prog.writing()
+	prog.writing(b.store.phase())
 	blocks, samples, hours := res.Blocks, res.Samples, res.HoursBackfilled
 	err := s.finish(ctx, res)
 	tm := b.opts.Telemetry
@@ -158,14 +167,14 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 }
 
 // batches splits plans, in order, into batches whose samples to fetch fit
-// Options.BatchSamples; an instance larger than that is a batch alone.
+// Options.BatchSamples; a resource larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
-	perHour := int(time.Hour/b.opts.Period) * catalog.QueriesPerResource(b.opts.Metrics)
+	periods := int(time.Hour / b.opts.Period)
 	var out [][]*instancePlan
 	var cur []*instancePlan
 	n := 0
 	for _, p := range plans {
-		cost := len(p.missing) * perHour
+		cost := len(p.missing) * periods * p.inst.QueryCount()
 		if len(cur) > 0 && n+cost > b.opts.BatchSamples {
 			out = append(out, cur)
 			cur, n = nil, 0
@@ -192,21 +201,23 @@ func (b *Backfiller) finishResult(res Result, started time.Time) Result {
 	return res
 }
 
-// check fails for bad days, and for an instance that CloudWatch does not
-// serve, has no ARN (the key of everything the backfill remembers) or that
-// no fetcher reaches.
+// check fails for bad days, and for a resource that CloudWatch does not
+// serve, that is an aggregate, has no ARN (the key of everything the
+// backfill remembers) or that no fetcher reaches.
 func (b *Backfiller) check(req Request) error {
 	if err := CheckDays(req.Days); err != nil {
 		return err
 	}
-	for _, i := range req.Instances {
+	for _, d := range req.Resources {
 		switch {
-		case !i.ServedByCloudWatch():
-			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, i.ID, i.Provider, model.ProviderAWS)
-		case i.ARN == "":
-			return fmt.Errorf("%w: %s in %s has no ARN", ErrNotCloudWatch, i.ID, i.Target().Key())
-		case b.fetcher(i.Target()) == nil:
-			return fmt.Errorf("%w: %s in %s", ErrNoTarget, i.ID, i.Target().Key())
+		case !d.ServedByCloudWatch():
+			return fmt.Errorf("%w: %s has provider %q; only provider %q is backfilled", ErrNotCloudWatch, d.ID, d.Provider, model.ProviderAWS)
+		case d.Kind.Aggregate():
+			return fmt.Errorf("%w: %s %s is an aggregate, served live only", ErrNotCloudWatch, d.Kind, d.Key())
+		case d.ARN == "":
+			return fmt.Errorf("%w: %s in %s has no ARN", ErrNotCloudWatch, d.ID, d.Target.Key())
+		case b.fetcher(d.Target) == nil:
+			return fmt.Errorf("%w: %s in %s", ErrNoTarget, d.ID, d.Target.Key())
 		}
 	}
 	return nil
@@ -222,12 +233,12 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 	return nil
 }
 
-// plan lists, per instance, the hours of r that are neither covered nor
+// plan lists, per resource, the hours of r that are neither covered nor
 // known to be empty.
-func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.Coverage, res *Result) []*instancePlan {
-	plans := make([]*instancePlan, 0, len(instances))
-	for _, inst := range instances {
-		p := &instancePlan{inst: inst, resource: inst.Resource(), missing: hourSet{}}
+func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *Result) []*instancePlan {
+	plans := make([]*instancePlan, 0, len(resources))
+	for _, d := range resources {
+		p := &instancePlan{inst: d, resource: d.Resource, missing: hourSet{}}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
 			empty = b.swept.empty(p.key())
@@ -252,7 +263,7 @@ func (b *Backfiller) plan(instances []model.Instance, r Range, cov *tsdbwriter.C
 // windows of the instances of one target into hulls that a full
 // GetMetricData call still covers, and groups the instances whose windows
 // fall in each hull, so that they share calls. Datapoints of hours an
-// instance does not miss are dropped by the sink. Groups are in time order.
+// instance does not miss are dropped (see fetched.add). Groups are in time order.
 func (b *Backfiller) groups(plans []*instancePlan) []*group {
 	byTarget := map[model.Target][]*instancePlan{}
 	var targets []model.Target
@@ -322,9 +333,9 @@ func countMissing(plans []*instancePlan) int {
 }
 
 // fetchGroup fetches one window for the group's instances, a chunk of
-// queries at a time, and hands the datapoints to the sink.
-func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *progress, res *Result) error {
-	queries := queriesFor(g.instances, b.opts.Metrics)
+// queries at a time, and hands the datapoints to s.
+func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *fetched, prog *progress, res *Result) error {
+	queries := queriesFor(g.instances)
 	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
 	// At most QueriesPerFetch queries, and at most four full responses of
 	// datapoints in memory at once, however long the window.
@@ -348,17 +359,18 @@ func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *sink, prog *pr
 	return nil
 }
 
-// queriesFor lists the queries of the instances, instance by instance.
-func queriesFor(plans []*instancePlan, metrics []catalog.Selection) []model.MetricQuery {
-	resources := make([]model.Resource, len(plans))
+// queriesFor lists the queries of the resources, resource by resource,
+// each for its own metrics.
+func queriesFor(plans []*instancePlan) []model.MetricQuery {
+	resources := make([]model.Described, len(plans))
 	for i, p := range plans {
-		resources[i] = p.resource
+		resources[i] = p.inst
 	}
-	return catalog.Queries(resources, metrics)
+	return model.Queries(resources)
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.
-func (b *Backfiller) recordSwept(plans []*instancePlan, s *sink, res *Result, r Range) error {
+func (b *Backfiller) recordSwept(plans []*instancePlan, s *fetched, res *Result, r Range) error {
 	changes := map[string]change{}
 	for _, p := range plans {
 		got := s.filled[p.key()]

@@ -2,11 +2,15 @@ package catalog
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
+// The expected names follow YACE's BuildMetricName (pkg/promutil): the
+// namespace, the metric in PromString's snake case without a leading "aws"
+// or "rds", "_", the statistic in snake case.
 func TestPromName(t *testing.T) {
 	for _, tc := range []struct{ metric, stat, want string }{
 		{"CPUUtilization", "Average", "aws_rds_cpuutilization_average"},
@@ -24,8 +28,23 @@ func TestPromName(t *testing.T) {
 		{"ReadIOPSLocalStorage", "Average", "aws_rds_read_iopslocal_storage_average"},
 		{"TempDbAvailableDataSpace", "SampleCount", "aws_rds_temp_db_available_data_space_sample_count"},
 		{"BinLogDiskUsage", "Sum", "aws_rds_bin_log_disk_usage_sum"},
+		{"VolumeReadIOPs", "Average", "aws_rds_volume_read_iops_average"},
+		{"AuroraGlobalDBRPOLag", "Maximum", "aws_rds_aurora_global_dbrpolag_maximum"},
+		{"QueryDatabaseResponseLatency", "Average", "aws_rds_query_database_response_latency_average"},
 		{"Some.Metric-Name/x", "p99", "aws_rds_some_metric_name_x_p99"},
-		{"Trailing_", "Average", "aws_rds_trailing_average"},
+		// YACE trims the parts of the namespace from the metric's start.
+		{"RDSToAuroraPostgreSQLReplicaLag", "Average", "aws_rds_to_aurora_postgre_sqlreplica_lag_average"},
+		{"AwsThing", "Average", "aws_rds_thing_average"},
+		// ...and always writes "_" before the statistic.
+		{"Trailing_", "Average", "aws_rds_trailing__average"},
+		// Extended statistics.
+		{"ReadLatency", "p99.9", "aws_rds_read_latency_p99_9"},
+		{"ReadLatency", "p50", "aws_rds_read_latency_p50"},
+		{"ReadLatency", "tm99", "aws_rds_read_latency_tm99"},
+		{"ReadLatency", "IQM", "aws_rds_read_latency_iqm"},
+		{"ReadLatency", "wm90", "aws_rds_read_latency_wm90"},
+		{"ReadLatency", "TM(10%:90%)", "aws_rds_read_latency_tm_10_percent_90_percent_"},
+		{"ReadLatency", "PR(:300)", "aws_rds_read_latency_pr__300_"},
 	} {
 		if got := PromName(tc.metric, tc.stat); got != tc.want {
 			t.Errorf("PromName(%q, %q) = %q, want %q", tc.metric, tc.stat, got, tc.want)
@@ -33,23 +52,96 @@ func TestPromName(t *testing.T) {
 	}
 }
 
+func TestCheckStatistic(t *testing.T) {
+	for _, tc := range []struct{ stat, wantErr string }{
+		{"Average", ""}, {"SampleCount", ""}, {"IQM", ""},
+		{"p50", ""}, {"p99", ""}, {"p99.9", ""}, {"p99.99", ""}, {"p100", ""}, {"p0", ""},
+		{"tm99", ""}, {"wm90", ""}, {"tc90", ""}, {"ts90", ""},
+		{"TM(10%:90%)", ""}, {"TM(:95%)", ""}, {"WM(5%:)", ""}, {"TC(150:1000)", ""}, {"TS(0.5:2.25)", ""}, {"PR(:300)", ""}, {"PR(100:2000)", ""},
+		{"Median", `unknown statistic "Median" (Average, Maximum`},
+		{"average", `unknown statistic "average" (did you mean "Average"? statistics are case-sensitive)`},
+		{"P99", `unknown statistic "P99" (did you mean "p99"? statistics are case-sensitive)`},
+		{"tm(10%:90%)", `unknown statistic "tm(10%:90%)" (did you mean "TM(10%:90%)"? statistics are case-sensitive)`},
+		{"p101", `statistic "p101": percentage 101 is above 100`},
+		{"p99.12345678901", `statistic "p99.12345678901": "99.12345678901" has more than ten decimals`},
+		{"TM(:)", `statistic "TM(:)": TM(:) needs a lower or an upper bound`},
+		{"TM(90%:10%)", `statistic "TM(90%:10%)": TM(90%:10%): the lower bound is not below the upper`},
+		{"TM(10:90%)", `statistic "TM(10:90%)": TM(10:90%) mixes a percentage and a value`},
+		{"WM(10%:190%)", `statistic "WM(10%:190%)": WM(10%:190%) has a percentage above 100`},
+		{"PR(10%:)", `statistic "PR(10%:)": PR takes values, not percentages, e.g. PR(:300)`},
+		{"TM(a:1)", `statistic "TM(a:1)": bound "a" is not a number`},
+		{"p", `unknown statistic "p"`},
+		{"", `unknown statistic ""`},
+	} {
+		err := CheckStatistic(tc.stat)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("CheckStatistic(%q) = %v, want nil", tc.stat, err)
+		case tc.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.wantErr)):
+			t.Errorf("CheckStatistic(%q) = %v, want %q...", tc.stat, err, tc.wantErr)
+		}
+	}
+}
+
+func TestCheckMetricName(t *testing.T) {
+	for _, tc := range []struct{ name, wantErr string }{
+		{"AuroraReplicaLag", ""},
+		{"SomeFutureMetric", ""},
+		{"EBSIOBalance%", ""},
+		{"", "empty metric name"},
+		{strings.Repeat("a", 256), "metric name of 256 characters"},
+		{"Bad#Name", `metric name "Bad#Name" gives the Prometheus name "aws_rds_bad#name_average", which is not valid`},
+	} {
+		err := CheckMetricName(tc.name)
+		if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), tc.wantErr)) {
+			t.Errorf("CheckMetricName(%q) = %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+}
+
+// The expected labels follow YACE's sanitizing of tag keys (pkg/promutil
+// sanitize, with labelsSnakeCase false).
+func TestTagLabel(t *testing.T) {
+	for _, tc := range []struct {
+		key, want string
+		ok        bool
+	}{
+		{"team", "tag_team", true},
+		{"Name", "tag_Name", true},
+		{"cost-center", "tag_cost_center", true},
+		{"aws:cloudformation:stack-name", "tag_aws_cloudformation_stack_name", true},
+		{"owner@example.com", "tag_owner_example_com", true},
+		{"a b/c(d)", "tag_a_b_c_d_", true},
+		{"CPU%", "tag_CPU_percent", true},
+		{"“quoted", "tag__quoted", true},
+		{"été", "tag_été", false},
+		{"a+b", "tag_a+b", false},
+	} {
+		got, ok := TagLabel(tc.key)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("TagLabel(%q) = %q, %v; want %q, %v", tc.key, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestCatalog(t *testing.T) {
 	seen := map[string]bool{}
-	defaults := 0
 	for _, m := range Metrics() {
 		if seen[m.Name] {
 			t.Errorf("duplicate metric %q", m.Name)
 		}
 		seen[m.Name] = true
-		if m.Unit == "" || m.Help == "" {
-			t.Errorf("metric %q lacks unit or help", m.Name)
+		if m.Unit == "" || m.Help == "" || len(m.Kinds) == 0 {
+			t.Errorf("metric %q lacks unit, help or kinds", m.Name)
 		}
-		if m.Default {
-			defaults++
+		if err := CheckMetricName(m.Name); err != nil {
+			t.Error(err)
 		}
 	}
-	if defaults != 20 {
-		t.Errorf("want 20 default metrics, got %d", defaults)
+	for _, k := range model.Kinds() {
+		if len(DefaultMetrics(k)) == 0 {
+			t.Errorf("kind %s has no default metric", k)
+		}
 	}
 	if _, ok := Lookup("CPUUtilization"); !ok {
 		t.Error("Lookup(CPUUtilization) failed")
@@ -57,43 +149,46 @@ func TestCatalog(t *testing.T) {
 	if _, ok := Lookup("NoSuchMetric"); ok {
 		t.Error("Lookup(NoSuchMetric) succeeded")
 	}
-	if !ValidStatistic("Average") || ValidStatistic("Median") {
-		t.Error("ValidStatistic is wrong")
-	}
-}
-
-func TestQueries(t *testing.T) {
-	sel := []Selection{{Metric: "CPUUtilization", Statistics: []string{Average, Maximum}}, {Metric: "FreeStorageSpace", Statistics: []string{Average}}}
-	a := model.Resource{Kind: model.KindDBInstance, ID: "a"}
-	b := model.Resource{Kind: model.KindDBInstance, ID: "b"}
-	qs := Queries([]model.Resource{a, b}, sel)
-	if len(qs) != 6 || QueriesPerResource(sel) != 3 {
-		t.Fatalf("%d queries, want 6", len(qs))
-	}
-	if q := qs[4]; q.Resource != b || q.Metric != "CPUUtilization" || q.Statistic != Maximum {
-		t.Errorf("qs[4] = %+v", q)
+	if Help("NoSuchMetric") != "CloudWatch metric NoSuchMetric of AWS/RDS." || Unit("NoSuchMetric") != "unknown" || Unit("ReadLatency") != "Seconds" {
+		t.Error("generic help or unit is wrong")
 	}
 }
 
 func TestSeriesLabels(t *testing.T) {
-	r := model.Resource{Target: model.Target{AccountID: "123456789012", Region: "eu-west-1"}, Kind: model.KindDBInstance, ID: "db-1"}
-	r.ARN = r.Target.ARN(r.Kind, r.ID)
-	want := []Label{
-		{"name", "arn:aws:rds:eu-west-1:123456789012:db:db-1"},
-		{"dimension_DBInstanceIdentifier", "db-1"},
-		{"region", "eu-west-1"},
-		{"account_id", "123456789012"},
+	tg := model.Target{AccountID: "123456789012", Region: "eu-west-1"}
+	labels := func(ls ...string) []Label {
+		var out []Label
+		for i := 0; i < len(ls); i += 2 {
+			out = append(out, Label{ls[i], ls[i+1]})
+		}
+		return append(out, Label{"region", "eu-west-1"}, Label{"account_id", "123456789012"})
 	}
-	if got := SeriesLabels(r); !slices.Equal(got, want) {
-		t.Errorf("SeriesLabels = %v, want %v", got, want)
-	}
-	if got := LabelNames(model.KindDBInstance); !slices.Equal(got, []string{LabelName, LabelInstanceID, LabelRegion, LabelAccountID}) {
-		t.Errorf("LabelNames = %v", got)
-	}
-	if DimensionLabel(model.KindDBInstance) != LabelInstanceID {
-		t.Errorf("DimensionLabel(db) = %q, want %q", DimensionLabel(model.KindDBInstance), LabelInstanceID)
-	}
-	if got := LabelValues(r); !slices.Equal(got, []string{r.ARN, "db-1", "eu-west-1", "123456789012"}) {
-		t.Errorf("LabelValues = %v", got)
+	clusterARN := tg.ARN(model.KindCluster, "c-1")
+	for _, tc := range []struct {
+		r    model.Resource
+		want []Label
+	}{
+		{model.Resource{Target: tg, Kind: model.KindDBInstance, ID: "db-1", ARN: tg.ARN(model.KindDBInstance, "db-1")},
+			labels("name", "arn:aws:rds:eu-west-1:123456789012:db:db-1", "dimension_DBInstanceIdentifier", "db-1")},
+		{model.Resource{Target: tg, Kind: model.KindCluster, ID: "c-1", ARN: clusterARN},
+			labels("name", "arn:aws:rds:eu-west-1:123456789012:cluster:c-1", "dimension_DBClusterIdentifier", "c-1")},
+		{model.Resource{Target: tg, Kind: model.KindProxy, ID: "px", ARN: "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123"},
+			labels("name", "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123", "dimension_ProxyName", "px")},
+		{model.Resource{Target: tg, Kind: model.KindClusterRole, ID: "c-1", ARN: clusterARN, Role: model.RoleReader},
+			labels("name", clusterARN, "dimension_DBClusterIdentifier", "c-1", "dimension_Role", "READER")},
+		{model.Resource{Target: tg, Kind: model.KindDatabaseClass, ID: "db.r6g.large"},
+			labels("name", "global", "dimension_DatabaseClass", "db.r6g.large")},
+		{model.Resource{Target: tg, Kind: model.KindEngineName, ID: "postgres"},
+			labels("name", "global", "dimension_EngineName", "postgres")},
+	} {
+		if got := SeriesLabels(tc.r); !slices.Equal(got, tc.want) {
+			t.Errorf("SeriesLabels(%s) = %v, want %v", tc.r.Kind, got, tc.want)
+		}
+		names, values := LabelNames(tc.r.Kind), LabelValues(tc.r)
+		for i, l := range tc.want {
+			if names[i] != l.Name || values[i] != l.Value {
+				t.Errorf("%s: LabelNames/LabelValues[%d] = %s=%s, want %s=%s", tc.r.Kind, i, names[i], values[i], l.Name, l.Value)
+			}
+		}
 	}
 }

@@ -59,12 +59,15 @@ const DefaultParallel = 4
 // for concurrent use; every request waits for the shared limiter.
 type Client struct {
 	region   string
-	cw       GetMetricDataAPI
-	rds      rds.DescribeDBInstancesAPIClient
+	cw       cloudWatchAPI
+	rds      rdsAPI
 	sts      CallerIdentityAPI
 	limiter  *rate.Limiter
 	observer Observer
 	par      int
+	// retryers of the operations whose client's own retryer counts
+	// another operation (see withRetryer).
+	retryers map[string]aws.Retryer
 
 	mu      sync.RWMutex
 	account string // "" until known
@@ -101,16 +104,16 @@ func (c *Client) ResolveAccount(ctx context.Context) error {
 	return nil
 }
 
-// accountOfARN returns the account of a resource the client listed, from
-// its ARN (the client's own account if the ARN has none), and makes it the
-// client's account if that was not known yet.
-func (c *Client) accountOfARN(resourceARN string) string {
+// targetOfARN returns the account and region of a resource the client
+// listed: the account of its ARN (the client's own if the ARN has none),
+// which becomes the client's account if that was not known yet.
+func (c *Client) targetOfARN(resourceARN string) model.Target {
 	id, ok := accountFromARN(resourceARN)
 	if !ok {
-		return c.Target().AccountID
+		return c.Target()
 	}
 	c.learnAccount(id)
-	return id
+	return model.Target{AccountID: id, Region: c.region}
 }
 
 // learnAccount sets the client's account unless it is known already.
@@ -183,6 +186,7 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
 		observer: obs,
 		par:      o.Parallel,
+		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
 	}
 	if id, ok := accountFromARN(acc.RoleARN); ok {
 		c.account = id

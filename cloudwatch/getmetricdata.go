@@ -127,7 +127,7 @@ func buildInput(batch []model.MetricQuery, w Window) *cw.GetMetricDataInput {
 				Metric: &types.Metric{
 					Namespace:  aws.String(catalog.Namespace),
 					MetricName: aws.String(q.Metric),
-					Dimensions: []types.Dimension{{Name: aws.String(q.Resource.Kind.Dimension()), Value: aws.String(q.Resource.ID)}},
+					Dimensions: dimensions(q.Resource),
 				},
 				Period: aws.Int32(period),
 				Stat:   aws.String(q.Statistic),
@@ -141,6 +141,16 @@ func buildInput(batch []model.MetricQuery, w Window) *cw.GetMetricDataInput {
 		MetricDataQueries: queries,
 		ScanBy:            types.ScanByTimestampAscending,
 	}
+}
+
+// dimensions returns the CloudWatch dimensions of a resource's series.
+func dimensions(r model.Resource) []types.Dimension {
+	ds := r.Dimensions()
+	out := make([]types.Dimension, len(ds))
+	for i, d := range ds {
+		out[i] = types.Dimension{Name: aws.String(d.Name), Value: aws.String(d.Value)}
+	}
+	return out
 }
 
 // appendResults adds the datapoints of one response to out and returns how

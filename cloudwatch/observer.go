@@ -3,9 +3,19 @@ package cloudwatch
 // API names reported to an Observer.
 const (
 	APIGetMetricData       = "GetMetricData"
+	APIListMetrics         = "ListMetrics"
 	APIDescribeDBInstances = "DescribeDBInstances"
+	APIDescribeDBClusters  = "DescribeDBClusters"
+	APIDescribeDBProxies   = "DescribeDBProxies"
+	APIListTagsForResource = "ListTagsForResource"
 	APIGetCallerIdentity   = "GetCallerIdentity"
 )
+
+// APIs returns every API name reported to an Observer.
+func APIs() []string {
+	return []string{APIGetMetricData, APIListMetrics, APIDescribeDBInstances, APIDescribeDBClusters,
+		APIDescribeDBProxies, APIListTagsForResource, APIGetCallerIdentity}
+}
 
 // Observer is told about every AWS request the package makes, so that the
 // caller can count them (for example as Prometheus self-metrics). Its methods

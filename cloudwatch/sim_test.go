@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
@@ -80,10 +80,12 @@ func simClient(t *testing.T, sim *awssim.Server, obs Observer, rps float64, maxA
 	return clients[0]
 }
 
+// simQueries returns 40 queries per simulated instance: 20 metrics, 2
+// statistics, whether or not CloudWatch has them for the instance.
 func simQueries(sim *awssim.Server) []model.MetricQuery {
 	var qs []model.MetricQuery
 	for _, i := range sim.Instances() {
-		for _, sel := range catalog.DefaultSelection() {
+		for _, sel := range testtools.TwentyMetrics() {
 			for _, st := range sel.Statistics {
 				qs = append(qs, model.MetricQuery{Resource: model.Resource{Kind: model.KindDBInstance, ID: i.ID}, Metric: sel.Metric, Statistic: st})
 			}
@@ -230,9 +232,17 @@ func TestDescribeInstances(t *testing.T) {
 	for _, i := range sim.Instances() {
 		want[i.ID] = true
 	}
+	byID := map[string]awssim.Instance{}
+	for _, i := range sim.Instances() {
+		byID[i.ID] = i
+	}
 	for i, inst := range all {
-		if !want[inst.ID] || inst.ARN == "" || inst.Engine == "" || inst.AccountID != sim.AccountID() || inst.Provider != model.ProviderAWS {
+		si := byID[inst.ID]
+		if !want[inst.ID] || inst.ARN != si.ARN || inst.Engine != si.Engine || inst.AccountID != sim.AccountID() || inst.Provider != model.ProviderAWS || inst.Kind != model.KindDBInstance {
 			t.Errorf("instance %d: %+v", i, inst)
+		}
+		if in := inst.Instance; in.Class != si.Class || in.ClusterID != si.ClusterID || in.ReplicaSource != si.ReplicaSource || in.ResourceID != si.ResourceID || in.StorageType != si.StorageType {
+			t.Errorf("instance %s: info %+v, awssim has %+v", inst.ID, in, si)
 		}
 	}
 	pg, err := c.DescribeInstances(context.Background(), DiscoveryFilter{Engines: []string{"postgres"}})

@@ -13,18 +13,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
 	exporterconfig "github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
-type fleet []model.Instance
+type fleet []model.Described
 
-func (f fleet) All() []model.Instance { return f }
+func (f fleet) All() []model.Described { return f }
 
 // benchCollector polls a simulated fleet of n instances with the 20 default
 // metrics x 2 statistics through the real SDK. The rate limit is lifted to
@@ -33,15 +33,32 @@ func (f fleet) All() []model.Instance { return f }
 // 8 s by design).
 func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) {
 	b.Helper()
-	sim := awssim.New(awssim.Options{Instances: n})
+	tm := telemetry.New()
+	sim, c := simClient(b, awssim.Options{Instances: n}, tm)
+	instances, err := c.DescribeInstances(context.Background(), cloudwatch.DiscoveryFilter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return collector.New(collector.Options{
+		Fetchers:  []collector.Fetcher{c},
+		Resources: fleet(testtools.WithMetrics(instances, testtools.TwentyMetrics())),
+		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
+		Env: telemetry.Env{Telemetry: tm},
+	}), sim
+}
+
+// simClient starts awssim with opts and returns a client for it, with the
+// rate limit lifted to 1000/s and the exporter's default retry budget (the
+// throttling test needs it); obs may be nil.
+func simClient(b testing.TB, opts awssim.Options, obs cloudwatch.Observer) (*awssim.Server, *cloudwatch.Client) {
+	b.Helper()
+	sim := awssim.New(opts)
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = sim.Close() })
-	tm := telemetry.New()
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
-		RequestsPerSecond: 1000, Burst: 10, Parallel: 4, Observer: tm,
-		// The exporter's default retry budget: the throttling test needs it.
+		RequestsPerSecond: 1000, Burst: 10, Parallel: 4, Observer: obs,
 		MaxAttempts: exporterconfig.DefaultMaxAttempts,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
@@ -51,18 +68,7 @@ func benchCollector(b testing.TB, n int) (*collector.Collector, *awssim.Server) 
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := clients[0]
-	instances, err := c.DescribeInstances(context.Background(), cloudwatch.DiscoveryFilter{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return collector.New(collector.Options{
-		Fetchers:  []collector.Fetcher{c},
-		Instances: fleet(instances),
-		Metrics:   catalog.DefaultSelection(),
-		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
-		Env: telemetry.Env{Telemetry: tm},
-	}), sim
+	return sim, clients[0]
 }
 
 // BenchmarkPoll is one live poll of 1000 instances x 20 metrics x 2

@@ -13,14 +13,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
 
 // CallerLive names the live collector in CloudWatch request counts.
-const CallerLive = "live"
+const CallerLive = telemetry.CallerLive
 
 // Fetcher runs GetMetricData requests in its account and region;
 // *cloudwatch.Client implements it.
@@ -29,32 +28,31 @@ type Fetcher interface {
 	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
 }
 
-// Instances lists the known instances; *inventory.Inventory implements it.
-type Instances interface {
-	All() []model.Instance
+// Resources lists the known resources, each with its metrics;
+// *inventory.Inventory implements it.
+type Resources interface {
+	All() []model.Described
 }
 
 // Options configure a Collector.
 type Options struct {
-	// Fetchers poll the instances of their account and region, one per
+	// Fetchers poll the resources of their account and region, one per
 	// account and region.
 	Fetchers  []Fetcher
-	Instances Instances
-	// InstancesReady, if set, is closed once Instances is complete (the
-	// first discovery succeeded). Until then a poll polls the instances
-	// known but fails with ErrInstancesIncomplete and does not make the
+	Resources Resources
+	// ResourcesReady, if set, is closed once Resources is complete (the
+	// first discovery succeeded). Until then a poll polls the resources
+	// known but fails with ErrResourcesIncomplete and does not make the
 	// collector ready; Run polls again as soon as it is closed.
-	InstancesReady <-chan struct{}
-	// Metrics and their statistics to poll.
-	Metrics []catalog.Selection
+	ResourcesReady <-chan struct{}
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
 	telemetry.Env
 }
 
-// ErrInstancesIncomplete fails a poll while Options.InstancesReady is open.
-var ErrInstancesIncomplete = errors.New("the instance list is incomplete: discovery has not succeeded yet")
+// ErrResourcesIncomplete fails a poll while Options.ResourcesReady is open.
+var ErrResourcesIncomplete = errors.New("the resource list is incomplete: discovery has not succeeded yet")
 
 // Collector is a prometheus.Collector of the aws_rds_* series.
 type Collector struct {
@@ -65,12 +63,12 @@ type Collector struct {
 	once  sync.Once
 }
 
-// New returns a Collector that has polled nothing yet: it serves only
-// aws_rds_info until the first poll ends.
+// New returns a Collector that has polled nothing yet: it serves nothing
+// until the first poll ends.
 func New(opts Options) *Collector {
 	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
-	c.descs = newDescs(opts.Metrics, opts.Interval, opts.Period, opts.Delay)
+	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
 	return c
 }
@@ -78,18 +76,18 @@ func New(opts Options) *Collector {
 // Telemetry returns the self-metrics the collector updates.
 func (c *Collector) Telemetry() *telemetry.Metrics { return c.opts.Telemetry }
 
-// Ready is closed when the first poll of the complete instance list (see
-// Options.InstancesReady) has ended, successfully or not.
+// Ready is closed when the first poll of the complete resource list (see
+// Options.ResourcesReady) has ended, successfully or not.
 func (c *Collector) Ready() <-chan struct{} { return c.ready }
 
 // Run polls every Interval until ctx ends, and at once: at its start if
-// the instance list is complete, else as soon as it is (a tick before then
-// polls the instances known, as a failed poll).
+// the resource list is complete, else as soon as it is (a tick before then
+// polls the resources known, as a failed poll).
 func (c *Collector) Run(ctx context.Context) {
 	t := time.NewTicker(c.opts.Interval)
 	defer t.Stop()
-	incomplete := c.opts.InstancesReady
-	if c.instancesComplete() {
+	incomplete := c.opts.ResourcesReady
+	if c.resourcesComplete() {
 		incomplete = nil
 	}
 	if incomplete == nil {
@@ -114,24 +112,25 @@ func (c *Collector) logPoll(ctx context.Context) {
 	}
 }
 
-// instancesComplete reports whether Options.InstancesReady is closed.
-func (c *Collector) instancesComplete() bool {
-	if c.opts.InstancesReady == nil {
+// resourcesComplete reports whether Options.ResourcesReady is closed.
+func (c *Collector) resourcesComplete() bool {
+	if c.opts.ResourcesReady == nil {
 		return true
 	}
 	select {
-	case <-c.opts.InstancesReady:
+	case <-c.opts.ResourcesReady:
 		return true
 	default:
 		return false
 	}
 }
 
-// Poll fetches the latest datapoint of every selected metric of every AWS
-// instance and swaps the snapshot. A target whose fetch fails keeps its
+// Poll fetches the latest datapoint of every metric of every resource
+// CloudWatch serves (the metrics the inventory chose for it) and swaps the
+// snapshot. A target whose fetch fails keeps its
 // previous values; the error names every failed target.
 func (c *Collector) Poll(ctx context.Context) error {
-	complete := c.instancesComplete() // before reading the instances
+	complete := c.resourcesComplete() // before reading the resources
 	defer func() {
 		if complete {
 			c.once.Do(func() { close(c.ready) })
@@ -139,7 +138,7 @@ func (c *Collector) Poll(ctx context.Context) error {
 	}()
 	start := time.Now()
 	w := c.window()
-	instances := c.opts.Instances.All()
+	resources := c.opts.Resources.All()
 	old := c.snap.Load()
 	parts := make(map[model.Target]part, len(c.opts.Fetchers))
 	var mu sync.Mutex
@@ -147,7 +146,7 @@ func (c *Collector) Poll(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, f := range c.opts.Fetchers {
 		wg.Go(func() {
-			p, err := c.pollTarget(ctx, f, instances, w)
+			p, err := c.pollTarget(ctx, f, resources, w)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -159,10 +158,10 @@ func (c *Collector) Poll(ctx context.Context) error {
 	}
 	wg.Wait()
 	if !complete {
-		errs = append(errs, ErrInstancesIncomplete)
+		errs = append(errs, ErrResourcesIncomplete)
 	}
 	err := errors.Join(errs...)
-	c.snap.Store(&snapshot{parts: parts, info: c.descs.infoMetrics(instances)})
+	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Logger)})
 	c.record(start, err)
 	return err
 }
@@ -189,14 +188,14 @@ func (c *Collector) window() cloudwatch.Window {
 	return cloudwatch.Window{Start: end.Add(-span), End: end, Period: c.opts.Period}
 }
 
-func (c *Collector) pollTarget(ctx context.Context, f Fetcher, instances []model.Instance, w cloudwatch.Window) (part, error) {
-	var mine []model.Resource
-	for _, i := range instances {
-		if i.ServedByCloudWatch() && i.Target() == f.Target() {
-			mine = append(mine, i.Resource())
+func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model.Described, w cloudwatch.Window) (part, error) {
+	var mine []model.Described
+	for _, d := range resources {
+		if d.ServedByCloudWatch() && d.Target == f.Target() {
+			mine = append(mine, d)
 		}
 	}
-	queries := catalog.Queries(mine, c.opts.Metrics)
+	queries := model.Queries(mine)
 	if len(queries) == 0 {
 		return part{}, nil
 	}
@@ -207,8 +206,8 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, instances []model
 	return part{metrics: c.descs.valueMetrics(series)}, nil
 }
 
-// Describe sends nothing: the set of series depends on the instances, so the
-// collector is unchecked.
+// Describe sends nothing: the set of series depends on the resources, so
+// the collector is unchecked.
 func (c *Collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect sends the snapshot's metrics.

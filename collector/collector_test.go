@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,24 +59,40 @@ func (f *fakeFetcher) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]m
 	return out, cloudwatch.FetchStats{Calls: 1}, nil
 }
 
-type staticInstances []model.Instance
+type staticResources []model.Described
 
-func (s staticInstances) All() []model.Instance { return s }
+func (s staticResources) All() []model.Described { return s }
 
-func testInstances() staticInstances {
-	return staticInstances{
-		{ID: "db-a", ARN: "arn:aws:rds:us-east-1:123456789012:db:db-a", AccountID: "123456789012", Region: "us-east-1", Provider: "aws", Engine: "postgres", EngineVersion: "16.3", InstanceClass: "db.t4g.micro", Status: "available", AvailabilityZone: "us-east-1a", StorageType: "gp3"},
-		{ID: "db-bb", ARN: "arn:aws:rds:us-east-1:123456789012:db:db-bb", AccountID: "123456789012", Region: "us-east-1", Provider: "aws", Engine: "mysql", EngineVersion: "8.0.39", InstanceClass: "db.r6g.large", Status: "available", AvailabilityZone: "us-east-1b", MultiAZ: true, StorageType: "io2"},
-		{ID: "onprem-1", Region: "us-east-1", AccountID: "123456789012", Provider: "onprem", Engine: "postgres"},
-		{ID: "db-other", ARN: "arn:aws:rds:eu-west-1:123456789012:db:db-other", AccountID: "123456789012", Region: "eu-west-1", Provider: "aws"},
-	}
-}
-
-func testSelection() []catalog.Selection {
-	return []catalog.Selection{
+// testResources are an instance and a cluster with the same identifier, a
+// read replica with an extended statistic, an on-premises instance, an
+// instance of another region, a proxy and a class aggregate.
+func testResources() staticResources {
+	tg := model.Target{AccountID: "123456789012", Region: "us-east-1"}
+	std := []model.Selection{
 		{Metric: "CPUUtilization", Statistics: []string{catalog.Average, catalog.Maximum}},
 		{Metric: "FreeStorageSpace", Statistics: []string{catalog.Average}},
 		{Metric: "SwapUsage", Statistics: []string{catalog.Average}},
+	}
+	res := func(k model.Kind, id, arn string) model.Resource {
+		return model.Resource{Target: tg, Kind: k, ID: id, ARN: arn}
+	}
+	return staticResources{
+		{Resource: res(model.KindDBInstance, "db-a", "arn:aws:rds:us-east-1:123456789012:db:db-a"), Provider: "aws", Engine: "postgres", EngineVersion: "16.3", Status: "available",
+			Instance: model.InstanceInfo{Class: "db.t4g.micro", AvailabilityZone: "us-east-1a", StorageType: "gp3", PerformanceInsights: true},
+			Tags:     map[string]string{"team": "payments", "cost-center": "42", "bad+key": "x"}, Metrics: std},
+		{Resource: res(model.KindDBInstance, "db-bb", "arn:aws:rds:us-east-1:123456789012:db:db-bb"), Provider: "aws", Engine: "mysql", EngineVersion: "8.0.39", Status: "available",
+			Instance: model.InstanceInfo{Class: "db.r6g.large", AvailabilityZone: "us-east-1b", MultiAZ: true, StorageType: "io2", ReplicaSource: "db-a"},
+			Metrics:  append(slices.Clone(std), model.Selection{Metric: "ReadLatency", Statistics: []string{"p99.9"}})},
+		{Resource: model.Resource{Target: tg, Kind: model.KindDBInstance, ID: "onprem-1"}, Provider: "onprem", Engine: "postgres"},
+		{Resource: model.Resource{Target: model.Target{AccountID: "123456789012", Region: "eu-west-1"}, Kind: model.KindDBInstance, ID: "db-other", ARN: "arn:aws:rds:eu-west-1:123456789012:db:db-other"}, Provider: "aws", Metrics: std},
+		{Resource: res(model.KindCluster, "db-a", "arn:aws:rds:us-east-1:123456789012:cluster:db-a"), Provider: "aws", Engine: "aurora-postgresql", EngineVersion: "16.4", Status: "available",
+			Cluster: model.ClusterInfo{EngineMode: "provisioned", Writer: "db-a-1", Readers: []string{"db-a-2"}}, Tags: map[string]string{"team": "search"},
+			Metrics: []model.Selection{{Metric: "VolumeBytesUsed", Statistics: []string{catalog.Average}}}},
+		{Resource: res(model.KindProxy, "px", "arn:aws:rds:us-east-1:123456789012:db-proxy:prx-0123456789abcdef0"), Provider: "aws", Status: "available",
+			Proxy: model.ProxyInfo{EngineFamily: "POSTGRESQL", RequireTLS: true}, Tags: map[string]string{"aws:cloudformation:stack-name": "db"},
+			Metrics: []model.Selection{{Metric: "DatabaseConnections", Statistics: []string{catalog.Maximum}}}},
+		{Resource: res(model.KindDatabaseClass, "db.t4g.micro", ""), Provider: "aws",
+			Metrics: []model.Selection{{Metric: "CPUUtilization", Statistics: []string{catalog.Average}}}},
 	}
 }
 
@@ -83,8 +100,7 @@ func newTestCollector(f Fetcher, tm *telemetry.Metrics) *Collector {
 	now := time.Date(2026, 11, 28, 12, 7, 30, 0, time.UTC)
 	return New(Options{
 		Fetchers:  []Fetcher{f},
-		Instances: testInstances(),
-		Metrics:   testSelection(),
+		Resources: testResources(),
 		Interval:  5 * time.Minute, Period: time.Minute, Delay: 2 * time.Minute,
 		Env: telemetry.Env{Now: func() time.Time { return now }, Telemetry: tm},
 	})
@@ -119,20 +135,21 @@ func TestCollectorGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range problems {
-		// dimension_DBInstanceIdentifier is YACE's label name, kept on
-		// purpose so that existing dashboards work.
+		// dimension_DBInstanceIdentifier and the others are YACE's label
+		// names, kept on purpose so that existing dashboards work.
 		if p.Text == "label names should be written in 'snake_case' not 'camelCase'" {
 			continue
 		}
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
-	// Only the AWS instances of the target's account and region are asked
-	// for, in one request, over a window that ends delay before now.
+	// Only the AWS resources of the target's account and region are asked
+	// for, each for its own metrics, in one request, over a window that
+	// ends delay before now.
 	if len(f.reqs) != 1 {
 		t.Fatalf("%d fetches, want 1", len(f.reqs))
 	}
 	req := f.reqs[0]
-	if got, want := len(req.Queries), 2*4; got != want {
+	if got, want := len(req.Queries), 4+5+1+1+1; got != want {
 		t.Errorf("%d queries, want %d", got, want)
 	}
 	if got := req.Window.End; !got.Equal(time.Date(2026, 11, 28, 12, 5, 0, 0, time.UTC)) {
@@ -220,22 +237,22 @@ func gatherText(t *testing.T, g prometheus.Gatherer) string {
 	return b.String()
 }
 
-// While the instance list is incomplete (discovery has not succeeded yet),
-// a poll serves what it can of the instances known but counts as failed,
+// While the resource list is incomplete (discovery has not succeeded yet),
+// a poll serves what it can of the resources known but counts as failed,
 // and the collector is not ready; Run polls as soon as the list is
 // complete, not at the next tick.
-func TestNotReadyUntilInstancesComplete(t *testing.T) {
+func TestNotReadyUntilResourcesComplete(t *testing.T) {
 	f := testFetcher()
 	tm := telemetry.New()
 	complete := make(chan struct{})
 	c := New(Options{
-		Fetchers: []Fetcher{f}, Instances: testInstances(), InstancesReady: complete, Metrics: testSelection(),
+		Fetchers: []Fetcher{f}, Resources: testResources(), ResourcesReady: complete,
 		Interval: time.Hour, Period: time.Minute, Delay: 2 * time.Minute,
 		Env: telemetry.Env{Telemetry: tm},
 	})
 	err := c.Poll(t.Context())
-	if !errors.Is(err, ErrInstancesIncomplete) {
-		t.Fatalf("Poll() = %v, want ErrInstancesIncomplete", err)
+	if !errors.Is(err, ErrResourcesIncomplete) {
+		t.Fatalf("Poll() = %v, want ErrResourcesIncomplete", err)
 	}
 	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 0 {
 		t.Errorf("last_poll_success = %v, want 0", got)
@@ -243,12 +260,16 @@ func TestNotReadyUntilInstancesComplete(t *testing.T) {
 	if got := testutil.ToFloat64(tm.Polls.WithLabelValues("failure")); got != 1 {
 		t.Errorf("polls_total{outcome=failure} = %v, want 1", got)
 	}
-	if n := testutil.CollectAndCount(c, "aws_rds_cpuutilization_average"); n != 2 || len(f.reqs) != 1 {
-		t.Errorf("%d CPU series from %d fetches, want the 2 instances known, polled", n, len(f.reqs))
+	reference := newTestCollector(testFetcher(), telemetry.New())
+	if err := reference.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := testutil.CollectAndCount(c), testutil.CollectAndCount(reference); got != want || len(f.reqs) != 1 {
+		t.Errorf("%d series from %d fetches, want the %d of the resources known, polled", got, len(f.reqs), want)
 	}
 	select {
 	case <-c.Ready():
-		t.Fatal("ready while the instance list is incomplete")
+		t.Fatal("ready while the resource list is incomplete")
 	default:
 	}
 

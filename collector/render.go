@@ -2,7 +2,7 @@ package collector
 
 import (
 	"fmt"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,12 +11,6 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// infoLabels returns the label names of aws_rds_info, in order.
-func infoLabels() []string {
-	return append(catalog.LabelNames(model.KindDBInstance),
-		"provider", "engine", "engine_version", "instance_class", "status", "availability_zone", "multi_az", "storage_type")
-}
-
 // descKey names the Desc of one metric and statistic of a kind of
 // resource: each kind has its own identity labels.
 type descKey struct {
@@ -24,40 +18,38 @@ type descKey struct {
 	metric, statistic string
 }
 
-// descs holds one Desc per kind, metric and statistic, built once.
+// descs holds one Desc per kind, metric and statistic, built when first
+// needed: the metrics of each resource come from ListMetrics and the
+// config.
 type descs struct {
+	interval, period, delay time.Duration
+
+	mu      sync.Mutex
 	byQuery map[descKey]*prometheus.Desc
-	info    *prometheus.Desc
 }
 
-func newDescs(metrics []catalog.Selection, interval, period, delay time.Duration) *descs {
-	d := &descs{byQuery: map[descKey]*prometheus.Desc{}}
-	for _, kind := range model.Kinds() {
-		for _, sel := range metrics {
-			m, _ := catalog.Lookup(sel.Metric)
-			for _, stat := range sel.Statistics {
-				d.byQuery[descKey{kind, sel.Metric, stat}] = prometheus.NewDesc(catalog.PromName(sel.Metric, stat),
-					help(m, sel.Metric, stat, interval, period, delay), catalog.LabelNames(kind), nil)
-			}
-		}
-	}
-	d.info = prometheus.NewDesc(catalog.InfoMetric,
-		"Information about a DB instance the exporter knows, from DescribeDBInstances or the config file; always 1.", infoLabels(), nil)
-	return d
+func newDescs(interval, period, delay time.Duration) *descs {
+	return &descs{interval: interval, period: period, delay: delay, byQuery: map[descKey]*prometheus.Desc{}}
 }
 
-// help says what the series is and how old its value may be.
-func help(m catalog.Metric, name, stat string, interval, period, delay time.Duration) string {
-	desc := m.Help
-	if desc == "" {
-		desc = "CloudWatch metric " + name + "."
+// of returns the Desc of a query's series.
+func (d *descs) of(q model.MetricQuery) *prometheus.Desc {
+	k := descKey{q.Resource.Kind, q.Metric, q.Statistic}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	desc, ok := d.byQuery[k]
+	if !ok {
+		desc = prometheus.NewDesc(catalog.PromName(q.Metric, q.Statistic), d.help(q.Metric, q.Statistic), catalog.LabelNames(k.kind), nil)
+		d.byQuery[k] = desc
 	}
-	unit := m.Unit
-	if unit == "" {
-		unit = "unknown"
-	}
+	return desc
+}
+
+// help says what the series is and how old its value may be. It depends
+// on the metric and statistic only: series of every kind share it.
+func (d *descs) help(name, stat string) string {
 	return fmt.Sprintf("%s CloudWatch AWS/RDS %s, statistic %s, unit %s, period %s. Polled every %s and cached: the value is the latest datapoint and may be up to %s old, older if polls fail (see rds_backfill_exporter_last_poll_success_timestamp_seconds).",
-		desc, name, stat, unit, period, interval, interval+delay+period)
+		catalog.Help(name), name, stat, catalog.Unit(name), d.period, d.interval, d.interval+d.delay+d.period)
 }
 
 // valueMetrics turns the newest datapoint of each series into a gauge
@@ -70,19 +62,8 @@ func (d *descs) valueMetrics(series []model.Series) []prometheus.Metric {
 			continue
 		}
 		q := s.Query
-		desc := d.byQuery[descKey{q.Resource.Kind, q.Metric, q.Statistic}]
 		v := s.Points[len(s.Points)-1].Value
-		out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, catalog.LabelValues(q.Resource)...))
-	}
-	return out
-}
-
-func (d *descs) infoMetrics(instances []model.Instance) []prometheus.Metric {
-	out := make([]prometheus.Metric, 0, len(instances))
-	for _, i := range instances {
-		lv := append(catalog.LabelValues(i.Resource()), i.ProviderName(), i.Engine, i.EngineVersion, i.InstanceClass, i.Status,
-			i.AvailabilityZone, strconv.FormatBool(i.MultiAZ), i.StorageType)
-		out = append(out, prometheus.MustNewConstMetric(d.info, prometheus.GaugeValue, 1, lv...))
+		out = append(out, prometheus.MustNewConstMetric(d.of(q), prometheus.GaugeValue, v, catalog.LabelValues(q.Resource)...))
 	}
 	return out
 }

@@ -48,6 +48,9 @@ type Config struct {
 	Poll Poll `yaml:"poll"`
 	// RateLimit bounds the AWS requests per account and region.
 	RateLimit RateLimit `yaml:"rate_limit"`
+	// Backfill says where backfilled history goes, if not to the local
+	// output folder, and where coverage is read.
+	Backfill Backfill `yaml:"backfill"`
 }
 
 // Account is one AWS account, reached by assuming a role with STS.
@@ -63,18 +66,42 @@ type Account struct {
 	Regions []string `yaml:"regions"`
 }
 
-// Discovery controls the listing of instances with DescribeDBInstances.
+// Discovery controls the listing of resources with DescribeDBInstances,
+// DescribeDBClusters and DescribeDBProxies, and of their metrics with
+// ListMetrics.
 type Discovery struct {
 	// Enabled turns discovery on (the default).
 	Enabled bool `yaml:"enabled"`
-	// Interval is how often the instance list is refreshed; at least a minute.
+	// Interval is how often the resource list is refreshed; at least a minute.
 	Interval time.Duration `yaml:"interval"`
-	// Engines, when not empty, keeps only instances of these engines (the
-	// DescribeDBInstances filter "engine").
+	// Engines, when not empty, keeps only instances and clusters of these
+	// engines (the DescribeDB* filter "engine"), and proxies of their
+	// engine families.
 	Engines []string `yaml:"engines"`
-	// Tags, when not empty, keeps only instances that carry all these tags
+	// Tags, when not empty, keeps only resources that carry all these tags
 	// with these values.
 	Tags map[string]string `yaml:"tags"`
+	// Kinds are the kinds of resources discovered: db (DB instances),
+	// cluster (Aurora clusters), db-proxy (RDS Proxies); default all three.
+	Kinds []string `yaml:"kinds"`
+	// Aggregates are the aggregates of DB instances served: cluster-role
+	// (DBClusterIdentifier and Role), database-class (DatabaseClass),
+	// engine-name (EngineName); default none.
+	Aggregates []string `yaml:"aggregates"`
+}
+
+// ResourceKinds returns the kinds of Discovery.Kinds.
+func (d Discovery) ResourceKinds() []model.Kind { return toKinds(d.Kinds) }
+
+// AggregateKinds returns the kinds of Discovery.Aggregates.
+func (d Discovery) AggregateKinds() []model.Kind { return toKinds(d.Aggregates) }
+
+func toKinds(names []string) []model.Kind {
+	out := make([]model.Kind, len(names))
+	for i, n := range names {
+		out[i] = model.Kind(n)
+	}
+	return out
 }
 
 // StaticInstance is an instance declared in the file rather than discovered.
@@ -93,25 +120,29 @@ type StaticInstance struct {
 	Engine string `yaml:"engine"`
 }
 
-// Instance returns the instance as a model.Instance. The ARN is left empty:
-// it needs the partition and account, which only the AWS side knows.
-func (s StaticInstance) Instance() model.Instance {
-	return model.Instance{
-		ID:        s.ID,
-		AccountID: s.AccountID,
-		Region:    s.Region,
-		Provider:  s.Provider,
-		Engine:    s.Engine,
+// Described returns the instance as a static model.Described. The ARN is
+// left empty: it needs the partition and account, which only the AWS side
+// knows.
+func (s StaticInstance) Described() model.Described {
+	return model.Described{
+		Resource: model.Resource{Target: model.Target{AccountID: s.AccountID, Region: s.Region}, Kind: model.KindDBInstance, ID: s.ID},
+		Provider: s.Provider,
+		Engine:   s.Engine,
+		Static:   true,
 	}
 }
 
-// Metrics selects the CloudWatch metrics to fetch; SelectedMetrics resolves it.
+// Metrics selects the CloudWatch metrics to fetch; MetricRules resolves
+// it.
 type Metrics struct {
-	// Defaults starts the selection from the catalog's default metrics.
+	// Defaults starts each resource from the catalog's default metrics of
+	// its kind (those ListMetrics lists for it, or without a listing those
+	// of its engine, class and role).
 	Defaults bool `yaml:"defaults"`
 	// Statistics fetched for every selected metric without its own list.
 	Statistics []string `yaml:"statistics"`
-	// Add selects more metrics, or sets the statistics of a default one.
+	// Add selects more metrics (any AWS/RDS metric name), or sets the
+	// statistics of a default one.
 	Add []MetricSpec `yaml:"add"`
 	// Remove drops selected metrics, by CloudWatch name.
 	Remove []string `yaml:"remove"`
@@ -121,7 +152,8 @@ type Metrics struct {
 type MetricSpec struct {
 	// Name is the CloudWatch metric name, e.g. "ReplicaLag".
 	Name string `yaml:"name"`
-	// Statistics of this metric; empty means Metrics.Statistics.
+	// Statistics of this metric, standard or extended (p99, TM(10%:90%),
+	// ...); empty means Metrics.Statistics.
 	Statistics []string `yaml:"statistics"`
 }
 
@@ -149,11 +181,20 @@ type RateLimit struct {
 	MaxAttempts int `yaml:"max_attempts"`
 }
 
+// DefaultKinds returns discovery.kinds' default: every kind of resource.
+func DefaultKinds() []string {
+	var out []string
+	for _, k := range model.ResourceKinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
+
 // Default returns the config used without a file: discovery on in the SDK's
 // default region, the default metrics, every default below.
 func Default() *Config {
 	return &Config{
-		Discovery: Discovery{Enabled: true, Interval: DefaultDiscoveryInterval},
+		Discovery: Discovery{Enabled: true, Interval: DefaultDiscoveryInterval, Kinds: DefaultKinds()},
 		Metrics:   Metrics{Defaults: true, Statistics: catalog.DefaultStatistics()},
 		Poll:      Poll{Interval: DefaultPollInterval, Period: DefaultPollPeriod, Delay: DefaultPollDelay},
 		RateLimit: RateLimit{RequestsPerSecond: DefaultRequestsPerSecond, Burst: DefaultBurst, MaxAttempts: DefaultMaxAttempts},
@@ -198,6 +239,9 @@ func Parse(data []byte, filename string) (*Config, error) {
 func (c *Config) applyDefaults() {
 	if len(c.Metrics.Statistics) == 0 {
 		c.Metrics.Statistics = catalog.DefaultStatistics()
+	}
+	if len(c.Discovery.Kinds) == 0 {
+		c.Discovery.Kinds = DefaultKinds()
 	}
 	for i := range c.Accounts {
 		a := &c.Accounts[i]

@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/promcoverage"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 )
 
 func TestInvalidConfigs(t *testing.T) {
@@ -46,6 +51,9 @@ func TestInvalidConfigs(t *testing.T) {
 		// Discovery and static instances.
 		{"invalid-discovery-interval.yml", `2: discovery.interval: 30s is shorter than the minimum, 1m`},
 		{"invalid-engine.yml", `2: discovery.engines[0]: unknown RDS engine "postgresql" (did you mean "postgres"?)`},
+		{"invalid-kind.yml", `2: discovery.kinds[1]: unknown kind "clusters" (did you mean "cluster"?) (one of db, cluster, db-proxy)`},
+		{"invalid-aggregate.yml", `2: discovery.aggregates[1]: unknown kind "db" (one of cluster-role, database-class, engine-name)` + "\n" +
+			`testdata/invalid-aggregate.yml:2: discovery.aggregates[2]: duplicate kind "database-class"`},
 		{"invalid-nothing-to-export.yml", `2: discovery.enabled: discovery is off and there are no static instances: nothing to export`},
 		{"invalid-static-id.yml", `2: static[0].id: "Legacy_DB" is not a DB instance identifier (1 to 63 lower-case letters, digits and hyphens; a letter first; no hyphen last or twice in a row)`},
 		{"invalid-static-id-case.yml", `2: static[0].id: "Legacy-DB" is not in lower case, as RDS stores identifiers and CloudWatch matches them (did you mean "legacy-db"?)`},
@@ -54,14 +62,16 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-static-account-id.yml", `3: static[0].account_id: "1234" is not an AWS account ID (12 digits)`},
 		{"invalid-static-provider.yml", `3: static[0].provider: "On Prem" is not a provider name (lower-case letters, digits, _ and -, e.g. aws or onprem)`},
 		// Metrics.
-		{"invalid-metric-name.yml", `3: metrics.add[0].name: unknown CloudWatch metric "CPUUtilisation" of AWS/RDS (did you mean "CPUUtilization"?)`},
+		{"invalid-metric-name.yml", `3: metrics.add[0].name: unknown CloudWatch metric "cpuutilization" of AWS/RDS: metric names are case-sensitive (did you mean "CPUUtilization"?)`},
+		{"invalid-metric-prom-name.yml", `3: metrics.add[0].name: metric name "Bad#Name" gives the Prometheus name "aws_rds_bad#name_average", which is not valid (letters, digits, _ and : only)`},
 		{"invalid-metric-name-missing.yml", `3: metrics.add[0].name: missing: the CloudWatch metric name is required`},
 		{"invalid-metric-duplicate.yml", `5: metrics.add[2].name: duplicate metric "BinLogDiskUsage" (also metrics.add[0])`},
-		{"invalid-statistic.yml", `2: metrics.statistics[1]: unknown statistic "p99" (one of Average, Maximum, Minimum, Sum, SampleCount)`},
-		{"invalid-statistic-case.yml", `4: metrics.add[0].statistics[0]: unknown statistic "maximum" (did you mean "Maximum"?)`},
+		{"invalid-statistic.yml", `2: metrics.statistics[1]: statistic "p101": percentage 101 is above 100`},
+		{"invalid-statistic-range.yml", `4: metrics.add[0].statistics[1]: statistic "TM(90%:10%)": TM(90%:10%): the lower bound is not below the upper`},
+		{"invalid-statistic-case.yml", `4: metrics.add[0].statistics[0]: unknown statistic "maximum" (did you mean "Maximum"? statistics are case-sensitive)`},
 		{"invalid-statistic-duplicate.yml", `2: metrics.statistics[2]: duplicate statistic "Average"`},
 		{"invalid-remove-unknown.yml", `2: metrics.remove[0]: unknown CloudWatch metric "SwapUsge" of AWS/RDS (did you mean "SwapUsage"?)`},
-		{"invalid-remove-not-selected.yml", `2: metrics.remove[0]: "BinLogDiskUsage" is not selected: it is not a default metric and not in metrics.add`},
+		{"invalid-remove-not-selected.yml", `2: metrics.remove[0]: "ConnectionAttempts" is not selected: it is not a default metric and not in metrics.add`},
 		{"invalid-remove-defaults-off.yml", `5: metrics.remove[0]: "SwapUsage" is not selected: metrics.defaults is false and it is not in metrics.add`},
 		{"invalid-remove-also-added.yml", `5: metrics.remove[0]: "ReplicaLag" is also in metrics.add[0]`},
 		{"invalid-no-metrics.yml", `1: metrics: no metric selected`},
@@ -74,11 +84,24 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-rps-zero.yml", `2: rate_limit.requests_per_second: must be more than 0 and at most 50 (the default GetMetricData quota per account and region), got 0`},
 		{"invalid-burst.yml", `2: rate_limit.burst: must be between 1 and 50, got 0`},
 		{"invalid-max-attempts.yml", `2: rate_limit.max_attempts: must be at least 1 (the first attempt counts), got 0`},
+		// Backfill stores: strict keys, inlined ones too, and each store's
+		// own checks at the line of the key they name.
+		{"invalid-backfill-unknown-field.yml", `4: backfill.remote_write: unknown field "batchsize" (did you mean "batch_size"?)`},
+		{"invalid-backfill-unknown-inline-field.yml", `5: backfill.coverage_query.basic_auth: unknown field "usernme" (did you mean "username"?)`},
+		{"invalid-backfill-not-a-mapping.yml", `2: backfill.remote_write: expected a mapping, got "http://prometheus:9090/api/v1/write"`},
+		{"invalid-backfill-url.yml", `3: backfill.remote_write.url: "prometheus:9090/api/v1/write" is not an absolute http or https URL`},
+		{"invalid-backfill-protocol.yml", `4: backfill.remote_write: protocol_version "3.0": want "auto", "1.0" or "2.0"`},
+		{"invalid-backfill-auth.yml", `3: backfill.remote_write: basic_auth and bearer_token are exclusive`},
+		{"invalid-backfill-timeout.yml", `3: backfill.remote_write.timeout: cannot parse "30" as a duration: it has no unit (e.g. 30s)`},
+		{"invalid-backfill-external-label.yml", `4: backfill.objstore: external_labels: "__replica__" is not a valid label name`},
+		{"invalid-backfill-tenant.yml", `3: backfill.objstore: tenant "team/a": want a name without /`},
+		{"invalid-backfill-coverage-hours.yml", `3: backfill.coverage_query: max_hours_per_query 20000: want 1 to 11000`},
+		{"invalid-backfill-exclusive.yml", `5: backfill.objstore.config_file: backfill.remote_write.url (--backfill.remote-write.url) and backfill.objstore.config_file (--backfill.objstore.config-file) are exclusive: the backfill writes to one store`},
 		// Every problem, in file order.
 		{"invalid-many.yml", `2: regions[0]: "us-east" is not an AWS region name (e.g. us-east-1)` + "\n" +
 			`testdata/invalid-many.yml:4: poll.period: 90s is not a multiple of 60s` + "\n" +
 			`testdata/invalid-many.yml:6: rate_limit.requests_per_second: must be more than 0 and at most 50 (the default GetMetricData quota per account and region), got 51` + "\n" +
-			`testdata/invalid-many.yml:8: metrics.statistics[0]: unknown statistic "Median" (one of Average, Maximum, Minimum, Sum, SampleCount)`},
+			`testdata/invalid-many.yml:8: metrics.statistics[0]: unknown statistic "Median" (Average, Maximum, Minimum, Sum, SampleCount, or an extended statistic such as p99, p99.9, tm99, wm90, tc90, ts90, TM(10%:90%), WM(:95%), PR(:300) or IQM)`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.file)
@@ -119,10 +142,12 @@ func TestValidConfigs(t *testing.T) {
 			{RoleARN: "arn:aws:iam::210987654321:role/monitoring/rds-exporter", SessionName: "prod-exporter", Regions: []string{"eu-central-1"}},
 		},
 		Discovery: Discovery{
-			Enabled:  true,
-			Interval: 15 * time.Minute,
-			Engines:  []string{"postgres", "aurora-postgresql"},
-			Tags:     map[string]string{"env": "prod", "team": "data"},
+			Enabled:    true,
+			Interval:   15 * time.Minute,
+			Engines:    []string{"postgres", "aurora-postgresql"},
+			Tags:       map[string]string{"env": "prod", "team": "data"},
+			Kinds:      []string{"db", "cluster"},
+			Aggregates: []string{"cluster-role"},
 		},
 		Static: []StaticInstance{
 			{ID: "legacy-db", Region: "us-east-1", Provider: "aws"},
@@ -135,6 +160,8 @@ func TestValidConfigs(t *testing.T) {
 			Add: []MetricSpec{
 				{Name: "ReplicaLag", Statistics: []string{"Maximum", "Average"}},
 				{Name: "OldestReplicationSlotLag"},
+				{Name: "AuroraReplicaLag", Statistics: []string{"p99", "p99.9", "TM(10%:90%)", "IQM"}},
+				{Name: "SomeFutureMetric"},
 			},
 			Remove: []string{"SwapUsage", "BurstBalance"},
 		},
@@ -151,11 +178,36 @@ func TestValidConfigs(t *testing.T) {
 	anchors.Regions = regions
 	anchors.Accounts = []Account{{RoleARN: "arn:aws-us-gov:iam::123456789012:role/rds-exporter", SessionName: DefaultSessionName, Regions: regions}}
 
+	remoteWrite := Default()
+	remoteWrite.Backfill = Backfill{
+		RemoteWrite: &remotewrite.Config{
+			URL:             "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+			ProtocolVersion: "1.0", BatchSize: 500, Shards: 2, MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetries: 3,
+			HTTPConfig: sink.HTTPConfig{
+				Timeout: 10 * time.Second, Headers: map[string]string{"X-Scope-OrgID": "team-a"},
+				SigV4: sink.SigV4Config{Region: "eu-west-1", RoleARN: "arn:aws:iam::123456789012:role/amp-writer"},
+			},
+		},
+		CoverageQuery: &promcoverage.Config{
+			URL: "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1", MaxHoursPerQuery: 168,
+			HTTPConfig: sink.HTTPConfig{SigV4: sink.SigV4Config{Region: "eu-west-1"}, TLS: sink.TLSConfig{CAFile: "/etc/ssl/ca.pem"}},
+		},
+	}
+	objstore := Default()
+	objstore.Backfill = Backfill{
+		Objstore: &Objstore{ConfigFile: "objstore.yml", Config: bucket.Config{
+			ExternalLabels: map[string]string{"cluster": "eu-1", "replica": "backfill"}, Tenant: "team-a", MaxAttempts: 3,
+		}},
+		RemoteWrite: &remotewrite.Config{HTTPConfig: sink.HTTPConfig{BasicAuth: sink.BasicAuth{Username: "rds", PasswordFile: "/run/secrets/pw"}}},
+	}
+
 	for _, tc := range []struct {
 		file string
 		want *Config
 	}{
 		{"valid-empty.yml", Default()},
+		{"valid-backfill-remote-write.yml", remoteWrite},
+		{"valid-backfill-objstore.yml", objstore},
 		{"valid-comments-only.yml", Default()},
 		{"valid-nulls.yml", Default()},
 		{"valid-full.yml", full},
@@ -213,14 +265,17 @@ func TestExampleConfig(t *testing.T) {
 	}
 }
 
-// yamlKeys returns every yaml key of a struct type, nested ones included.
+// yamlKeys returns every yaml key of a struct type, nested and inlined
+// ones included.
 func yamlKeys(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		keys = append(keys, f.Tag.Get("yaml"))
+		if key := f.Tag.Get("yaml"); key != ",inline" {
+			keys = append(keys, key)
+		}
 		ft := f.Type
-		if ft.Kind() == reflect.Slice {
+		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Duration]() {
@@ -246,8 +301,9 @@ func TestDefault(t *testing.T) {
 		t.Errorf("Parse(empty) = %+v, want Default() %+v", parsed, Default())
 	}
 	d := Default()
-	if !d.Discovery.Enabled || len(d.Regions) != 0 || d.QueriesPerInstance() != 40 {
-		t.Errorf("Default() = %+v: want discovery in the SDK's region and 20 metrics x 2 statistics", d)
+	if r := d.MetricRules(); !d.Discovery.Enabled || len(d.Regions) != 0 || !r.Defaults || !slices.Equal(r.Statistics, []string{"Average", "Maximum"}) ||
+		!slices.Equal(d.Discovery.Kinds, []string{"db", "cluster", "db-proxy"}) || len(d.Discovery.Aggregates) != 0 {
+		t.Errorf("Default() = %+v: want discovery of every kind in the SDK's region, the default metrics x 2 statistics", d)
 	}
 }
 
@@ -298,97 +354,24 @@ func TestDurations(t *testing.T) {
 	}
 }
 
-func TestSelectedMetrics(t *testing.T) {
-	defaults := catalog.DefaultMetrics()
-	withStats := func(names []string, stats ...string) []catalog.Selection {
-		var out []catalog.Selection
-		for _, n := range names {
-			out = append(out, catalog.Selection{Metric: n, Statistics: stats})
-		}
-		return out
+// MetricRules resolves the metrics section: the defaults, the common
+// statistics, the added metrics with theirs, the removed ones; the result
+// does not share memory with the config.
+func TestMetricRules(t *testing.T) {
+	c, err := Parse([]byte("metrics:\n  statistics: [Sum]\n  add:\n    - {name: ReplicaLag, statistics: [p99.9, IQM]}\n    - {name: NotInCatalog}\n  remove: [SwapUsage]\n"), "config.yml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	without := func(names []string, drop ...string) []string {
-		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(drop, n) })
-	}
-	for _, tc := range []struct {
-		name    string
-		yaml    string
-		want    []catalog.Selection
-		queries int
-	}{
-		{
-			name:    "defaults",
-			want:    withStats(defaults, "Average", "Maximum"),
-			queries: 40,
-		},
-		{
-			name:    "common statistics",
-			yaml:    "metrics: {statistics: [Sum]}",
-			want:    withStats(defaults, "Sum"),
-			queries: 20,
-		},
-		{
-			name: "add in catalog order, own statistics",
-			yaml: "metrics:\n  defaults: false\n  add:\n    - {name: WriteIOPS}\n    - {name: BinLogDiskUsage, statistics: [Maximum]}\n    - {name: CPUUtilization, statistics: [SampleCount]}\n",
-			want: []catalog.Selection{
-				{Metric: "CPUUtilization", Statistics: []string{"SampleCount"}},
-				{Metric: "WriteIOPS", Statistics: []string{"Average", "Maximum"}},
-				{Metric: "BinLogDiskUsage", Statistics: []string{"Maximum"}},
-			},
-			queries: 4,
-		},
-		{
-			name: "override a default metric, remove others",
-			yaml: "metrics:\n  add: [{name: ReplicaLag, statistics: [Maximum]}]\n  remove: [SwapUsage, DBLoad]\n",
-			want: func() []catalog.Selection {
-				out := withStats(without(defaults, "SwapUsage", "DBLoad"), "Average", "Maximum")
-				i := slices.IndexFunc(out, func(m catalog.Selection) bool { return m.Metric == "ReplicaLag" })
-				out[i].Statistics = []string{"Maximum"}
-				return out
-			}(),
-			queries: 35,
-		},
-		{
-			name:    "add a default metric without statistics changes nothing",
-			yaml:    "metrics: {add: [{name: CPUUtilization}]}",
-			want:    withStats(defaults, "Average", "Maximum"),
-			queries: 40,
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse([]byte(tc.yaml), "config.yml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := c.SelectedMetrics(); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("SelectedMetrics() =\n %v\nwant\n %v", got, tc.want)
-			}
-			if got := c.QueriesPerInstance(); got != tc.queries {
-				t.Errorf("QueriesPerInstance() = %d, want %d", got, tc.queries)
-			}
-		})
-	}
-}
-
-// TestSelectedMetricsBuiltInGo covers configs that did not go through Parse:
-// repeated statistics are dropped and the result does not share memory with
-// the config.
-func TestSelectedMetricsBuiltInGo(t *testing.T) {
-	c := Default()
-	c.Metrics.Defaults = false
-	c.Metrics.Statistics = nil
-	c.Metrics.Add = []MetricSpec{{Name: "DBLoad", Statistics: []string{"Average", "Average", "Sum"}}, {Name: "SwapUsage"}}
-	got := c.SelectedMetrics()
-	want := []catalog.Selection{
-		{Metric: "SwapUsage", Statistics: []string{"Average", "Maximum"}},
-		{Metric: "DBLoad", Statistics: []string{"Average", "Sum"}},
-	}
+	got := c.MetricRules()
+	want := catalog.Rules{Defaults: true, Statistics: []string{"Sum"}, Remove: []string{"SwapUsage"},
+		Add: []model.Selection{{Metric: "ReplicaLag", Statistics: []string{"p99.9", "IQM"}}, {Metric: "NotInCatalog"}}}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
+		t.Fatalf("MetricRules() =\n %+v\nwant\n %+v", got, want)
 	}
-	got[1].Statistics[0] = "changed"
-	if c.Metrics.Add[0].Statistics[0] != "Average" {
-		t.Error("SelectedMetrics shares its slices with the config")
+	got.Add[0].Statistics[0] = "changed"
+	got.Statistics[0] = "changed"
+	if c.Metrics.Add[0].Statistics[0] != "p99.9" || c.Metrics.Statistics[0] != "Sum" {
+		t.Error("MetricRules shares its slices with the config")
 	}
 }
 
@@ -424,9 +407,9 @@ func TestAccountRegions(t *testing.T) {
 
 func TestStaticInstance(t *testing.T) {
 	s := StaticInstance{ID: "db-1", Region: "us-east-1", AccountID: "123456789012", Provider: "onprem", Engine: "mysql"}
-	i := s.Instance()
-	if i.ID != "db-1" || i.Region != "us-east-1" || i.AccountID != "123456789012" || i.Engine != "mysql" || i.ServedByCloudWatch() {
-		t.Errorf("Instance() = %+v", i)
+	i := s.Described()
+	if i.ID != "db-1" || i.Kind != model.KindDBInstance || i.Region != "us-east-1" || i.AccountID != "123456789012" || i.Engine != "mysql" || i.ServedByCloudWatch() || !i.Static {
+		t.Errorf("Described() = %+v", i)
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +72,11 @@ func (d decoder) value(n *yaml.Node, field string, v reflect.Value) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Pointer: // an optional section: nil when the file leaves it out
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.value(n, field, v.Elem())
 	case reflect.Struct:
 		d.structure(n, field, v)
 	case reflect.Slice:
@@ -83,14 +90,8 @@ func (d decoder) value(n *yaml.Node, field string, v reflect.Value) {
 
 // structure decodes a mapping into the fields of a struct, by yaml tag.
 func (d decoder) structure(n *yaml.Node, field string, v reflect.Value) {
-	var names []string
-	index := map[string]int{}
-	for i := range v.NumField() {
-		if name := v.Type().Field(i).Tag.Get("yaml"); name != "" {
-			names = append(names, name)
-			index[name] = i
-		}
-	}
+	index := fieldIndex(v.Type(), nil, map[string][]int{})
+	names := slices.Sorted(maps.Keys(index))
 	d.entries(n, field, func(key, val *yaml.Node) {
 		i, ok := index[key.Value]
 		if !ok {
@@ -99,8 +100,26 @@ func (d decoder) structure(n *yaml.Node, field string, v reflect.Value) {
 		}
 		sub := joinField(field, key.Value)
 		d.lines[sub] = key.Line
-		d.value(val, sub, v.Field(i))
+		d.value(val, sub, v.FieldByIndex(i))
 	})
+}
+
+// fieldIndex adds to index the yaml keys of struct type t, whose fields are
+// at path in the struct decoded, and returns index. The keys of an embedded
+// struct tagged `yaml:",inline"` are keys of t, as go.yaml.in/yaml reads
+// them.
+func fieldIndex(t reflect.Type, path []int, index map[string][]int) map[string][]int {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		at := append(slices.Clone(path), i)
+		switch name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ","); {
+		case name == "" && opts == "inline":
+			fieldIndex(f.Type, at, index)
+		case name != "":
+			index[name] = at
+		}
+	}
+	return index
 }
 
 // dict decodes a mapping of strings into a map[string]string.

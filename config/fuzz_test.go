@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // fuzzFile is the file name the fuzz target parses under.
@@ -60,8 +62,24 @@ func requireValid(t *testing.T, c *Config) {
 	if err := p.err(); err != nil {
 		t.Fatalf("Parse accepted a config that does not validate: %v", err)
 	}
-	if len(c.SelectedMetrics()) == 0 || c.QueriesPerInstance() <= 0 {
+	// The metrics each kind of resource gets without a listing: each with
+	// a statistic, and some for one kind at least.
+	rules, n := c.MetricRules(), 0
+	for _, k := range model.ResourceKinds() {
+		sel, _ := rules.For(model.Described{Resource: model.Resource{Kind: k}, Provider: model.ProviderAWS, Engine: "postgres"}, nil)
+		for _, m := range sel {
+			if len(m.Statistics) == 0 {
+				t.Fatalf("Parse accepted a config that gives %s of %s no statistic: %+v", m.Metric, k, c.Metrics)
+			}
+		}
+		n += len(sel)
+	}
+	if n == 0 {
 		t.Fatalf("Parse accepted a config with no metric: %+v", c.Metrics)
+	}
+	_, _ = c.Discovery.ResourceKinds(), c.Discovery.AggregateKinds()
+	for _, s := range c.Static {
+		_ = s.Described()
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Limits of the settings.
@@ -33,6 +34,7 @@ func (c *Config) validate(p *problems) {
 	c.validateMetrics(p)
 	c.validatePoll(p)
 	c.validateRateLimit(p)
+	c.validateBackfill(p)
 }
 
 // validateRegions checks a list of region names.
@@ -86,8 +88,27 @@ func (c *Config) validateDiscovery(p *problems) {
 			p.errorf(f, "duplicate engine %q", e)
 		}
 	}
+	validateKinds(p, "discovery.kinds", d.Kinds, model.ResourceKinds())
+	validateKinds(p, "discovery.aggregates", d.Aggregates, model.AggregateKinds())
 	if !d.Enabled && len(c.Static) == 0 {
 		p.errorf("discovery.enabled", "discovery is off and there are no static instances: nothing to export")
+	}
+}
+
+// validateKinds checks a list of kinds against the allowed ones.
+func validateKinds(p *problems, field string, kinds []string, allowed []model.Kind) {
+	names := make([]string, len(allowed))
+	for i, k := range allowed {
+		names[i] = string(k)
+	}
+	for i, k := range kinds {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !slices.Contains(names, k):
+			p.errorf(f, "unknown kind %q%s (one of %s)", k, didYouMean(k, names), strings.Join(names, ", "))
+		case slices.Index(kinds, k) < i:
+			p.errorf(f, "duplicate kind %q", k)
+		}
 	}
 }
 
@@ -122,7 +143,7 @@ func (c *Config) validateStatic(p *problems) {
 }
 
 // validateMetrics checks metric names and statistics, that every removed
-// metric is selected, and that the selection is not empty.
+// metric is a default one, and that something is selected.
 func (c *Config) validateMetrics(p *problems) {
 	m := c.Metrics
 	validateStatistics(p, "metrics.statistics", m.Statistics)
@@ -132,10 +153,10 @@ func (c *Config) validateMetrics(p *problems) {
 		switch {
 		case a.Name == "":
 			p.errorf(f+".name", "missing: the CloudWatch metric name is required")
-		case !knownMetric(a.Name):
-			unknownMetric(p, f+".name", a.Name)
 		case first < i:
 			p.errorf(f+".name", "duplicate metric %q (also metrics.add[%d])", a.Name, first)
+		default:
+			checkMetricName(p, f+".name", a.Name)
 		}
 		validateStatistics(p, f+".statistics", a.Statistics)
 	}
@@ -151,12 +172,31 @@ func (c *Config) validateMetrics(p *problems) {
 			p.errorf(f, "%q is also in metrics.add[%d]", name, added)
 		case !m.Defaults:
 			p.errorf(f, "%q is not selected: metrics.defaults is false and it is not in metrics.add", name)
-		case !slices.Contains(catalog.DefaultMetrics(), name):
+		case !isDefault(name):
 			p.errorf(f, "%q is not selected: it is not a default metric and not in metrics.add", name)
 		}
 	}
-	if len(c.SelectedMetrics()) == 0 {
+	if !m.Defaults && len(m.Add) == 0 {
 		p.errorf("metrics", "no metric selected")
+	}
+}
+
+// checkMetricName checks a metric name of metrics.add: any name CloudWatch
+// takes whose series get a valid Prometheus name, but not a known one in
+// the wrong letter case (CloudWatch's names are case-sensitive).
+func checkMetricName(p *problems, field, name string) {
+	if err := catalog.CheckMetricName(name); err != nil {
+		p.errorf(field, "%v", err)
+		return
+	}
+	if knownMetric(name) {
+		return
+	}
+	for _, m := range catalog.Metrics() {
+		if strings.EqualFold(m.Name, name) {
+			p.errorf(field, "unknown CloudWatch metric %q of %s: metric names are case-sensitive (did you mean %q?)", name, catalog.Namespace, m.Name)
+			return
+		}
 	}
 }
 
@@ -164,6 +204,12 @@ func (c *Config) validateMetrics(p *problems) {
 func knownMetric(name string) bool {
 	_, ok := catalog.Lookup(name)
 	return ok
+}
+
+// isDefault reports whether name is a default metric of some kind.
+func isDefault(name string) bool {
+	m, ok := catalog.Lookup(name)
+	return ok && m.Default != nil
 }
 
 // unknownMetric records that name is not a metric of the catalog, with the
@@ -176,18 +222,14 @@ func unknownMetric(p *problems, field, name string) {
 	p.errorf(field, "unknown CloudWatch metric %q of %s%s", name, catalog.Namespace, didYouMean(name, names))
 }
 
-// validateStatistics checks a list of CloudWatch statistics.
+// validateStatistics checks a list of CloudWatch statistics, standard or
+// extended.
 func validateStatistics(p *problems, field string, stats []string) {
-	all := []string{catalog.Average, catalog.Maximum, catalog.Minimum, catalog.Sum, catalog.SampleCount}
 	for i, s := range stats {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		switch {
-		case !catalog.ValidStatistic(s):
-			hint := didYouMean(s, all)
-			if hint == "" {
-				hint = " (one of " + strings.Join(all, ", ") + ")"
-			}
-			p.errorf(f, "unknown statistic %q%s", s, hint)
+		switch err := catalog.CheckStatistic(s); {
+		case err != nil:
+			p.errorf(f, "%v", err)
 		case slices.Index(stats, s) < i:
 			p.errorf(f, "duplicate statistic %q", s)
 		}

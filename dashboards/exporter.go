@@ -162,8 +162,8 @@ func pollQuantile(q string) string {
 }
 
 func backfillPanels() []cog.Builder[dashboard.Panel] {
-	covered := fmt.Sprintf(`max by (%s) (%s{job=~"$%s", %s=~"$%s"}) / 3600`, catalog.LabelInstanceID,
-		selfPrefix+"backfill_coverage_seconds", varJob, catalog.LabelInstanceID, varInstance)
+	covered := fmt.Sprintf(`max by (%s) (%s{job=~"$%s", %s=~"$%s", %s!=""}) / 3600`, catalog.LabelInstanceID,
+		selfPrefix+"backfill_coverage_seconds", varJob, catalog.LabelInstanceID, varInstance, catalog.LabelInstanceID)
 	return []cog.Builder[dashboard.Panel]{
 		graph(spec{
 			title:       "Backfill jobs running",

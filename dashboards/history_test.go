@@ -90,7 +90,7 @@ type history struct {
 	// the scrapes run from liveStart to now, both included.
 	start, liveStart, now time.Time
 	sim                   *awssim.Server // stopped; its data functions still answer
-	instances             []model.Instance
+	instances             []model.Described
 	backfill              backfill.Result
 }
 
@@ -179,7 +179,7 @@ func buildHistory(t *testing.T) *history {
 			add(s.labels, s.ts, s.v)
 		}
 	})
-	h.sim, h.instances, h.start = x.sim, x.exp.Instances(), h.backfill.From
+	h.sim, h.instances, h.start = x.sim, model.OfKind(x.exp.Resources(), model.KindDBInstance), h.backfill.From
 	checkHistory(t, h)
 	return h
 }
@@ -225,7 +225,7 @@ func historyConfig(t *testing.T) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "regions: [us-east-1]\npoll: {interval: %s, period: 1m, delay: 2m}\n", pollEvery)
 	b.WriteString("rate_limit: {requests_per_second: 50, burst: 10, max_attempts: 2}\nmetrics:\n  add:\n")
-	defaults := catalog.DefaultMetrics()
+	defaults := catalog.DefaultMetrics(model.KindDBInstance)
 	for _, sel := range dashboardSelection(t) {
 		if !slices.Contains(defaults, sel.Metric) {
 			fmt.Fprintf(&b, "    - {name: %q}\n", sel.Metric)
@@ -234,11 +234,11 @@ func historyConfig(t *testing.T) string {
 	return b.String()
 }
 
-// runBackfill runs a 7-day backfill job of every instance, as the
-// backfill API does.
+// runBackfill runs a 7-day backfill job of every instance (and cluster),
+// as the backfill API does.
 func runBackfill(t *testing.T, x *exporter) backfill.Result {
 	t.Helper()
-	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Instances: x.exp.Instances(), Days: 7})
+	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: 7})
 	if err != nil {
 		t.Fatalf("backfill job %s: %v", status.ID, err)
 	}
@@ -246,19 +246,20 @@ func runBackfill(t *testing.T, x *exporter) backfill.Result {
 }
 
 // dashboardSelection is what the exporter is configured to fetch, live
-// and backfill: the default metrics plus every optional metric a panel
-// reads, with the default statistics.
-func dashboardSelection(t *testing.T) []catalog.Selection {
+// and backfill: the default metrics of DB instances plus every optional
+// metric a panel reads, with the default statistics.
+func dashboardSelection(t *testing.T) []model.Selection {
 	t.Helper()
-	sel := catalog.DefaultSelection()
+	var sel []model.Selection
 	seen := map[string]bool{}
-	for _, s := range sel {
-		seen[s.Metric] = true
+	for _, m := range catalog.DefaultMetrics(model.KindDBInstance) {
+		seen[m] = true
+		sel = append(sel, model.Selection{Metric: m, Statistics: catalog.DefaultStatistics()})
 	}
 	eachCatalogMetric(t, func(_ grafanaDashboard, _ grafanaPanel, m catalog.Metric) {
 		if !seen[m.Name] {
 			seen[m.Name] = true
-			sel = append(sel, catalog.Selection{Metric: m.Name, Statistics: catalog.DefaultStatistics()})
+			sel = append(sel, model.Selection{Metric: m.Name, Statistics: catalog.DefaultStatistics()})
 		}
 	})
 	return sel

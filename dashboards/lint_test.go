@@ -338,7 +338,7 @@ func descriptionProblems(description, raw string, expr parser.Expr) []string {
 		problems = append(problems, "description does not explain last_over_time")
 	}
 	for _, m := range catalogMetricsOf(expr) {
-		if !m.Default && (!strings.Contains(description, m.Name) || !strings.Contains(description, "not fetched by default")) {
+		if m.Default == nil && (!strings.Contains(description, m.Name) || !strings.Contains(description, "not fetched by default")) {
 			problems = append(problems, fmt.Sprintf("description does not say %s is not fetched by default", m.Name))
 		}
 	}
@@ -382,7 +382,7 @@ func eachCatalogMetric(t testing.TB, f func(d grafanaDashboard, p grafanaPanel, 
 // user who has not enabled optional metrics.
 func TestFleetOverviewUsesDefaultMetrics(t *testing.T) {
 	eachCatalogMetric(t, func(d grafanaDashboard, p grafanaPanel, m catalog.Metric) {
-		if d.UID == "rds-fleet-overview" && !m.Default {
+		if d.UID == "rds-fleet-overview" && m.Default == nil {
 			t.Errorf("%s reads %s, which is not fetched by default", p.Title, m.Name)
 		}
 	})
@@ -427,7 +427,7 @@ func TestREADMEListsOptionalMetrics(t *testing.T) {
 	}
 	readme := string(b)
 	eachCatalogMetric(t, func(_ grafanaDashboard, p grafanaPanel, m catalog.Metric) {
-		if !m.Default && (!strings.Contains(readme, "| "+p.Title+" |") || !strings.Contains(readme, m.Name)) {
+		if m.Default == nil && (!strings.Contains(readme, "| "+p.Title+" |") || !strings.Contains(readme, m.Name)) {
 			t.Errorf("README.md's optional metrics table has no row for panel %q and metric %s", p.Title, m.Name)
 		}
 	})

@@ -51,7 +51,7 @@ func metricsOf(lines []line) []string {
 func describe(about string, metrics ...string) string {
 	var optional []string
 	for _, name := range metrics {
-		if m, ok := catalog.Lookup(name); ok && !m.Default && !slices.Contains(optional, name) {
+		if m, ok := catalog.Lookup(name); ok && m.Default == nil && !slices.Contains(optional, name) {
 			optional = append(optional, name)
 		}
 	}

@@ -66,6 +66,10 @@ func selfMetrics() []selfMetric {
 		{"backfill_jobs_running", gauge, nil},
 		{"backfill_jobs_total", counter, outcome("success", "failure", "canceled")},
 		{"backfill_coverage_seconds", gauge, [][]string{{catalog.LabelInstanceID, "orders-db"}}},
+		{"backfill_remote_write_requests_total", counter, nil},
+		{"backfill_remote_write_retries_total", counter, nil},
+		{"backfill_blocks_uploaded_total", counter, nil},
+		{"backfill_uploaded_bytes_total", counter, nil},
 		{"build_info", gauge, [][]string{{"version", "0.1.0", "revision", "abc1234", "goversion", "go1.26.8"}}},
 	}
 }

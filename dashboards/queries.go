@@ -43,10 +43,15 @@ func rdsSelector(metric, statistic string) string {
 	return selector(catalog.PromName(metric, statistic))
 }
 
-// selector selects an RDS series (metric or info) filtered by the variables.
+// selector selects an RDS series (metric or info) of DB instances,
+// filtered by the variables. The instance label must not be empty: the
+// series of Aurora clusters, RDS Proxies and the aggregates share metric
+// names with the instances' (DatabaseConnections, CPUUtilization per
+// cluster role, aws_rds_info...) but not that label, and the All value
+// ".*" of the instance variable matches its absence.
 func selector(name string) string {
-	return fmt.Sprintf(`%s{job=~"$%s", %s=~"$%s", %s=~"$%s"}`,
-		name, varJob, catalog.LabelRegion, varRegion, catalog.LabelInstanceID, varInstance)
+	return fmt.Sprintf(`%s{job=~"$%s", %s=~"$%s", %s=~"$%s", %s!=""}`,
+		name, varJob, catalog.LabelRegion, varRegion, catalog.LabelInstanceID, varInstance, catalog.LabelInstanceID)
 }
 
 // continuous returns one gap-free series per DB instance of a metric

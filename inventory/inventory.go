@@ -1,52 +1,66 @@
-// Package inventory keeps the list of DB instances the exporter knows:
-// static ones from the config file and the ones DescribeDBInstances
-// discovers, refreshed on an interval. The collector, the backfill and the
-// web API read it.
+// Package inventory keeps the list of RDS resources the exporter knows:
+// static DB instances from the config file and the DB instances, Aurora
+// clusters and RDS Proxies that discovery finds, with the aggregates of
+// their instances the config asks for, refreshed on an interval. With
+// discovery it also asks ListMetrics which metrics each resource has, and
+// chooses each resource's metrics (catalog.Rules). The collector, the
+// backfill and the web API read it.
 package inventory
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
+	"maps"
 	"sync"
 	"time"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
-// Describer lists the instances of its account and region;
+// Describer lists the resources and metrics of its account and region;
 // *cloudwatch.Client implements it.
 type Describer interface {
 	// Target returns the account and region; the account may be empty
-	// until the describer has listed an instance or ResolveAccount
+	// until the describer has listed a resource or ResolveAccount
 	// succeeded.
 	Target() model.Target
-	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Instance, error)
+	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	DescribeClusters(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	DescribeProxies(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
+	ListMetrics(ctx context.Context) (model.Listing, error)
 	// ResolveAccount makes the account of Target known (asking STS).
 	ResolveAccount(ctx context.Context) error
 }
 
 // Options configure an Inventory.
 type Options struct {
-	// Static instances are always listed. One without Region takes the
+	// Static resources are always listed. One without Region takes the
 	// region of the first describer, one without AccountID the account of
 	// the first describer of its region, and one CloudWatch serves gets its
-	// ARN from them. An AWS instance whose account is not known yet is left
-	// out, and Refresh asks the describer for its account.
-	Static []model.Instance
-	// Describers are asked for instances when Discovery is true, one per
+	// ARN from them. An AWS resource whose account is not known yet is
+	// left out, and Refresh asks the describer for its account.
+	Static []model.Described
+	// Describers are asked for resources when Discovery is true, one per
 	// account and region.
 	Describers []Describer
 	Discovery  bool
+	// Kinds are the kinds of resources discovered (of
+	// model.ResourceKinds); default all.
+	Kinds []model.Kind
+	// Aggregates are the aggregates of DB instances served (of
+	// model.AggregateKinds), derived from the instances and clusters known.
+	Aggregates []model.Kind
 	Filter     cloudwatch.DiscoveryFilter
-	Logger     *slog.Logger
-	// OnRefresh, if set, is called after every refresh with the instances
+	// Rules choose each resource's metrics.
+	Rules  catalog.Rules
+	Logger *slog.Logger
+	// OnRefresh, if set, is called after every refresh with the resources
 	// and the refresh error.
-	OnRefresh func(instances []model.Instance, err error)
+	OnRefresh func(all []model.Described, err error)
 	// RetryMin and RetryMax bound the wait between two refreshes of Run
 	// until one succeeds: it doubles from RetryMin up to RetryMax (and the
 	// interval); defaults DefaultRetryMin and DefaultRetryMax.
@@ -59,24 +73,34 @@ const (
 	DefaultRetryMax = 15 * time.Second
 )
 
-// Inventory is the current instance list. It is safe for concurrent use.
+// found is what discovery found in one account and region.
+type found struct {
+	byKind map[model.Kind][]model.Described
+	// listing is what ListMetrics said, nil when it never answered.
+	listing model.Listing
+}
+
+// Inventory is the current resource list. It is safe for concurrent use.
 type Inventory struct {
 	opts Options
 
-	mu         sync.RWMutex
-	discovered map[model.Target][]model.Instance
-	all        []model.Instance
-	refreshed  time.Time
+	mu        sync.RWMutex
+	found     map[model.Target]found
+	all       []model.Described
+	refreshed time.Time
 
 	ready     chan struct{} // closed by the first refresh that succeeds
 	readyOnce sync.Once
 }
 
-// New returns an inventory holding the static instances it can complete;
+// New returns an inventory holding the static resources it can complete;
 // call Refresh or Run to discover the rest.
 func New(opts Options) *Inventory {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(opts.Kinds) == 0 {
+		opts.Kinds = model.ResourceKinds()
 	}
 	if opts.RetryMin <= 0 {
 		opts.RetryMin = DefaultRetryMin
@@ -84,23 +108,26 @@ func New(opts Options) *Inventory {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = DefaultRetryMax
 	}
-	inv := &Inventory{opts: opts, discovered: map[model.Target][]model.Instance{}, ready: make(chan struct{})}
-	inv.all = merge(inv.static(), inv.discovered)
+	inv := &Inventory{opts: opts, found: map[model.Target]found{}, ready: make(chan struct{})}
+	inv.all = inv.build(inv.found)
 	return inv
 }
 
 // Ready is closed once a refresh has succeeded: every describer answered,
-// and every static instance is complete. Until then the list is known to
+// and every static resource is complete. Until then the list is known to
 // be incomplete.
 func (inv *Inventory) Ready() <-chan struct{} { return inv.ready }
 
-// Refresh asks every source for its instances, and the describers for the
-// accounts static instances lack. A source that fails keeps the instances
-// it had; the error names every failed source.
+// Refresh asks every source for its resources and metrics, and the
+// describers for the accounts static resources lack. A kind of resources
+// that a source fails to describe keeps what it had, and the error names
+// every failed source and kind; a failed ListMetrics keeps the last
+// listing (or, without one, the resources get their default metrics) and
+// is logged, not returned.
 func (inv *Inventory) Refresh(ctx context.Context) error {
 	var errs []error
 	if inv.opts.Discovery {
-		errs = inv.discover(ctx)
+		errs = inv.discoverAll(ctx)
 	}
 	errs = append(errs, inv.resolveAccounts(ctx)...)
 	err := errors.Join(errs...)
@@ -111,36 +138,84 @@ func (inv *Inventory) Refresh(ctx context.Context) error {
 	return err
 }
 
-// discover asks every describer for its instances.
-func (inv *Inventory) discover(ctx context.Context) []error {
+// discoverAll asks every source for its resources and metrics.
+func (inv *Inventory) discoverAll(ctx context.Context) []error {
 	var errs []error
-	found := map[model.Target][]model.Instance{}
+	next := map[model.Target]found{}
 	for _, d := range inv.opts.Describers {
-		list, err := d.DescribeInstances(ctx, inv.opts.Filter)
-		tg := d.Target() // after the listing, which may have taught it the account
-		if err != nil {
-			errs = append(errs, fmt.Errorf("discover instances in %s: %w", tg.Key(), err))
-			inv.mu.RLock()
-			list = inv.discovered[tg]
-			inv.mu.RUnlock()
-		}
-		found[tg] = list
+		inv.mu.RLock()
+		prev := inv.found[d.Target()]
+		inv.mu.RUnlock()
+		f, err := inv.discover(ctx, d, prev)
+		errs = append(errs, err)
+		next[d.Target()] = f // after discovery, which may have taught it the account
 	}
 	inv.mu.Lock()
-	inv.discovered = found
+	inv.found = next
 	inv.mu.Unlock()
 	return errs
 }
 
+// discover asks one source for every kind of resources and for its
+// metrics, keeping what prev had of a kind or listing that fails.
+func (inv *Inventory) discover(ctx context.Context, d Describer, prev found) (found, error) {
+	tg := d.Target()
+	next := found{byKind: map[model.Kind][]model.Described{}, listing: prev.listing}
+	var errs []error
+	for _, k := range inv.opts.Kinds {
+		list, err := describe(ctx, d, k, inv.opts.Filter)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("discover %s in %s: %w", noun(k), tg.Key(), err))
+			list = prev.byKind[k]
+		}
+		next.byKind[k] = list
+	}
+	listing, err := d.ListMetrics(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		inv.opts.Logger.Warn("ListMetrics failed; keeping the last listing, or the default metrics per kind, engine and role without one",
+			"target", tg.Key(), "err", err)
+	case err == nil:
+		next.listing = listing
+	}
+	return next, errors.Join(errs...)
+}
+
+// noun names the resources of a kind in messages.
+func noun(k model.Kind) string {
+	switch k {
+	case model.KindDBInstance:
+		return "DB instances"
+	case model.KindCluster:
+		return "Aurora clusters"
+	case model.KindProxy:
+		return "RDS Proxies"
+	}
+	return string(k)
+}
+
+// describe lists the resources of kind k of a source.
+func describe(ctx context.Context, d Describer, k model.Kind, f cloudwatch.DiscoveryFilter) ([]model.Described, error) {
+	switch k {
+	case model.KindDBInstance:
+		return d.DescribeInstances(ctx, f)
+	case model.KindCluster:
+		return d.DescribeClusters(ctx, f)
+	case model.KindProxy:
+		return d.DescribeProxies(ctx, f)
+	}
+	return nil, fmt.Errorf("kind %q cannot be discovered", k)
+}
+
 func (inv *Inventory) publish(err error) {
-	static := inv.static()
 	inv.mu.Lock()
-	inv.all = merge(static, inv.discovered)
+	inv.all = inv.build(inv.found)
 	if err == nil {
 		inv.refreshed = time.Now()
 	}
 	all := inv.all
 	inv.mu.Unlock()
+	inv.logDefaults(all)
 	if inv.opts.OnRefresh != nil {
 		inv.opts.OnRefresh(all, err)
 	}
@@ -161,46 +236,66 @@ func (inv *Inventory) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			if err := inv.Refresh(ctx); err != nil && ctx.Err() == nil {
-				inv.opts.Logger.Warn("instance discovery failed; keeping the previous list", "err", err)
+				inv.opts.Logger.Warn("discovery failed; keeping the previous list", "err", err)
 			}
 		}
 	}
 }
 
-// All returns every known instance, sorted by region, account and ID. The
-// slice is shared: do not modify it.
-func (inv *Inventory) All() []model.Instance {
+// All returns every known resource, sorted by region, account, kind and
+// identifier, each with its metrics. The slice is shared: do not modify
+// it.
+func (inv *Inventory) All() []model.Described {
 	inv.mu.RLock()
 	defer inv.mu.RUnlock()
 	return inv.all
 }
 
-// merge lists discovered instances and the static ones, dropping a static
-// entry that discovery already found (discovery knows more about it): the
-// same resource, so the same ARN. Instances without an ARN (not served by
-// CloudWatch) are never discovered.
-func merge(static []model.Instance, discovered map[model.Target][]model.Instance) []model.Instance {
-	seen := map[string]bool{}
-	all := make([]model.Instance, 0, len(static))
-	add := func(i model.Instance) {
-		k := i.Resource().Key()
-		if k == "" || !seen[k] {
-			seen[k] = true
-			all = append(all, i)
+// build lists the static and discovered resources and the aggregates,
+// each with its metrics.
+func (inv *Inventory) build(f map[model.Target]found) []model.Described {
+	discovered := map[model.Target][]model.Described{}
+	listings := map[model.Target]model.Listing{}
+	for tg, fd := range f {
+		for _, k := range model.ResourceKinds() {
+			discovered[tg] = append(discovered[tg], fd.byKind[k]...)
+		}
+		listings[tg] = fd.listing
+	}
+	all := merge(inv.static(), discovered)
+	linkWriters(all)
+	all = append(all, aggregates(all, inv.opts.Aggregates)...)
+	sortResources(all)
+	for i := range all {
+		d := &all[i]
+		if d.ServedByCloudWatch() {
+			d.Metrics, d.MetricsListed = inv.opts.Rules.For(*d, listings[d.Target])
 		}
 	}
-	for _, list := range discovered {
-		for _, i := range list {
-			add(i)
-		}
-	}
-	for _, i := range static {
-		add(i)
-	}
-	slices.SortStableFunc(all, func(a, b model.Instance) int {
-		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.ID, b.ID))
-	})
 	return all
+}
+
+// logDefaults says which resources get their default metrics because
+// ListMetrics did not list them.
+func (inv *Inventory) logDefaults(all []model.Described) {
+	unlisted := map[model.Target][]string{}
+	for _, d := range all {
+		if d.ServedByCloudWatch() && !d.MetricsListed {
+			unlisted[d.Target] = append(unlisted[d.Target], d.Key())
+		}
+	}
+	for _, tg := range sortedTargets(unlisted) {
+		inv.opts.Logger.Info("no ListMetrics listing for these resources (discovery off, ListMetrics unavailable, or static resources it does not list): "+
+			"fetching the default metrics of their kind, engine and role, some of which CloudWatch may not have",
+			"target", tg.Key(), "resources", unlisted[tg])
+	}
+}
+
+// copyDescribed returns d with its own tag map, so that linking and
+// metrics never write into a source's list.
+func copyDescribed(d model.Described) model.Described {
+	d.Tags = maps.Clone(d.Tags)
+	return d
 }
 
 // untilReady refreshes at once and then with a growing backoff until a
@@ -217,13 +312,13 @@ func (inv *Inventory) untilReady(ctx context.Context, interval time.Duration) bo
 		}
 		err := inv.Refresh(ctx)
 		if err == nil {
-			inv.opts.Logger.Info("instance list complete", "instances", len(inv.All()))
+			inv.opts.Logger.Info("resource list complete", "resources", len(inv.All()))
 			return true
 		}
 		if ctx.Err() != nil {
 			return false
 		}
-		inv.opts.Logger.Warn("instance discovery failed; the exporter is not ready until it succeeds", "retry_in", wait, "err", err)
+		inv.opts.Logger.Warn("discovery failed; the exporter is not ready until it succeeds", "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -1,53 +1,145 @@
 // Package model holds the plain data types that flow between the AWS
-// boundary (cloudwatch), the live collector, the backfill and the web API.
-// It imports neither the AWS SDK nor Prometheus.
+// boundary (cloudwatch), the inventory, the live collector, the backfill
+// and the web API. It imports neither the AWS SDK nor Prometheus.
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
-// ProviderAWS is the provider of instances that CloudWatch serves.
+// ProviderAWS is the provider of resources that CloudWatch serves.
 const ProviderAWS = "aws"
 
-// Instance is one RDS DB instance, discovered through DescribeDBInstances or
-// declared statically in the config file.
-type Instance struct {
-	// ID is the DB instance identifier (CloudWatch's DBInstanceIdentifier).
-	ID string
-	// ARN is the instance ARN; it is the `name` label of every series.
-	ARN       string
-	AccountID string
-	Region    string
-	// Provider is "aws" for instances CloudWatch serves; anything else is
-	// inventory only.
-	Provider         string
-	Engine           string
-	EngineVersion    string
-	InstanceClass    string
-	Status           string
+// Described is one resource as the exporter knows it: its identity, what
+// DescribeDBInstances, DescribeDBClusters or DescribeDBProxies (or the
+// config file) says of it, and the metrics the inventory chose to fetch
+// for it. The fields of the kind's own info (Instance, Cluster, Proxy)
+// are zero for the other kinds.
+type Described struct {
+	Resource
+	// Provider is ProviderAWS for resources CloudWatch serves; a static DB
+	// instance of any other provider is inventory only.
+	Provider      string
+	Engine        string
+	EngineVersion string
+	Status        string
+	Tags          map[string]string
+	// Static is true for a resource declared in the config file.
+	Static   bool
+	Instance InstanceInfo
+	Cluster  ClusterInfo
+	Proxy    ProxyInfo
+	// Metrics are the metrics and statistics polled and backfilled for the
+	// resource, set by the inventory.
+	Metrics []Selection
+	// MetricsListed is true when Metrics were checked against what
+	// ListMetrics lists for the resource, false when they are the
+	// defaults for its kind, engine and role.
+	MetricsListed bool
+}
+
+// InstanceInfo is what DescribeDBInstances says of a DB instance.
+type InstanceInfo struct {
+	Class            string
 	AvailabilityZone string
 	MultiAZ          bool
 	StorageType      string
 	AllocatedStorage int32 // GiB
-	Tags             map[string]string
+	// ResourceID is the DbiResourceId (Enhanced Monitoring's log stream,
+	// Performance Insights' identifier).
+	ResourceID string
+	// ClusterID is the Aurora cluster of a member instance.
+	ClusterID string
+	// Writer is true for the writer of an Aurora cluster (from
+	// DescribeDBClusters).
+	Writer bool
+	// ReplicaSource is the source instance of a read replica.
+	ReplicaSource       string
+	PerformanceInsights bool
 }
 
-// ProviderName returns the instance's provider, ProviderAWS when unset.
-func (i Instance) ProviderName() string {
-	if i.Provider == "" {
+// ClusterInfo is what DescribeDBClusters says of an Aurora cluster.
+type ClusterInfo struct {
+	EngineMode string
+	MultiAZ    bool
+	// Serverless is true for Aurora Serverless v2 (a capacity range).
+	Serverless bool
+	// GlobalClusterID is the Aurora global database of the cluster.
+	GlobalClusterID string
+	// Writer and Readers are the identifiers of the cluster's instances.
+	Writer  string
+	Readers []string
+}
+
+// ProxyInfo is what DescribeDBProxies says of an RDS Proxy.
+type ProxyInfo struct {
+	EngineFamily string
+	RequireTLS   bool
+}
+
+// Roles of DB instances, as the info series names them.
+const (
+	RolePrimary       = "primary"
+	RoleReplica       = "replica"
+	RoleClusterWriter = "writer"
+	RoleClusterReader = "reader"
+)
+
+// ProviderName returns the provider, ProviderAWS when unset.
+func (d Described) ProviderName() string {
+	if d.Provider == "" {
 		return ProviderAWS
 	}
-	return i.Provider
+	return d.Provider
 }
 
-// ServedByCloudWatch reports whether CloudWatch has metrics for the instance.
-func (i Instance) ServedByCloudWatch() bool { return i.ProviderName() == ProviderAWS }
+// ServedByCloudWatch reports whether CloudWatch has metrics for the
+// resource.
+func (d Described) ServedByCloudWatch() bool { return d.ProviderName() == ProviderAWS }
 
-// Target returns the instance's account and region.
-func (i Instance) Target() Target { return Target{AccountID: i.AccountID, Region: i.Region} }
+// InstanceRole returns a DB instance's replication role: writer or reader in an
+// Aurora cluster, else primary or replica; "" for other kinds.
+func (d Described) InstanceRole() string {
+	switch {
+	case d.Kind != KindDBInstance:
+		return ""
+	case d.Instance.ClusterID != "" && d.Instance.Writer:
+		return RoleClusterWriter
+	case d.Instance.ClusterID != "":
+		return RoleClusterReader
+	case d.Instance.ReplicaSource != "":
+		return RoleReplica
+	}
+	return RolePrimary
+}
 
-// Resource returns the instance's identity.
-func (i Instance) Resource() Resource {
-	return Resource{Target: i.Target(), Kind: KindDBInstance, ID: i.ID, ARN: i.ARN}
+// EngineFamily returns the family of an RDS engine name: "postgresql"
+// (postgres, aurora-postgresql), "mysql" (mysql, mariadb, aurora-mysql),
+// "sqlserver", "oracle", "db2", or the engine itself.
+func EngineFamily(engine string) string {
+	switch {
+	case engine == "postgres" || engine == "aurora-postgresql":
+		return "postgresql"
+	case engine == "mysql" || engine == "mariadb" || engine == "aurora-mysql" || engine == "aurora":
+		return "mysql"
+	case strings.Contains(engine, "sqlserver"):
+		return "sqlserver"
+	case strings.Contains(engine, "oracle"):
+		return "oracle"
+	case strings.HasPrefix(engine, "db2"):
+		return "db2"
+	}
+	return engine
+}
+
+// Aurora reports whether an engine name is an Aurora engine.
+func Aurora(engine string) bool { return strings.HasPrefix(engine, "aurora") }
+
+// Selection is one metric to fetch and its statistics.
+type Selection struct {
+	Metric     string
+	Statistics []string
 }
 
 // MetricQuery asks for one statistic of one CloudWatch metric of one
@@ -55,7 +147,7 @@ func (i Instance) Resource() Resource {
 type MetricQuery struct {
 	Resource  Resource
 	Metric    string // CloudWatch metric name, e.g. "CPUUtilization"
-	Statistic string // CloudWatch statistic, e.g. "Average"
+	Statistic string // CloudWatch statistic, e.g. "Average" or "p99"
 }
 
 // Datapoint is one CloudWatch datapoint. Timestamp is the start of its period.
@@ -72,24 +164,66 @@ type Series struct {
 	Points []Datapoint
 }
 
-// Find returns the first instance of all with the DB identifier id and, when
-// they are not empty, the region and account ID. Identifiers are unique only
-// per account and region.
-func Find(all []Instance, id, region, accountID string) (Instance, bool) {
-	for _, i := range all {
-		if i.ID == id && (region == "" || i.Region == region) && (accountID == "" || i.AccountID == accountID) {
-			return i, true
-		}
+// QueryCount returns how many queries (metric and statistic pairs, the
+// unit GetMetricData is billed on) one time range of the resource costs.
+func (d Described) QueryCount() int {
+	n := 0
+	for _, m := range d.Metrics {
+		n += len(m.Statistics)
 	}
-	return Instance{}, false
+	return n
 }
 
-// CloudWatchInstances returns the instances of all that CloudWatch serves.
-func CloudWatchInstances(all []Instance) []Instance {
-	var out []Instance
-	for _, i := range all {
-		if i.ServedByCloudWatch() {
-			out = append(out, i)
+// Queries returns one query per resource, metric and statistic, resource
+// by resource in the given order, each resource's in the order of its
+// Metrics: the queries of a poll or a backfill.
+func Queries(ds []Described) []MetricQuery {
+	n := 0
+	for _, d := range ds {
+		n += d.QueryCount()
+	}
+	qs := make([]MetricQuery, 0, n)
+	for _, d := range ds {
+		for _, m := range d.Metrics {
+			for _, st := range m.Statistics {
+				qs = append(qs, MetricQuery{Resource: d.Resource, Metric: m.Metric, Statistic: st})
+			}
+		}
+	}
+	return qs
+}
+
+// Find returns the first resource of all of kind k with the identifier id
+// and, when they are not empty, the region and account ID. Identifiers
+// are unique only per account, region and kind.
+func Find(all []Described, k Kind, id, region, accountID string) (Described, bool) {
+	for _, d := range all {
+		if d.Kind == k && d.ID == id && (region == "" || d.Region == region) && (accountID == "" || d.AccountID == accountID) {
+			return d, true
+		}
+	}
+	return Described{}, false
+}
+
+// Backfillable returns the resources of all that the backfill can sweep:
+// those CloudWatch serves that have an ARN of their own (not the
+// aggregates, whose YACE name label does not tell them apart).
+func Backfillable(all []Described) []Described {
+	var out []Described
+	for _, d := range all {
+		if d.ServedByCloudWatch() && !d.Kind.Aggregate() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// OfKind returns the resources of all of kind k.
+func OfKind(all []Described, k Kind) []Described {
+	var out []Described
+	for _, d := range all {
+		if d.Kind == k {
+			out = append(out, d)
 		}
 	}
 	return out

@@ -7,6 +7,16 @@ package telemetry
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors/version"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+)
+
+// Callers of CloudWatch, as the collector and the backfill name
+// themselves in FetchRequest.Caller.
+const (
+	CallerLive     = "live"
+	CallerBackfill = "backfill"
 )
 
 // Namespace prefixes every self-metric.
@@ -25,6 +35,7 @@ type Metrics struct {
 	LastPollSuccess        prometheus.Gauge
 	LastPollSuccessTime    prometheus.Gauge
 	Instances              *prometheus.GaugeVec
+	Resources              *prometheus.GaugeVec
 	DiscoveryLastSuccess   prometheus.Gauge
 	DiscoveryRefreshErrors prometheus.Counter
 
@@ -34,10 +45,17 @@ type Metrics struct {
 	BackfillJobsRunning prometheus.Gauge
 	BackfillJobs        *prometheus.CounterVec
 	BackfillCoverage    *ResourceGauge
+
+	RemoteWriteRequests prometheus.Counter
+	RemoteWriteRetries  prometheus.Counter
+	BlocksUploaded      prometheus.Counter
+	UploadedBytes       prometheus.Counter
 }
 
-// New creates the self-metrics, unregistered. Counters with a fixed set of
-// outcomes start at 0 for each, so that increase() sees the first event.
+// New creates the self-metrics, unregistered. Counters and gauges start at
+// 0 for every label value they can have (every API, outcome, caller and
+// kind), so that a dashboard shows 0 rather than no data and increase()
+// sees the first event.
 func New() *Metrics {
 	m := newMetrics()
 	for _, o := range []string{"success", "failure", "canceled"} {
@@ -46,13 +64,42 @@ func New() *Metrics {
 	for _, o := range []string{"success", "failure"} {
 		m.Polls.WithLabelValues(o)
 	}
+	for _, api := range cloudwatch.APIs() {
+		m.Throttles.WithLabelValues(api)
+		for _, o := range []string{"success", "error"} {
+			m.Requests.WithLabelValues(api, o)
+		}
+	}
+	for _, c := range []string{CallerLive, CallerBackfill} {
+		m.MetricsRequestedTotal.WithLabelValues(c)
+		m.DatapointsTotal.WithLabelValues(c)
+	}
+	m.SetResources(nil)
 	return m
+}
+
+// SetResources sets the gauges of known resources: DB instances by
+// provider (aws always present), and resources by kind (every kind
+// present).
+func (m *Metrics) SetResources(all []model.Described) {
+	m.Instances.Reset()
+	m.Instances.WithLabelValues(model.ProviderAWS)
+	m.Resources.Reset()
+	for _, k := range model.Kinds() {
+		m.Resources.WithLabelValues(string(k))
+	}
+	for _, d := range all {
+		if d.Kind == model.KindDBInstance {
+			m.Instances.WithLabelValues(d.ProviderName()).Inc()
+		}
+		m.Resources.WithLabelValues(string(d.Kind)).Inc()
+	}
 }
 
 func newMetrics() *Metrics {
 	return &Metrics{
 		Requests: counterVec("cloudwatch_requests_total",
-			"AWS API operations the exporter made (after the SDK's retries), by API and outcome (success or error).", "api", "outcome"),
+			"AWS API operations the exporter made (after the SDK's retries), by API (GetMetricData, ListMetrics, DescribeDBInstances, DescribeDBClusters, DescribeDBProxies, ListTagsForResource, GetCallerIdentity) and outcome (success or error).", "api", "outcome"),
 		Throttles: counterVec("cloudwatch_throttles_total",
 			"AWS request attempts answered with a throttling error (for example \"Rate exceeded\"), retried ones included, by API.", "api"),
 		MetricsRequestedTotal: counterVec("cloudwatch_metrics_requested_total",
@@ -72,24 +119,34 @@ func newMetrics() *Metrics {
 			"Unix time of the end of the last successful live CloudWatch poll: the aws_rds_* values are at most this old plus the poll delay."),
 		Instances: gaugeVec("instances",
 			"DB instances the exporter knows (discovered or static), by provider; only provider aws is served by CloudWatch.", "provider"),
+		Resources: gaugeVec("resources",
+			"RDS resources the exporter knows, by kind: db (DB instances), cluster (Aurora clusters), db-proxy (RDS Proxies), and the aggregates cluster-role, database-class and engine-name.", "kind"),
 		DiscoveryLastSuccess: gauge("discovery_last_success_timestamp_seconds",
-			"Unix time of the last successful refresh of the instance list through DescribeDBInstances."),
+			"Unix time of the last successful refresh of the resource list (DescribeDBInstances, DescribeDBClusters, DescribeDBProxies) and of ListMetrics."),
 		DiscoveryRefreshErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "discovery_errors_total",
-			Help: "Failed refreshes of the instance list; the previous list is kept.",
+			Help: "Failed refreshes of the resource list; what a failed account, region or kind had is kept.",
 		}),
 		BackfillHistory: counter("backfill_history_seconds_total",
-			"Seconds of instance history written to TSDB blocks by backfills: 3600 per instance-hour."),
+			"Seconds of resource history written to TSDB blocks by backfills: 3600 per resource-hour."),
 		BackfillSamples: counter("backfill_samples_total",
-			"Samples written to TSDB blocks by backfills."),
+			"Samples backfills wrote: into TSDB blocks (in the output folder, or for upload to object storage), or sent by remote write and accepted by the receiver."),
 		BackfillBlocks: counter("backfill_blocks_total",
-			"TSDB blocks written by backfills."),
+			"TSDB blocks written by backfills, in the output folder or for upload to object storage."),
 		BackfillJobsRunning: gauge("backfill_jobs_running",
 			"Backfill jobs running now."),
 		BackfillJobs: counterVec("backfill_jobs_total",
 			"Finished backfill jobs, by outcome (success, failure or canceled).", "outcome"),
 		BackfillCoverage: newResourceGauge("backfill_coverage_seconds",
-			"Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance (with its identity labels: name is its ARN), as of its last backfill."),
+			"Seconds of the backfill range (the last max-days, whole hours) that the backfill's store holds (its blocks, bucket or remote store), per resource (DB instance, Aurora cluster or RDS Proxy, with its identity labels: name is its ARN), as of its last backfill."),
+		RemoteWriteRequests: counter("backfill_remote_write_requests_total",
+			"Remote-write requests of backfills that the receiver accepted."),
+		RemoteWriteRetries: counter("backfill_remote_write_retries_total",
+			"Remote-write requests of backfills sent again after a 5xx, a 429 or a network error."),
+		BlocksUploaded: counter("backfill_blocks_uploaded_total",
+			"TSDB blocks of backfills uploaded to object storage (meta.json last); a block the bucket already had is not counted."),
+		UploadedBytes: counter("backfill_uploaded_bytes_total",
+			"Bytes of the TSDB blocks of backfills uploaded to object storage."),
 	}
 }
 
@@ -99,9 +156,10 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 		version.NewCollector(Namespace),
 		m.Requests, m.Throttles, m.MetricsRequestedTotal, m.DatapointsTotal,
 		m.PollDuration, m.Polls, m.LastPollSuccess, m.LastPollSuccessTime,
-		m.Instances, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
+		m.Instances, m.Resources, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
 		m.BackfillHistory, m.BackfillSamples, m.BackfillBlocks,
 		m.BackfillJobsRunning, m.BackfillJobs, m.BackfillCoverage,
+		m.RemoteWriteRequests, m.RemoteWriteRetries, m.BlocksUploaded, m.UploadedBytes,
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

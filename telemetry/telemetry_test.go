@@ -64,7 +64,7 @@ func TestCoverageGaugePerResource(t *testing.T) {
 		m.BackfillCoverage.Set(r, float64(i+1)*3600)
 	}
 	want := `
-# HELP rds_backfill_exporter_backfill_coverage_seconds Seconds of the backfill range (the last max-days, whole hours) that TSDB blocks cover, per DB instance (with its identity labels: name is its ARN), as of its last backfill.
+# HELP rds_backfill_exporter_backfill_coverage_seconds Seconds of the backfill range (the last max-days, whole hours) that the backfill's store holds (its blocks, bucket or remote store), per resource (DB instance, Aurora cluster or RDS Proxy, with its identity labels: name is its ARN), as of its last backfill.
 # TYPE rds_backfill_exporter_backfill_coverage_seconds gauge
 rds_backfill_exporter_backfill_coverage_seconds{account_id="111111111111",dimension_DBInstanceIdentifier="db-0001",name="arn:aws:rds:eu-west-1:111111111111:db:db-0001",region="eu-west-1"} 7200
 rds_backfill_exporter_backfill_coverage_seconds{account_id="111111111111",dimension_DBInstanceIdentifier="db-0001",name="arn:aws:rds:us-east-1:111111111111:db:db-0001",region="us-east-1"} 3600

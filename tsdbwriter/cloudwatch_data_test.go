@@ -7,11 +7,12 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
-// cloudWatchSpec describes what one backfill sweep writes: the default
-// metrics and statistics (20 x 2) of simulated instances, for days from
-// start at one sample per period.
+// cloudWatchSpec describes what one backfill sweep writes: the 20 metrics
+// x 2 statistics of testtools.TwentyMetrics of simulated instances, for
+// days from start at one sample per period.
 type cloudWatchSpec struct {
 	instances int
 	start     int64 // ms, a UTC midnight
@@ -29,7 +30,7 @@ func cloudWatchSeries(spec cloudWatchSpec) []Series {
 	sim := awssim.New(awssim.Options{Instances: spec.instances, Now: func() time.Time { return end.Add(time.Hour) }})
 	var out []Series
 	for _, in := range sim.Instances() {
-		for _, sel := range catalog.DefaultSelection() {
+		for _, sel := range testtools.TwentyMetrics() {
 			for _, stat := range sel.Statistics {
 				s := Series{Labels: cloudWatchLabels(in, sel.Metric, stat)}
 				for t := time.UnixMilli(spec.start); t.Before(end); t = t.Add(spec.period) {

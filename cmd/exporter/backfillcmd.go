@@ -18,18 +18,21 @@ import (
 // BackfillCmd runs one backfill sweep without a server.
 type BackfillCmd struct {
 	Instances  []string      `name:"instance" help:"DB instance identifier to backfill (repeatable)."`
-	All        bool          `name:"all" help:"Backfill every AWS instance the exporter knows (discovered or static)."`
+	Clusters   []string      `name:"cluster" help:"Aurora cluster identifier to backfill (repeatable)."`
+	Proxies    []string      `name:"proxy" help:"RDS Proxy name to backfill (repeatable)."`
+	All        bool          `name:"all" help:"Backfill every AWS instance, cluster and proxy the exporter knows (discovered or static)."`
 	Days       int           `name:"days" default:"${default_days}" help:"Days of history to backfill, capped at --backfill.max-days."`
 	ConfigFile string        `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
 	AWS        awsFlags      `embed:""`
 	Backfill   backfillFlags `embed:""`
 }
 
-// Validate checks that exactly one of --instance and --all is given.
+// Validate checks that resources are named or --all is given, not both.
 func (c *BackfillCmd) Validate() error {
+	named := len(c.Instances)+len(c.Clusters)+len(c.Proxies) > 0
 	switch {
-	case c.All == (len(c.Instances) > 0):
-		return errors.New("name instances with --instance ID (repeatable) or use --all, not both")
+	case c.All == named:
+		return errors.New("name resources with --instance ID, --cluster ID or --proxy NAME (repeatable) or use --all, not both")
 	case backfill.CheckDays(c.Days) != nil:
 		return fmt.Errorf("--days=%d: %w", c.Days, backfill.CheckDays(c.Days))
 	}
@@ -49,22 +52,30 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	if err := sess.exp.Refresh(ctx); err != nil {
-		sess.logger.Warn("instance discovery failed in some accounts or regions", "err", err)
+		sess.logger.Warn("discovery failed in some accounts or regions", "err", err)
 	}
-	instances, err := c.selectInstances(sess.exp.Instances())
+	resources, err := c.selectResources(sess.exp.Resources())
 	if err != nil {
 		return err
 	}
 	bar := newProgressBar(g.stdout)
-	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Instances: instances, Days: c.Days, Progress: bar.update})
+	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Resources: resources, Days: c.Days, Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "backfilled %d hours of %d instances (%d days%s) into %s: %d samples in %d blocks; %d hours already covered, %d without data; %d GetMetricData calls, %d metrics requested, %.1fs\n",
-		res.HoursBackfilled, len(instances), res.Days, capped(res), c.Backfill.OutputDir, res.Samples, res.Blocks,
+	fmt.Fprintf(g.stdout, "backfilled %d hours of %d resources (%d days%s) into %s: %d samples%s; %d hours already covered, %d without data; %d GetMetricData calls, %d metrics requested, %.1fs\n",
+		res.HoursBackfilled, len(resources), res.Days, capped(res), sess.exp.Backfiller().Destination(), res.Samples, inBlocks(res),
 		res.HoursSkipped, res.HoursEmpty+res.HoursKnownEmpty, res.Requests, res.MetricsRequested, res.DurationSeconds)
 	return nil
+}
+
+// inBlocks says how many blocks held the samples, if blocks did.
+func inBlocks(res backfill.Result) string {
+	if res.Blocks == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" in %d blocks", res.Blocks)
 }
 
 func capped(res backfill.Result) string {
@@ -74,22 +85,29 @@ func capped(res backfill.Result) string {
 	return ""
 }
 
-// selectInstances returns the instances named, or every AWS instance with --all.
-func (c *BackfillCmd) selectInstances(all []model.Instance) ([]model.Instance, error) {
+// selectResources returns the resources named, or every AWS instance,
+// cluster and proxy with --all.
+func (c *BackfillCmd) selectResources(all []model.Described) ([]model.Described, error) {
 	if c.All {
-		out := model.CloudWatchInstances(all)
+		out := model.Backfillable(all)
 		if len(out) == 0 {
-			return nil, errors.New("no AWS instances found: check regions, credentials and discovery filters")
+			return nil, errors.New("no AWS resources found: check regions, credentials and discovery filters")
 		}
 		return out, nil
 	}
-	var out []model.Instance
-	for _, id := range c.Instances {
-		i, ok := model.Find(all, id, "", "")
-		if !ok {
-			return nil, fmt.Errorf("unknown DB instance %q: not discovered and not in the config's static list", id)
+	var out []model.Described
+	for _, named := range []struct {
+		ids  []string
+		kind model.Kind
+		noun string
+	}{{c.Instances, model.KindDBInstance, "DB instance"}, {c.Clusters, model.KindCluster, "Aurora cluster"}, {c.Proxies, model.KindProxy, "RDS Proxy"}} {
+		for _, id := range named.ids {
+			d, ok := model.Find(all, named.kind, id, "", "")
+			if !ok {
+				return nil, fmt.Errorf("unknown %s %q: not discovered and not in the config's static list", named.noun, id)
+			}
+			out = append(out, d)
 		}
-		out = append(out, i)
 	}
 	return out, nil
 }
@@ -109,7 +127,7 @@ func newProgressBar(w io.Writer) *progressBar {
 	return &progressBar{w: f, bar: progressbar.NewOptions(-1,
 		progressbar.OptionSetWriter(f),
 		progressbar.OptionSetDescription(backfill.PhaseFetching),
-		progressbar.OptionSetItsString("instance-hours"),
+		progressbar.OptionSetItsString("resource-hours"),
 		progressbar.OptionShowIts(),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),

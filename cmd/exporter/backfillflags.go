@@ -10,6 +10,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
@@ -25,7 +26,13 @@ type backfillFlags struct {
 	ResweepEmpty      bool              `name:"backfill.resweep-empty" help:"Ask CloudWatch again for hours an earlier backfill found no datapoint in."`
 	BlockDuration     time.Duration     `name:"backfill.block-duration" default:"${default_block_duration}" help:"Time span of one TSDB block, aligned to UTC midnight; must divide 24h."`
 	BatchSamples      int               `name:"backfill.batch-samples" default:"${default_batch_samples}" help:"Samples (16 bytes each) held in memory before blocks are written; a larger sweep is written in batches of instances, a set of blocks each."`
-	Interval          time.Duration     `name:"backfill.interval" default:"0s" help:"Backfill every AWS instance's last --backfill.max-days on this interval, filling what downtime lost (serve only; 0: off). Needs --backfill.prometheus-data-dir, so that hours Prometheus scraped are not fetched again."`
+	Interval          time.Duration     `name:"backfill.interval" default:"0s" help:"Backfill every AWS instance's last --backfill.max-days on this interval, filling what downtime lost (serve only; 0: off). Needs --backfill.prometheus-data-dir or --backfill.coverage-query-url, so that hours Prometheus scraped are not fetched again."`
+
+	RemoteWriteURL         string            `name:"backfill.remote-write.url" placeholder:"URL" help:"Send backfilled samples by Prometheus Remote-Write to this write endpoint (e.g. http://prometheus:9090/api/v1/write) instead of writing blocks; needs --backfill.coverage-query-url. Authentication, TLS and batching: backfill.remote_write in the config file."`
+	ObjstoreConfigFile     string            `name:"backfill.objstore.config-file" placeholder:"FILE" help:"Upload backfilled blocks to the bucket this objstore client config (the YAML Thanos reads: S3, GCS, AZURE, SWIFT, FILESYSTEM) describes, instead of keeping them in --backfill.output-dir."`
+	ObjstoreExternalLabels map[string]string `name:"backfill.objstore.external-label" placeholder:"NAME=VALUE" help:"External label (thanos.labels) of every uploaded block (repeatable)."`
+	ObjstoreTenant         string            `name:"backfill.objstore.tenant" help:"Upload blocks under this tenant's folder of the bucket (Mimir, Cortex)."`
+	CoverageQueryURL       string            `name:"backfill.coverage-query-url" placeholder:"URL" help:"Base URL of a Prometheus-compatible query API (Prometheus, Thanos Query, Mimir, Cortex, VictoriaMetrics, AMP), e.g. http://prometheus:9090: hours it holds are not backfilled. Authentication and TLS: backfill.coverage_query in the config file."`
 }
 
 // Validate checks the flags; kong calls it after parsing.
@@ -40,12 +47,14 @@ func (f *backfillFlags) Validate() error {
 		return fmt.Errorf("--backfill.head-margin=%s: must not be negative", f.HeadMargin)
 	case tsdbwriter.ValidateWindow(f.BlockDuration) != nil:
 		return fmt.Errorf("--backfill.block-duration=%s: must divide 24h", f.BlockDuration)
+	case f.RemoteWriteURL != "" && sink.CheckURL(f.RemoteWriteURL) != nil:
+		return fmt.Errorf("--backfill.remote-write.url: %w", sink.CheckURL(f.RemoteWriteURL))
+	case f.CoverageQueryURL != "" && sink.CheckURL(f.CoverageQueryURL) != nil:
+		return fmt.Errorf("--backfill.coverage-query-url: %w", sink.CheckURL(f.CoverageQueryURL))
 	case f.BatchSamples < backfill.MinBatchSamples:
 		return fmt.Errorf("--backfill.batch-samples=%d: want at least %d", f.BatchSamples, backfill.MinBatchSamples)
 	case f.Interval < 0 || (f.Interval > 0 && f.Interval < backfill.MinInterval):
 		return fmt.Errorf("--backfill.interval=%s: want 0 (off) or at least %s", f.Interval, shortDuration(backfill.MinInterval))
-	case f.Interval > 0 && f.PrometheusDataDir == "":
-		return fmt.Errorf("--backfill.interval=%s needs --backfill.prometheus-data-dir: without Prometheus's blocks every scraped hour would be fetched again", f.Interval)
 	case f.Interval > 0 && f.Disabled:
 		return fmt.Errorf("--backfill.interval=%s and --backfill.disabled contradict each other", f.Interval)
 	}
@@ -66,6 +75,13 @@ func (f *backfillFlags) options() exporter.BackfillOptions {
 		BlockDuration:     f.BlockDuration,
 		BatchSamples:      f.BatchSamples,
 		Interval:          f.Interval,
+		Stores: exporter.StoreOptions{
+			RemoteWriteURL:         f.RemoteWriteURL,
+			ObjstoreConfigFile:     f.ObjstoreConfigFile,
+			ObjstoreExternalLabels: f.ObjstoreExternalLabels,
+			ObjstoreTenant:         f.ObjstoreTenant,
+			CoverageQueryURL:       f.CoverageQueryURL,
+		},
 	}
 }
 

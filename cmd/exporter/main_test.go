@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -169,21 +168,25 @@ func TestServeSimulatedAWS(t *testing.T) {
 	}
 	samples := parseExposition(t, body)
 	perInstance := map[string]int{}
-	info := 0
+	info, cluster := 0, 0
 	for _, s := range samples {
 		switch {
 		case s.name == catalog.InfoMetric:
 			info++
+		case strings.HasPrefix(s.name, "aws_rds_") && s.labels[catalog.LabelClusterID] != "":
+			cluster++
 		case strings.HasPrefix(s.name, "aws_rds_"):
 			perInstance[s.labels[catalog.LabelInstanceID]]++
 		}
 	}
-	if info != 4 || len(perInstance) != 4 {
-		t.Fatalf("%d info series and aws_rds_* series for %d instances, want 4 and 4:\n%s", info, len(perInstance), body)
+	// Instances of postgres, mysql, mariadb, aurora-postgresql; the last
+	// one is an Aurora cluster's writer.
+	if info != 5 || len(perInstance) != 4 || cluster < 10 {
+		t.Fatalf("%d info series, aws_rds_* series for %d instances and %d of the cluster, want 5, 4 and 10 or more:\n%s", info, len(perInstance), cluster, body)
 	}
 	for id, n := range perInstance {
-		// The 20 default metrics x 2 statistics, less those the engine or
-		// a gap leaves without data.
+		// The default metrics ListMetrics lists for the instance x 2
+		// statistics, less those a gap leaves without data.
 		if n < 30 {
 			t.Errorf("%s: only %d aws_rds_* series", id, n)
 		}
@@ -191,32 +194,20 @@ func TestServeSimulatedAWS(t *testing.T) {
 	for _, want := range []string{
 		`rds_backfill_exporter_last_poll_success 1`,
 		`rds_backfill_exporter_cloudwatch_requests_total{api="GetMetricData",outcome="success"} 1`,
-		`rds_backfill_exporter_cloudwatch_metrics_requested_total{caller="live"} 160`,
+		`rds_backfill_exporter_cloudwatch_requests_total{api="GetMetricData",outcome="error"} 0`,
+		`rds_backfill_exporter_cloudwatch_requests_total{api="ListMetrics",outcome="success"} 1`,
+		`rds_backfill_exporter_cloudwatch_requests_total{api="DescribeDBClusters",outcome="success"} 1`,
+		`rds_backfill_exporter_cloudwatch_throttles_total{api="GetMetricData"} 0`,
+		`rds_backfill_exporter_cloudwatch_metrics_requested_total{caller="backfill"} 0`,
 		`rds_backfill_exporter_instances{provider="aws"} 4`,
+		`rds_backfill_exporter_resources{kind="cluster"} 1`,
+		`rds_backfill_exporter_backfill_jobs_total{outcome="failure"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	checkPromtool(t, body)
-}
-
-// checkPromtool runs the pinned promtool on the exposition: its only
-// finding may be the camelCase of YACE's label dimension_DBInstanceIdentifier.
-func checkPromtool(t *testing.T, body string) {
-	t.Helper()
-	cmd := exec.Command(tools.Promtool(t), "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line == "" || strings.Contains(line, "label names should be written in 'snake_case' not 'camelCase'") {
-			continue
-		}
-		t.Errorf("promtool check metrics: %s", line)
-	}
-	if err != nil && !strings.Contains(string(out), "camelCase") {
-		t.Errorf("promtool check metrics failed: %v\n%s", err, out)
-	}
+	tools.CheckMetrics(t, body)
 }
 
 // Plain serve, pointed at a CloudWatch-compatible server by the standard
@@ -241,7 +232,7 @@ func TestServeWithAWSEndpointURL(t *testing.T) {
 			continue
 		}
 		metric, stat := cloudWatchName(t, s.name)
-		if !matchesRecentDatapoint(sim, s.labels[catalog.LabelInstanceID], metric, stat, s.value, polled) {
+		if !matchesRecentDatapoint(sim, s.labels[catalog.LabelName], metric, stat, s.value, polled) {
 			t.Errorf("%s%v = %v is none of CloudWatch's recent datapoints", s.name, s.labels, s.value)
 		}
 		checked++
@@ -255,11 +246,12 @@ func TestServeWithAWSEndpointURL(t *testing.T) {
 }
 
 // matchesRecentDatapoint reports whether v is the value of one of the
-// datapoints of the last poll windows (period 60s, delay 2m).
-func matchesRecentDatapoint(sim *awssim.Server, id, metric, stat string, v float64, now time.Time) bool {
+// datapoints of the last poll windows (period 60s, delay 2m) of the
+// resource with the given ARN.
+func matchesRecentDatapoint(sim *awssim.Server, arn, metric, stat string, v float64, now time.Time) bool {
 	end := now.Add(-2 * time.Minute).Truncate(time.Minute)
 	for ts := end; ts.After(end.Add(-10 * time.Minute)); ts = ts.Add(-time.Minute) {
-		if want, ok := sim.Value(sim.InstanceARN(id), metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
+		if want, ok := sim.Value(arn, metric, stat, ts, time.Minute); ok && math.Abs(want-v) <= 1e-9*math.Max(1, math.Abs(want)) {
 			return true
 		}
 	}
@@ -335,12 +327,18 @@ func TestCommandLineErrors(t *testing.T) {
 		{"missing config", []string{"serve", "--config.file=" + filepath.Join(dir, "none.yml")}, 1, "none.yml: no such file"},
 		{"check-config invalid", []string{"check-config", bad}, 1, bad + ":2: poll.period"},
 		{"check-config example", []string{"check-config", "../../examples/config.yml"}, 0, ""},
-		{"backfill without instances", []string{"backfill", "--aws.simulate"}, 2, "--instance ID"},
+		{"backfill without resources", []string{"backfill", "--aws.simulate"}, 2, "--instance ID, --cluster ID or --proxy NAME"},
+		{"backfill resources and --all", []string{"backfill", "--aws.simulate", "--cluster=c", "--all"}, 2, "not both"},
 		{"backfill days", []string{"backfill", "--all", "--days=0"}, 2, "--days=0"},
 		{"backfill into a file", []string{"backfill", "--all", "--aws.simulate", "--output-dir=" + filepath.Join(bad, "out")}, 1,
 			"backfill: cannot write to the output folder " + filepath.Join(bad, "out") + ": "},
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
-		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 2, "needs --backfill.prometheus-data-dir"},
+		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 1, "needs --backfill.prometheus-data-dir or --backfill.coverage-query-url"},
+		{"remote write without coverage", []string{"serve", "--backfill.remote-write.url=http://127.0.0.1:9/api/v1/write"}, 1, "remote write needs --backfill.coverage-query-url"},
+		{"remote write and a bucket", []string{"serve", "--backfill.remote-write.url=http://127.0.0.1:9/api/v1/write", "--backfill.objstore.config-file=objstore.yml"}, 1, "are exclusive"},
+		{"bucket labels without a bucket", []string{"serve", "--backfill.objstore.external-label=replica=backfill"}, 1, "backfill.objstore has no config_file"},
+		{"missing bucket config", []string{"serve", "--backfill.objstore.config-file=" + filepath.Join(dir, "none.yml")}, 1, "backfill.objstore.config_file: open " + filepath.Join(dir, "none.yml")},
+		{"relative remote-write URL", []string{"serve", "--backfill.remote-write.url=/api/v1/write"}, 2, "--backfill.remote-write.url: \"/api/v1/write\" is not an absolute http or https URL"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},
 		{"simulate a bad outage", []string{"simulate", "--fault.outage=DescribeDBInstances=soon", "--listen=127.0.0.1:0"}, 2, "--fault.outage=DescribeDBInstances=soon: want ACTION or ACTION=DURATION"},
 		{"simulate an outage of nothing", []string{"simulate", "--fault.outage==1m", "--listen=127.0.0.1:0"}, 2, "--fault.outage==1m: no action"},
@@ -360,6 +358,33 @@ func TestCommandLineErrors(t *testing.T) {
 	}
 }
 
+// check-config accepts extended statistics and any metric name, says
+// which metrics the catalog does not know, and reports bad statistics as
+// file:line: field: problem.
+func TestCheckConfigStatisticsAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(good, []byte("metrics:\n  statistics: [Average, p99]\n  add:\n    - {name: ReadLatency, statistics: [p99.9, \"TM(10%:90%)\", IQM, wm90]}\n    - {name: SomeFutureMetric}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("metrics:\n  add:\n    - name: ReadLatency\n      statistics: [p99, P95, \"TM(:)\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"check-config", good}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "2 added (not in the catalog, generic HELP: SomeFutureMetric); statistics Average, p99") {
+		t.Errorf("check-config %s: exit %d\nstdout: %s\nstderr: %s", good, code, stdout.String(), stderr.String())
+	}
+	var stdout2, stderr2 syncBuffer
+	code := run(context.Background(), []string{"check-config", bad}, &stdout2, &stderr2)
+	want := bad + `:4: metrics.add[0].statistics[1]: unknown statistic "P95" (did you mean "p95"? statistics are case-sensitive)` + "\n" +
+		bad + `:4: metrics.add[0].statistics[2]: statistic "TM(:)": TM(:) needs a lower or an upper bound`
+	if code != 1 || !strings.Contains(stderr2.String(), want) {
+		t.Errorf("check-config %s: exit %d, stderr:\n%s\nwant\n%s", bad, code, stderr2.String(), want)
+	}
+}
+
 // The config shown in the README is valid.
 func TestReadmeConfig(t *testing.T) {
 	block := testtools.ReadmeBlock(t, "../../README.md", "In short:\n\n```yaml\n")
@@ -370,6 +395,39 @@ func TestReadmeConfig(t *testing.T) {
 	var stdout, stderr syncBuffer
 	if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
 		t.Errorf("check-config of the README's example: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// The README's configs of the backfill's stores (its yaml blocks whose
+// first key is backfill) are valid.
+func TestReadmeStoreConfigs(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	checked := 0
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		lines := strings.Split(b, "\n")
+		for len(lines) > 0 && strings.HasPrefix(lines[0], "#") {
+			lines = lines[1:]
+		}
+		if len(lines) == 0 || lines[0] != "backfill:" {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("readme-%d.yml", i))
+		if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr syncBuffer
+		if code := run(context.Background(), []string{"check-config", path}, &stdout, &stderr); code != 0 {
+			t.Errorf("check-config of the README's store config:\n%s\nexit %d\n%s", b, code, stderr.String())
+		}
+		checked++
+	}
+	if checked < 4 {
+		t.Errorf("%d store configs in the README, want at least 4 (remote write, object storage, Mimir, AMP)", checked)
 	}
 }
 

@@ -55,9 +55,12 @@ type BackfillOptions struct {
 	ResweepEmpty      bool
 	BlockDuration     time.Duration
 	BatchSamples      int
-	// Interval, if positive, backfills every AWS instance's last MaxDays
-	// on this interval (see backfill.Auto).
+	// Interval, if positive, backfills every AWS instance's, cluster's and
+	// proxy's last MaxDays on this interval (see backfill.Auto).
 	Interval time.Duration
+	// Stores are the command line's settings of the stores the history
+	// goes to, over the config file's backfill section.
+	Stores StoreOptions
 }
 
 // Env is what the exporter takes from its surroundings.
@@ -84,6 +87,7 @@ type Exporter struct {
 	collector  *collector.Collector
 	backfiller *backfill.Backfiller // nil when the backfill is disabled or unavailable
 	jobs       *backfill.Jobs       // nil when the backfill is disabled or unavailable
+	stores     stores
 	// backfillErr is why the backfill is unavailable: its output folder
 	// cannot be written.
 	backfillErr error
@@ -116,6 +120,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Expor
 
 func (x *Exporter) build(ctx context.Context) error {
 	var err error
+	if !x.opts.Backfill.Disabled {
+		// First: their settings may be wrong, and they call no one.
+		if x.stores, err = x.newStores(); err != nil {
+			return err
+		}
+	}
 	if x.registry, err = newRegistry(x.telemetry); err != nil {
 		return err
 	}
@@ -161,7 +171,7 @@ func (x *Exporter) Start(ctx context.Context) {
 // first run does not delay it.
 func (x *Exporter) runAuto(ctx context.Context) {
 	auto := &backfill.Auto{
-		Jobs: x.jobs, Instances: x.inventory.All, Interval: x.opts.Backfill.Interval,
+		Jobs: x.jobs, Resources: x.inventory.All, Interval: x.opts.Backfill.Interval,
 		Days: x.backfiller.MaxDays(), Logger: x.env.Logger.With("component", "auto-backfill"),
 	}
 	select {
@@ -172,27 +182,31 @@ func (x *Exporter) runAuto(ctx context.Context) {
 }
 
 // Close stops the loops and the background jobs, waits for them, and
-// releases the output folder.
+// releases the output folder and the bucket's client.
 func (x *Exporter) Close() error {
 	x.stop()
 	x.wg.Wait()
 	if x.jobs != nil {
 		x.jobs.Wait()
 	}
+	var errs []error
 	if x.backfiller != nil {
-		return x.backfiller.Close()
+		errs = append(errs, x.backfiller.Close())
 	}
-	return nil
+	if x.stores.closer != nil {
+		errs = append(errs, x.stores.closer.Close())
+	}
+	return errors.Join(errs...)
 }
 
-// Refresh discovers the instances once.
+// Refresh discovers the resources once.
 func (x *Exporter) Refresh(ctx context.Context) error { return x.inventory.Refresh(ctx) }
 
 // Poll polls CloudWatch once for the live values.
 func (x *Exporter) Poll(ctx context.Context) error { return x.collector.Poll(ctx) }
 
-// Instances returns the known instances.
-func (x *Exporter) Instances() []model.Instance { return x.inventory.All() }
+// Resources returns the known resources, each with its metrics.
+func (x *Exporter) Resources() []model.Described { return x.inventory.All() }
 
 // Gatherer returns the registry /metrics serves.
 func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
@@ -216,7 +230,7 @@ func (x *Exporter) Handler() http.Handler {
 	opts := api.Options{
 		TelemetryPath: x.opts.TelemetryPath,
 		Gatherer:      x.registry,
-		Instances:     x.inventory,
+		Resources:     x.inventory,
 		Ready:         x.collector.Ready(),
 		Version:       x.opts.Version,
 		Logger:        x.env.Logger,

@@ -75,8 +75,8 @@ func TestLiveAndBackfilledLabelsAreTheSame(t *testing.T) {
 	if err := x.Poll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	inst := x.Instances()[0]
-	if _, err := x.Jobs().Run(t.Context(), backfill.Request{Instances: []model.Instance{inst}, Days: 1}); err != nil {
+	inst := model.OfKind(x.Resources(), model.KindDBInstance)[0]
+	if _, err := x.Jobs().Run(t.Context(), backfill.Request{Resources: []model.Described{inst}, Days: 1}); err != nil {
 		t.Fatal(err)
 	}
 	live := liveSeries(t, x, inst.ID)
@@ -168,7 +168,7 @@ func TestUnwritableOutputFolder(t *testing.T) {
 	if err := x.Poll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(liveSeries(t, x, x.Instances()[0].ID)); n < 30 {
+	if n := len(liveSeries(t, x, model.OfKind(x.Resources(), model.KindDBInstance)[0].ID)); n < 30 {
 		t.Errorf("%d live series, want the default metrics", n)
 	}
 	srv := httptest.NewServer(x.Handler())

@@ -132,17 +132,20 @@ func parseTime(t *testing.T, v any) time.Time {
 	return ts
 }
 
+// historyAnswer is the answer of GET .../metrics/history.
+type historyAnswer struct {
+	Series []struct {
+		Metric  string            `json:"metric"`
+		Labels  map[string]string `json:"labels"`
+		Samples [][2]float64      `json:"samples"`
+	} `json:"series"`
+}
+
 // checkHistory checks that the history of one of the instances holds its
 // own series, with its own CloudWatch values.
 func checkHistory(t *testing.T, base string, sim *awssim.Server, id, arn string, scope [2]string) {
 	t.Helper()
-	var h struct {
-		Series []struct {
-			Metric  string            `json:"metric"`
-			Labels  map[string]string `json:"labels"`
-			Samples [][2]float64      `json:"samples"`
-		} `json:"series"`
-	}
+	var h historyAnswer
 	get(t, base+"/api/v1/instances/"+id+"/metrics/history?range=8d&account_id="+scope[0]+"&region="+scope[1], &h)
 	if len(h.Series) < 30 {
 		t.Fatalf("%s: %d history series", arn, len(h.Series))

@@ -41,19 +41,19 @@ func (x *Exporter) newInventory() *inventory.Inventory {
 		Static:     x.staticInstances(),
 		Describers: clientsAs(x.clients, func(c *cloudwatch.Client) inventory.Describer { return c }),
 		Discovery:  d.Enabled,
+		Kinds:      d.ResourceKinds(),
+		Aggregates: d.AggregateKinds(),
 		Filter:     cloudwatch.DiscoveryFilter{Engines: d.Engines, Tags: d.Tags},
+		Rules:      x.cfg.MetricRules(),
 		Logger:     x.env.Logger.With("component", "inventory"),
 		OnRefresh:  x.discovered,
 	})
 }
 
-// discovered records a refresh of the instance list in the self-metrics.
-func (x *Exporter) discovered(all []model.Instance, err error) {
+// discovered records a refresh of the resource list in the self-metrics.
+func (x *Exporter) discovered(all []model.Described, err error) {
 	tm := x.telemetry
-	tm.Instances.Reset()
-	for _, i := range all {
-		tm.Instances.WithLabelValues(i.ProviderName()).Inc()
-	}
+	tm.SetResources(all)
 	if err != nil {
 		tm.DiscoveryRefreshErrors.Inc()
 		return
@@ -63,10 +63,10 @@ func (x *Exporter) discovered(all []model.Instance, err error) {
 
 // staticInstances are the config's static entries; the inventory completes
 // their region, account and ARN.
-func (x *Exporter) staticInstances() []model.Instance {
-	out := make([]model.Instance, 0, len(x.cfg.Static))
+func (x *Exporter) staticInstances() []model.Described {
+	out := make([]model.Described, 0, len(x.cfg.Static))
 	for _, s := range x.cfg.Static {
-		out = append(out, s.Instance())
+		out = append(out, s.Described())
 	}
 	return out
 }
@@ -75,9 +75,8 @@ func (x *Exporter) newCollector() *collector.Collector {
 	p := x.cfg.Poll
 	return collector.New(collector.Options{
 		Fetchers:       clientsAs(x.clients, func(c *cloudwatch.Client) collector.Fetcher { return c }),
-		Instances:      x.inventory,
-		InstancesReady: x.inventory.Ready(),
-		Metrics:        x.cfg.SelectedMetrics(),
+		Resources:      x.inventory,
+		ResourcesReady: x.inventory.Ready(),
 		Interval:       p.Interval,
 		Period:         p.Period,
 		Delay:          p.Delay,
@@ -87,11 +86,10 @@ func (x *Exporter) newCollector() *collector.Collector {
 
 func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 	o := x.opts.Backfill
-	return backfill.New(backfill.Options{
+	opts := backfill.Options{
 		OutputDir:         o.OutputDir,
 		PrometheusDataDir: o.PrometheusDataDir,
 		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
-		Metrics:           x.cfg.SelectedMetrics(),
 		Period:            o.Period,
 		HeadMargin:        o.HeadMargin,
 		MaxDays:           o.MaxDays,
@@ -100,7 +98,9 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		BlockWindow:       o.BlockDuration,
 		BatchSamples:      o.BatchSamples,
 		Env:               x.componentEnv("backfill"),
-	})
+	}
+	x.stores.options(&opts)
+	return backfill.New(opts)
 }
 
 // clientsAs returns the clients as the interface a part declares.

@@ -133,3 +133,15 @@ func ReadmeBlock(tb testing.TB, path, start string) string {
 	}
 	return block
 }
+
+// ParseTime parses v, a JSON value, as an RFC 3339 time, and fails the
+// test if it is not one.
+func ParseTime(tb testing.TB, v any) time.Time {
+	tb.Helper()
+	s, _ := v.(string)
+	ts, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		tb.Fatalf("time %v: %v", v, err)
+	}
+	return ts
+}

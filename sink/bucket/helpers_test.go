@@ -3,127 +3,26 @@ package bucket_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
 	"github.com/thanos-io/objstore"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// s3 is gofakes3 on 127.0.0.1, behind a handler that counts PUTs and
-// injects faults.
-type s3 struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	// puts counts PUT requests by object key.
-	puts map[string]int
-	// fail, if set, returns the status to answer a PUT of key with, or
-	// 0 to let it through.
-	fail func(key string, attempt int) int
-	// hold, if set, makes PUTs of keys it accepts wait until the client
-	// gives up, and reports the key on held.
-	hold func(key string) bool
-	held chan string
-}
+// s3 is the S3 server of testtools, with a client of its bucket.
+type s3 struct{ *testtools.S3 }
 
-const bucketName = "blocks"
+func startS3(t testing.TB) s3 { return s3{testtools.StartS3(t)} }
 
-func startS3(t testing.TB) *s3 {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucketName); err != nil {
-		t.Fatal(err)
-	}
-	s := &s3{puts: map[string]int{}, held: make(chan string, 100)}
-	s.srv = httptest.NewServer(s.handler(gofakes3.New(backend).Server()))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *s3) handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPut {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key := strings.TrimPrefix(r.URL.Path, "/"+bucketName+"/")
-		s.mu.Lock()
-		s.puts[key]++
-		attempt, fail, hold := s.puts[key], s.fail, s.hold
-		s.mu.Unlock()
-		if hold != nil && hold(key) {
-			s.held <- key
-			// Once the body is read, the server notices the client's
-			// connection closing and cancels the request's context.
-			_, _ = io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
-			return
-		}
-		if fail != nil {
-			if code := fail(key, attempt); code != 0 {
-				http.Error(w, "injected fault", code)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// totalPuts returns the number of PUT requests so far.
-func (s *s3) totalPuts() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.puts {
-		n += c
-	}
-	return n
-}
-
-func (s *s3) setFaults(fail func(string, int) int, hold func(string) bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail, s.hold = fail, hold
-}
-
-// config returns objstore's client configuration of the server's bucket,
-// without client-side retries, so that the Store's own retries are tested.
-func (s *s3) config() []byte {
-	return fmt.Appendf(nil, `type: S3
-config:
-  bucket: %s
-  endpoint: %s
-  insecure: true
-  access_key: test
-  secret_key: testtesttest
-  region: us-east-1
-  bucket_lookup_type: path
-  max_retries: 1
-`, bucketName, strings.TrimPrefix(s.srv.URL, "http://"))
-}
-
-func (s *s3) bucket(t testing.TB) objstore.Bucket {
-	t.Helper()
-	bkt, err := bucket.NewBucket(s.config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bkt.Close() })
-	return bkt
-}
+func (s s3) bucket(t testing.TB) objstore.Bucket { return testtools.S3Client(t, s.S3) }
 
 // fleetDays writes days daily blocks of hourly samples of instances x 2
 // metrics into dir, through tsdbwriter, and returns the series written

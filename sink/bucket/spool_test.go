@@ -20,7 +20,7 @@ func TestUploadSpool(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := filepath.Base(dirs[1])
-	s3.setFaults(func(key string, _ int) int {
+	s3.SetFaults(func(key string, _ int) int {
 		if key == second+"/index" {
 			return 500
 		}
@@ -36,7 +36,7 @@ func TestUploadSpool(t *testing.T) {
 	if names := dirNames(left); len(names) != 2 || names[0] != second || names[1] != "not-a-block" {
 		t.Fatalf("spool holds %v, want the failed block and the other folder", names)
 	}
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	done, err = st.UploadSpool(context.Background(), spool)
 	if err != nil || len(done) != 1 || done[0].ULID != second || done[0].Skipped {
 		t.Fatalf("second UploadSpool: %+v, %v", done, err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -20,6 +19,7 @@ import (
 	"github.com/thanos-io/objstore"
 	"go.uber.org/goleak"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -75,14 +75,14 @@ func TestUploadAndReadBack(t *testing.T) {
 	if want := wantSamples(series); !reflect.DeepEqual(got, want) {
 		t.Fatalf("downloaded blocks hold %d series, want %d, or their samples differ", len(got), len(want))
 	}
-	puts := s3.totalPuts()
+	puts := s3.Puts()
 	for _, dir := range dirs {
 		up, err := st.Upload(context.Background(), dir)
 		if err != nil || !up.Skipped || up.Files != 0 {
 			t.Fatalf("second upload: %+v, %v; want skipped", up, err)
 		}
 	}
-	if n := s3.totalPuts(); n != puts {
+	if n := s3.Puts(); n != puts {
 		t.Fatalf("second upload sent %d PUTs, want none", n-puts)
 	}
 }
@@ -100,37 +100,15 @@ func checkMeta(t *testing.T, bkt objstore.Bucket, prefix string, labels map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct {
-		ULID    string `json:"ulid"`
-		MinTime int64  `json:"minTime"`
-		Version int    `json:"version"`
-		Thanos  struct {
-			Labels     map[string]string `json:"labels"`
-			Downsample struct {
-				Resolution *int64 `json:"resolution"`
-			} `json:"downsample"`
-			Source       string   `json:"source"`
-			SegmentFiles []string `json:"segment_files"`
-			Files        []struct {
-				RelPath string `json:"rel_path"`
-			} `json:"files"`
-		} `json:"thanos"`
-	}
+	var m testtools.BlockMeta
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	th := m.Thanos
-	switch {
-	case m.ULID != path.Base(prefix) || m.Version != 1 || m.MinTime == 0:
-		t.Errorf("meta.json lacks Prometheus's fields: %s", b)
-	case !maps.Equal(th.Labels, labels):
-		t.Errorf("thanos.labels %v, want %v", th.Labels, labels)
-	case th.Downsample.Resolution == nil || *th.Downsample.Resolution != 0:
-		t.Errorf("thanos.downsample.resolution missing or not 0: %s", b)
-	case th.Source != "rds-backfill-exporter":
-		t.Errorf("thanos.source %q", th.Source)
-	case !reflect.DeepEqual(th.SegmentFiles, []string{"000001"}) || len(th.Files) != 3:
-		t.Errorf("thanos.segment_files %v, files %v", th.SegmentFiles, th.Files)
+	if m.ULID != path.Base(prefix) {
+		t.Errorf("meta.json of %s names %s", prefix, m.ULID)
+	}
+	if err := m.Check(labels); err != nil {
+		t.Errorf("%v: %s", err, b)
 	}
 }
 
@@ -138,7 +116,7 @@ func checkMeta(t *testing.T, bkt objstore.Bucket, prefix string, labels map[stri
 // Store's retries complete the block.
 func TestUploadRetries(t *testing.T) {
 	s3 := startS3(t)
-	s3.setFaults(func(_ string, attempt int) int {
+	s3.SetFaults(func(_ string, attempt int) int {
 		if attempt == 1 {
 			return 503
 		}
@@ -150,7 +128,7 @@ func TestUploadRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if puts := s3.totalPuts(); puts != 2*up.Files {
+	if puts := s3.Puts(); puts != 2*up.Files {
 		t.Fatalf("%d PUTs for %d files, want two each", puts, up.Files)
 	}
 	if got := readBlock(t, download(t, bkt, up.ULID)); !reflect.DeepEqual(got, wantSamples(series)) {
@@ -163,7 +141,7 @@ func TestUploadRetries(t *testing.T) {
 // block; the next Upload completes it.
 func TestUploadFailureLeavesNoMeta(t *testing.T) {
 	s3 := startS3(t)
-	s3.setFaults(func(key string, _ int) int {
+	s3.SetFaults(func(key string, _ int) int {
 		if strings.HasSuffix(key, "/index") {
 			return 500
 		}
@@ -178,7 +156,7 @@ func TestUploadFailureLeavesNoMeta(t *testing.T) {
 		t.Fatalf("upload: %v, want an error about %s/index", err, id)
 	}
 	checkPartial(t, bkt, st, id)
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	completeAndCompare(t, bkt, st, dirs[0], series)
 }
 
@@ -188,16 +166,16 @@ func TestUploadKilled(t *testing.T) {
 	s3 := startS3(t)
 	series, dirs := fleetDays(t, t.TempDir(), day0, 1, 2)
 	id := filepath.Base(dirs[0])
-	s3.setFaults(nil, func(key string) bool { return key == id+"/index" })
+	s3.SetFaults(nil, func(key string) bool { return key == id+"/index" })
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+dirs[0], helperEnv+"_CONFIG="+string(s3.config()))
+	cmd.Env = append(os.Environ(), helperEnv+"="+dirs[0], helperEnv+"_CONFIG="+string(s3.Config()))
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case key := <-s3.held:
+	case key := <-s3.Held():
 		t.Logf("killing the uploader during the PUT of %s", key)
 	case <-time.After(time.Minute):
 		_ = cmd.Process.Kill()
@@ -209,7 +187,7 @@ func TestUploadKilled(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Fatal("the killed uploader exited cleanly")
 	}
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	bkt := s3.bucket(t)
 	st := newStore(t, bkt, bucket.Config{})
 	checkPartial(t, bkt, st, id)
@@ -249,7 +227,7 @@ func TestUploadCanceled(t *testing.T) {
 	s3 := startS3(t)
 	_, dirs := fleetDays(t, t.TempDir(), day0, 1, 2)
 	id := filepath.Base(dirs[0])
-	s3.setFaults(nil, func(key string) bool { return key == id+"/index" })
+	s3.SetFaults(nil, func(key string) bool { return key == id+"/index" })
 	bkt := s3.bucket(t)
 	st := newStore(t, bkt, bucket.Config{MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -258,12 +236,12 @@ func TestUploadCanceled(t *testing.T) {
 		_, err := st.Upload(ctx, dirs[0])
 		done <- err
 	}()
-	<-s3.held
+	<-s3.Held()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	s3.setFaults(nil, nil)
+	s3.SetFaults(nil, nil)
 	if exists(t, bkt, id+"/meta.json") {
 		t.Fatal("meta.json uploaded by a canceled upload")
 	}

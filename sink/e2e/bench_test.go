@@ -38,7 +38,7 @@ func BenchmarkRemoteWrite(b *testing.B) {
 				b.StopTimer()
 				f := newFleet(250, end, fmt.Sprint("bench-", i))
 				b.StartTimer()
-				if _, err := w.Write(context.Background(), f.series); err != nil {
+				if _, err := w.Write(context.Background(), f.series, "name"); err != nil {
 					b.Fatal(err)
 				}
 				samples += countSamples(f.series)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -71,12 +72,13 @@ func startStore(t testing.TB, ready, path string, args func(addr string) []strin
 func (s *store) url() string { return "http://" + s.addr }
 
 // startPrometheus runs the pinned Prometheus with the remote-write
-// receiver and an out-of-order window of 8 days.
+// receiver and the README's prometheus.yml: an out-of-order window of 8
+// days.
 func startPrometheus(t testing.TB) *store {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
-	const yml = "global:\n  scrape_interval: 1m\nstorage:\n  tsdb:\n    out_of_order_time_window: 8d\n"
+	yml := "global:\n  scrape_interval: 1m\n" + testtools.ReadmeBlock(t, "../../README.md", "```yaml\n# prometheus.yml\n")
 	if err := os.WriteFile(cfg, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,26 @@ type sample struct {
 // rawSeries queries expr, a range selector, at ts and returns the raw
 // samples of every series by its labels' string.
 func (s *store) rawSeries(expr string, ts time.Time) (map[string][]sample, error) {
-	q := url.Values{"query": {expr}, "time": {strconv.FormatInt(ts.Unix(), 10)}, "nocache": {"1"}}
+	res, err := s.query(expr, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]sample{}
+	for _, r := range res {
+		out[labelKey(r.metric)] = r.samples
+	}
+	return out, nil
+}
+
+// result is one series of a range-vector result.
+type result struct {
+	metric  map[string]string
+	samples []sample
+}
+
+// query evaluates expr, a range selector, at ts through the query API.
+func (s *store) query(expr string, ts time.Time) ([]result, error) {
+	q := url.Values{"query": {expr}, "time": {strconv.FormatFloat(float64(ts.UnixMilli())/1000, 'f', 3, 64)}, "nocache": {"1"}}
 	resp, err := http.Get(s.url() + "/api/v1/query?" + q.Encode())
 	if err != nil {
 		return nil, err
@@ -131,17 +152,17 @@ func (s *store) rawSeries(expr string, ts time.Time) (map[string][]sample, error
 	if body.Status != "success" {
 		return nil, fmt.Errorf("%s: %s", expr, body.Error)
 	}
-	out := map[string][]sample{}
+	out := make([]result, 0, len(body.Data.Result))
 	for _, r := range body.Data.Result {
-		var smps []sample
+		res := result{metric: r.Metric}
 		for _, v := range r.Values {
 			f, err := strconv.ParseFloat(v[1].(string), 64)
 			if err != nil {
 				return nil, err
 			}
-			smps = append(smps, sample{T: int64(v[0].(float64)*1000 + 0.5), V: f})
+			res.samples = append(res.samples, sample{T: int64(math.Round(v[0].(float64) * 1000)), V: f})
 		}
-		out[labelKey(r.Metric)] = smps
+		out = append(out, res)
 	}
 	return out, nil
 }

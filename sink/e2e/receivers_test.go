@@ -48,7 +48,7 @@ func write(t testing.TB, url, version string, series ...tsdbwriterSeries) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := w.Write(context.Background(), series)
+	st, err := w.Write(context.Background(), series, "name")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,12 @@ func (c Config) Validate() error {
 	if err := sink.CheckURL(c.URL); err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
+	return c.ValidateSettings()
+}
+
+// ValidateSettings reports the first invalid setting of c other than the
+// URL, which a command line may give; c must have its defaults applied.
+func (c Config) ValidateSettings() error {
 	if c.MaxHoursPerQuery < 1 || c.MaxHoursPerQuery > 11000 {
 		return fmt.Errorf("max_hours_per_query %d: want 1 to 11000", c.MaxHoursPerQuery)
 	}

@@ -28,7 +28,7 @@ func BenchmarkWrite(b *testing.B) {
 			w := newWriter(b, remotewrite.Config{URL: srv.URL, ProtocolVersion: version})
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := w.Write(context.Background(), series); err != nil {
+				if _, err := w.Write(context.Background(), series, "name"); err != nil {
 					b.Fatal(err)
 				}
 			}

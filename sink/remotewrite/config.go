@@ -43,12 +43,14 @@ type Config struct {
 	sink.HTTPConfig `yaml:",inline"`
 	// ProtocolVersion is VersionAuto (default), Version1 or Version2.
 	ProtocolVersion string `yaml:"protocol_version"`
-	// BatchSize is the most samples one request carries. Default
-	// DefaultBatchSize.
+	// BatchSize is the most samples one request carries, unless the
+	// samples of one group in one hour (see Writer.Write) are more.
+	// Default DefaultBatchSize.
 	BatchSize int `yaml:"batch_size"`
-	// Shards is how many requests are in flight at once. Each series
-	// belongs to one shard, whose requests go one after another, so its
-	// samples arrive in time order. Default DefaultShards.
+	// Shards is how many requests are in flight at once. Each group of
+	// series (see Writer.Write) belongs to one shard, whose requests go
+	// one after another, so its samples arrive in time order. Default
+	// DefaultShards.
 	Shards int `yaml:"shards"`
 	// MinBackoff and MaxBackoff bound the wait between retries of a
 	// request that failed with a network error, a 5xx or a 429; a
@@ -89,6 +91,12 @@ func (c Config) Validate() error {
 	if err := sink.CheckURL(c.URL); err != nil {
 		return fmt.Errorf("url: %w", err)
 	}
+	return c.ValidateSettings()
+}
+
+// ValidateSettings reports the first invalid setting of c other than the
+// URL, which a command line may give; c must have its defaults applied.
+func (c Config) ValidateSettings() error {
 	switch {
 	case c.ProtocolVersion != Version1 && c.ProtocolVersion != Version2 && c.ProtocolVersion != VersionAuto:
 		return fmt.Errorf("protocol_version %q: want %q, %q or %q", c.ProtocolVersion, VersionAuto, Version1, Version2)

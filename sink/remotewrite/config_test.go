@@ -39,7 +39,7 @@ func TestConfig(t *testing.T) {
 }
 
 // TestConfigYAML decodes the documented example strictly, so that the
-// YAML keys of Config and its inline HTTP settings are what docs/sinks.md
+// YAML keys of Config and its inline HTTP settings are what README.md
 // says.
 func TestConfigYAML(t *testing.T) {
 	const doc = `

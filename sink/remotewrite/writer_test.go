@@ -4,140 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/snappy"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/prompb"
-	writev2 "github.com/prometheus/prometheus/prompb/io/prometheus/write/v2"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/rwreceiver"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
-
-// receiver is a remote-write receiver on 127.0.0.1 that decodes both
-// protocol versions, keeps the samples of the requests it accepts in
-// arrival order, and answers the first requests with faults.
-type receiver struct {
-	srv *httptest.Server
-	mu  sync.Mutex
-	// faults are the answers to the first requests, in order; a request
-	// past them is accepted.
-	faults   []fault
-	requests int
-	// got are the accepted samples by series, in arrival order; sizes the
-	// sample count of each accepted request, series the series count.
-	got    map[string][]tsdbwriter.Sample
-	sizes  []int
-	series []int
-	// v1 makes the receiver one of 1.0 only: answering 2.0 requests with
-	// the status v1 says, or, with 0, reading every body as 1.0 as old
-	// receivers do.
-	v1 *int
-	// versions are the versions of the requests accepted, in order.
-	versions []string
-}
-
-type fault struct {
-	status     int
-	retryAfter string
-	body       string
-}
-
-func startReceiver(t *testing.T, faults ...fault) *receiver {
-	t.Helper()
-	r := &receiver{faults: faults, got: map[string][]tsdbwriter.Sample{}}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if r.requests <= len(r.faults) {
-		f := r.faults[r.requests-1]
-		if f.retryAfter != "" {
-			w.Header().Set("Retry-After", f.retryAfter)
-		}
-		http.Error(w, f.body, f.status)
-		return
-	}
-	contentType := req.Header.Get("Content-Type")
-	if r.v1 != nil {
-		if *r.v1 != 0 && strings.Contains(contentType, "v2") {
-			http.Error(w, "unsupported", *r.v1)
-			return
-		}
-		contentType = ""
-	}
-	body, err := io.ReadAll(req.Body)
-	if err == nil {
-		body, err = snappy.Decode(nil, body)
-	}
-	if err == nil {
-		err = r.decode(contentType, body, w)
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// decode keeps the samples of a request of either version.
-func (r *receiver) decode(contentType string, body []byte, w http.ResponseWriter) error {
-	if strings.Contains(contentType, "io.prometheus.write.v2.Request") {
-		var req writev2.Request
-		if err := req.Unmarshal(body); err != nil {
-			return err
-		}
-		n := 0
-		for _, ts := range req.Timeseries {
-			lbls, err := ts.ToLabels(&labels.ScratchBuilder{}, req.Symbols)
-			if err != nil {
-				return err
-			}
-			key := lbls.String()
-			for _, s := range ts.Samples {
-				r.got[key] = append(r.got[key], tsdbwriter.Sample{T: s.Timestamp, V: s.Value})
-			}
-			n += len(ts.Samples)
-		}
-		w.Header().Set("X-Prometheus-Remote-Write-Samples-Written", strconv.Itoa(n))
-		r.sizes, r.series = append(r.sizes, n), append(r.series, len(req.Timeseries))
-		r.versions = append(r.versions, "2.0")
-		return nil
-	}
-	var req prompb.WriteRequest
-	if err := req.Unmarshal(body); err != nil {
-		return err
-	}
-	n := 0
-	for _, ts := range req.Timeseries {
-		b := labels.NewScratchBuilder(len(ts.Labels))
-		for _, l := range ts.Labels {
-			b.Add(l.Name, l.Value)
-		}
-		key := b.Labels().String()
-		for _, s := range ts.Samples {
-			r.got[key] = append(r.got[key], tsdbwriter.Sample{T: s.Timestamp, V: s.Value})
-		}
-		n += len(ts.Samples)
-	}
-	r.sizes, r.series = append(r.sizes, n), append(r.series, len(req.Timeseries))
-	r.versions = append(r.versions, "1.0")
-	return nil
-}
 
 // testSeries returns n series of m hourly samples each.
 func testSeries(n, m int) []tsdbwriter.Series {
@@ -166,49 +45,163 @@ func newWriter(t testing.TB, cfg remotewrite.Config) *remotewrite.Writer {
 
 // checkExactlyOnce checks that the receiver holds every sample of series
 // once, in time order.
-func (r *receiver) checkExactlyOnce(t *testing.T, series []tsdbwriter.Series) {
+func checkExactlyOnce(t *testing.T, r *rwreceiver.Receiver, series []tsdbwriter.Series) {
 	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.got) != len(series) {
-		t.Fatalf("receiver has %d series, want %d", len(r.got), len(series))
+	got := r.Samples()
+	if len(got) != len(series) {
+		t.Fatalf("receiver has %d series, want %d", len(got), len(series))
 	}
 	for _, s := range series {
-		got := r.got[s.Labels.String()]
-		if len(got) != len(s.Samples) {
-			t.Fatalf("%s: received %d samples, want %d", s.Labels, len(got), len(s.Samples))
-		}
-		for i := range got {
-			if got[i] != s.Samples[i] {
-				t.Fatalf("%s: sample %d is %v, want %v (order or value)", s.Labels, i, got[i], s.Samples[i])
-			}
+		g := got[s.Labels.String()]
+		if !slices.Equal(g, s.Samples) {
+			t.Fatalf("%s: received %d samples, want %d in order: %v", s.Labels, len(g), len(s.Samples), head(g))
 		}
 	}
 }
 
+func head(s []tsdbwriter.Sample) []tsdbwriter.Sample { return s[:min(3, len(s))] }
+
 func TestBatchesKeepSeriesInOrder(t *testing.T) {
 	for _, version := range []string{remotewrite.Version1, remotewrite.Version2} {
 		t.Run(version, func(t *testing.T) {
-			r := startReceiver(t)
+			r := rwreceiver.Start(t, "")
 			series := testSeries(10, 37)
-			w := newWriter(t, remotewrite.Config{URL: r.srv.URL, ProtocolVersion: version, BatchSize: 50, Shards: 3})
-			st, err := w.Write(context.Background(), series)
+			w := newWriter(t, remotewrite.Config{URL: r.URL(), ProtocolVersion: version, BatchSize: 50, Shards: 3})
+			st, err := w.Write(context.Background(), series, "name")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.checkExactlyOnce(t, series)
+			checkExactlyOnce(t, r, series)
 			multi := false
-			for i, n := range r.sizes {
-				if n > 50 {
+			accepted := r.Accepted()
+			for i, req := range accepted {
+				if n := req.Samples(); n > 50 {
 					t.Fatalf("request %d has %d samples, batch size is 50", i, n)
 				}
-				multi = multi || r.series[i] > 1
+				multi = multi || len(req.Series) > 1
 			}
 			if !multi {
 				t.Fatal("no request held pieces of several series")
 			}
-			if st.Samples != 370 || st.Requests != len(r.sizes) || st.Retries != 0 {
-				t.Fatalf("stats %+v, want 370 samples in %d requests", st, len(r.sizes))
+			if st.Samples != 370 || st.Requests != len(accepted) || st.Retries != 0 {
+				t.Fatalf("stats %+v, want 370 samples in %d requests", st, len(accepted))
+			}
+		})
+	}
+}
+
+// groupSeries returns n groups (resources, by the label name) of m series
+// each, of hourly samples with minute offsets over hours, without samples
+// in the hours where (hour+group+series)%5 == 0.
+func groupSeries(n, m, hours int) []tsdbwriter.Series {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var out []tsdbwriter.Series
+	for g := range n {
+		for k := range m {
+			s := tsdbwriter.Series{Labels: labels.FromStrings("__name__", fmt.Sprintf("aws_rds_m%d_average", k), "name", arnOf(g), "job", "rds")}
+			for h := range hours {
+				if (h+g+k)%5 == 0 {
+					continue
+				}
+				at := start.Add(time.Duration(h)*time.Hour + time.Duration(k)*time.Minute)
+				s.Samples = append(s.Samples, tsdbwriter.Sample{T: at.UnixMilli(), V: float64(g*10000 + k*100 + h)})
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// groupHours counts the samples of each group (its name) in each hour,
+// over the requests given.
+func groupHours(reqs ...rwreceiver.Request) map[string]map[int64]int {
+	out := map[string]map[int64]int{}
+	for _, req := range reqs {
+		for _, s := range req.Series {
+			name := s.Labels.Get("name")
+			if out[name] == nil {
+				out[name] = map[int64]int{}
+			}
+			for _, x := range s.Samples {
+				out[name][x.T-x.T%time.Hour.Milliseconds()]++
+			}
+		}
+	}
+	return out
+}
+
+// TestGroupHourInOneRequest: the samples of one group in one hour always
+// share a request, whatever the batch size, and requests stay within the
+// batch size unless a group-hour alone is larger.
+func TestGroupHourInOneRequest(t *testing.T) {
+	series := groupSeries(7, 5, 30) // group-hours of 4 or 5 samples
+	want := groupHours(rwreceiver.Request{Series: series})
+	for _, batch := range []int{1, 4, 9, 23, 100, 5000} {
+		t.Run(fmt.Sprint(batch), func(t *testing.T) {
+			r := rwreceiver.Start(t, "")
+			w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: batch, Shards: 3})
+			if _, err := w.Write(context.Background(), series, "name"); err != nil {
+				t.Fatal(err)
+			}
+			checkExactlyOnce(t, r, series)
+			for i, req := range r.Accepted() {
+				groupHoursIn := 0
+				for name, hours := range groupHours(req) {
+					for h, n := range hours {
+						if n != want[name][h] {
+							t.Fatalf("request %d holds %d of the %d samples of %s in hour %d", i, n, want[name][h], name, h)
+						}
+						groupHoursIn++
+					}
+				}
+				if req.Samples() > batch && groupHoursIn > 1 {
+					t.Fatalf("request %d has %d samples of %d group-hours, batch size is %d", i, req.Samples(), groupHoursIn, batch)
+				}
+			}
+		})
+	}
+}
+
+// TestFailedRequestLeavesNoPartialHour: the receiver refuses the n-th
+// request; every hour of every group is then whole at the receiver or
+// absent from it, and writing again completes everything.
+func TestFailedRequestLeavesNoPartialHour(t *testing.T) {
+	series := groupSeries(12, 6, 48)
+	want := groupHours(rwreceiver.Request{Series: series})
+	for _, n := range []int{1, 2, 5, 9} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			r := rwreceiver.Start(t, "")
+			r.SetFault(func(i int) *rwreceiver.Fault {
+				if i == n {
+					return &rwreceiver.Fault{Status: http.StatusBadRequest, Body: "refused"}
+				}
+				return nil
+			})
+			w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: 70, Shards: 2})
+			if _, err := w.Write(context.Background(), series, "name"); err == nil {
+				t.Fatal("the write succeeded despite a refused request")
+			}
+			partial, missing := 0, 0
+			got := groupHours(r.Accepted()...)
+			for name, hours := range want {
+				for h, wn := range hours {
+					switch gn := got[name][h]; {
+					case gn == 0:
+						missing++
+					case gn != wn:
+						partial++
+					}
+				}
+			}
+			if partial > 0 || missing == 0 {
+				t.Fatalf("%d group-hours partly written, %d missing; want 0 partly and some missing", partial, missing)
+			}
+			r.SetFault(nil)
+			if _, err := w.Write(context.Background(), series, "name"); err != nil {
+				t.Fatal(err)
+			}
+			if got := groupHours(r.Accepted()...); len(got) != len(want) {
+				t.Fatalf("after writing again the receiver has %d groups, want %d", len(got), len(want))
 			}
 		})
 	}
@@ -217,16 +210,17 @@ func TestBatchesKeepSeriesInOrder(t *testing.T) {
 // TestRetriesOn503And429: the receiver answers 503 twice, then 429 with
 // Retry-After twice; the writer waits and delivers every sample once.
 func TestRetriesOn503And429(t *testing.T) {
-	r := startReceiver(t,
-		fault{status: 503, body: "starting"}, fault{status: 503, body: "starting"},
-		fault{status: 429, retryAfter: "1", body: "slow down"}, fault{status: 429, retryAfter: "1", body: "slow down"})
+	r := rwreceiver.Start(t, "")
+	r.FaultsFirst(
+		rwreceiver.Fault{Status: 503, Body: "starting"}, rwreceiver.Fault{Status: 503, Body: "starting"},
+		rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"}, rwreceiver.Fault{Status: 429, RetryAfter: "1", Body: "slow down"})
 	series := testSeries(5, 24)
-	w := newWriter(t, remotewrite.Config{URL: r.srv.URL, BatchSize: 40, Shards: 1})
-	st, err := w.Write(context.Background(), series)
+	w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: 40, Shards: 1})
+	st, err := w.Write(context.Background(), series, "name")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.checkExactlyOnce(t, series)
+	checkExactlyOnce(t, r, series)
 	if st.Retries != 4 {
 		t.Fatalf("%d retries, want 4", st.Retries)
 	}
@@ -235,61 +229,52 @@ func TestRetriesOn503And429(t *testing.T) {
 // TestNoRetryOn400: a 400 fails the write at once with the receiver's
 // message.
 func TestNoRetryOn400(t *testing.T) {
-	r := startReceiver(t, fault{status: 400, body: "out of bounds: sample too old"})
-	w := newWriter(t, remotewrite.Config{URL: r.srv.URL, Shards: 1})
-	_, err := w.Write(context.Background(), testSeries(2, 10))
+	r := rwreceiver.Start(t, "")
+	r.FaultsFirst(rwreceiver.Fault{Status: 400, Body: "out of bounds: sample too old"})
+	w := newWriter(t, remotewrite.Config{URL: r.URL(), Shards: 1})
+	_, err := w.Write(context.Background(), testSeries(2, 10), "name")
 	if err == nil || !strings.Contains(err.Error(), "out of bounds: sample too old") || !strings.Contains(err.Error(), "400") {
 		t.Fatalf("err %v, want the receiver's 400 message", err)
 	}
-	if r.requests != 1 {
-		t.Fatalf("%d requests, want 1 (no retry)", r.requests)
+	if n := r.Requests(); n != 1 {
+		t.Fatalf("%d requests, want 1 (no retry)", n)
 	}
 }
 
 // TestCancelStopsBackoff: canceling the context ends a write that waits
 // for a receiver that keeps answering 503.
 func TestCancelStopsBackoff(t *testing.T) {
-	faults := make([]fault, 1000)
-	for i := range faults {
-		faults[i] = fault{status: 503, body: "down"}
-	}
-	r := startReceiver(t, faults...)
-	w := newWriter(t, remotewrite.Config{URL: r.srv.URL, MinBackoff: time.Hour, MaxBackoff: time.Hour})
+	r := rwreceiver.Start(t, "")
+	r.SetFault(func(int) *rwreceiver.Fault { return &rwreceiver.Fault{Status: 503, Body: "down"} })
+	w := newWriter(t, remotewrite.Config{URL: r.URL(), MinBackoff: time.Hour, MaxBackoff: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := w.Write(ctx, testSeries(2, 10))
+		_, err := w.Write(ctx, testSeries(2, 10), "name")
 		done <- err
 	}()
-	waitRequests(t, r, 1)
+	testtools.Eventually(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := r.Requests(); n < 1 {
+			return fmt.Errorf("%d requests, want 1", n)
+		}
+		return nil
+	})
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 }
 
-func waitRequests(t *testing.T, r *receiver, n int) {
-	t.Helper()
-	testtools.Eventually(t, 10*time.Second, 10*time.Millisecond, func() error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.requests < n {
-			return fmt.Errorf("%d requests, want %d", r.requests, n)
-		}
-		return nil
-	})
-}
-
 func TestUnorderedSeriesRefused(t *testing.T) {
-	r := startReceiver(t)
+	r := rwreceiver.Start(t, "")
 	series := testSeries(2, 3)
 	series[1].Samples[2].T = series[1].Samples[0].T
-	w := newWriter(t, remotewrite.Config{URL: r.srv.URL})
-	if _, err := w.Write(context.Background(), series); !errors.Is(err, tsdbwriter.ErrUnordered) {
+	w := newWriter(t, remotewrite.Config{URL: r.URL()})
+	if _, err := w.Write(context.Background(), series, "name"); !errors.Is(err, tsdbwriter.ErrUnordered) {
 		t.Fatalf("err %v, want ErrUnordered", err)
 	}
-	if r.requests != 0 {
-		t.Fatalf("%d requests sent for a refused write", r.requests)
+	if n := r.Requests(); n != 0 {
+		t.Fatalf("%d requests sent for a refused write", n)
 	}
 }
 
@@ -308,17 +293,19 @@ func TestAuto(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := startReceiver(t)
-			r.v1 = tt.v1
+			r := rwreceiver.Start(t, "")
+			if tt.v1 != nil {
+				r.SetV1Only(*tt.v1)
+			}
 			series := testSeries(6, 30)
-			w := newWriter(t, remotewrite.Config{URL: r.srv.URL, BatchSize: 40, Shards: 2})
-			if _, err := w.Write(context.Background(), series); err != nil {
+			w := newWriter(t, remotewrite.Config{URL: r.URL(), BatchSize: 40, Shards: 2})
+			if _, err := w.Write(context.Background(), series, "name"); err != nil {
 				t.Fatal(err)
 			}
-			r.checkExactlyOnce(t, series)
-			for i, v := range r.versions {
-				if v != tt.want {
-					t.Fatalf("request %d accepted in %s, want all in %s", i, v, tt.want)
+			checkExactlyOnce(t, r, series)
+			for i, req := range r.Accepted() {
+				if req.Version != tt.want {
+					t.Fatalf("request %d accepted in %s, want all in %s", i, req.Version, tt.want)
 				}
 			}
 		})

@@ -14,6 +14,8 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // TestBackfillIntoPrometheus backfills 7 days of every simulated instance
@@ -31,7 +33,8 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 		if code != 200 || body["success"] != true || body["instance_id"] != inst.ID {
 			t.Fatalf("backfill %s: %d %v\n%s", inst.ID, code, body, exp.logs)
 		}
-		// One GetMetricData call: 20 metrics x 2 statistics x 168 hours.
+		// One GetMetricData call: the instance's metrics x 2 statistics x
+		// 168 hours.
 		if body["cloudwatch_requests"] != 1.0 || body["days_requested"] != 7.0 {
 			t.Errorf("backfill %s: %v", inst.ID, body)
 		}
@@ -49,15 +52,15 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 	}
 	exp.kill()
 
-	from, to := parseTime(t, results[sim.Instances()[0].ID]["from"]), parseTime(t, results[sim.Instances()[0].ID]["to"])
+	from, to := testtools.ParseTime(t, results[sim.Instances()[0].ID]["from"]), testtools.ParseTime(t, results[sim.Instances()[0].ID]["to"])
 	analyze(t, out)
 	prom := startPrometheus(t, copyDir(t, out))
 	checked := 0
 	for _, inst := range sim.Instances() {
 		hours := 0
-		for _, sel := range catalog.DefaultSelection() {
-			for _, stat := range sel.Statistics {
-				n := checkSeries(t, prom, sim, inst.ID, sel.Metric, stat, from, to)
+		for _, metric := range catalog.DefaultMetrics(model.KindDBInstance) {
+			for _, stat := range catalog.DefaultStatistics() {
+				n := checkSeries(t, prom, sim, inst.ID, metric, stat, from, to)
 				checked += n
 				hours = max(hours, n)
 			}
@@ -112,16 +115,6 @@ func checkSeries(t *testing.T, prom *proc, sim *awssim.Server, id, metric, stat 
 	return n
 }
 
-func parseTime(t *testing.T, v any) time.Time {
-	t.Helper()
-	s, _ := v.(string)
-	ts, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatalf("time %v: %v", v, err)
-	}
-	return ts
-}
-
 // analyze runs promtool tsdb analyze on a copy of the blocks (it wants a
 // wal/ folder) and fails on any error.
 func analyze(t *testing.T, dir string) {
@@ -156,7 +149,8 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("%d %v", code, body)
 	}
-	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
+	metrics := body["cloudwatch_metrics_requested"]
 	before := coveredHours(t, out, sim, from, to)
 	// The second block is a whole UTC day inside the range.
 	bs := blocks(t, out)
@@ -173,9 +167,10 @@ func TestBackfillRefetchesRemovedBlock(t *testing.T) {
 	if code != 200 || body["hours_backfilled"].(float64)+body["hours_empty"].(float64) != float64(lost) {
 		t.Fatalf("refill: %d %v, want %d hours", code, body, lost)
 	}
-	// One window for both instances: 80 queries in one call.
-	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || c.MetricsRequested != 80 {
-		t.Errorf("refill made %d calls for %d metrics, want 1 call for 80", c.Requests["GetMetricData"], c.MetricsRequested)
+	// One window for both instances: the queries of the first backfill
+	// (each instance's metrics x 2 statistics) in one call.
+	if c := sim.Counters(); c.Requests["GetMetricData"] != 1 || float64(c.MetricsRequested) != metrics {
+		t.Errorf("refill made %d calls for %d metrics, want 1 call for %v", c.Requests["GetMetricData"], c.MetricsRequested, metrics)
 	}
 	if coveredHours(t, out, sim, from, to) != before {
 		t.Errorf("coverage after the refill differs from before the removal")

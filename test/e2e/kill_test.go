@@ -59,13 +59,13 @@ func TestKillDuringBackfill(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("second backfill: %d %v\n%s", code, body, exp2.logs)
 	}
-	first, second := parseTime(t, body["from"]), parseTime(t, body["to"])
+	first, second := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 	covered := coveredHours(t, survived, sim, first, second)
 	if body["hours_skipped_covered"] != float64(covered) {
 		t.Errorf("second backfill skipped %v hours, the surviving blocks cover %d", body["hours_skipped_covered"], covered)
 	}
 	total := body["hours_backfilled"].(float64) + body["hours_skipped_covered"].(float64) + body["hours_empty"].(float64) + body["hours_skipped_known_empty"].(float64)
-	if want := float64(200 * 168); total != want {
+	if want := float64(resources(sim) * 168); total != want {
 		t.Errorf("hours add up to %v, want %v: %v", total, want, body)
 	}
 	if body["hours_backfilled"].(float64) == 0 {
@@ -79,22 +79,40 @@ func TestKillDuringBackfill(t *testing.T) {
 	}
 }
 
-// coveredHours counts the instance-hours of [from, to) of sim's instances
-// that the blocks in dir hold samples for.
+// coveredHours counts the resource-hours of [from, to) of sim's instances,
+// clusters and proxies that the blocks in dir hold samples for.
 func coveredHours(t *testing.T, dir string, sim *awssim.Server, from, to time.Time) int {
 	t.Helper()
 	cov, err := tsdbwriter.ScanCoverage(context.Background(), []string{dir}, tsdbwriter.CoverageOptions{
-		Label: catalog.LabelInstanceID, Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
+		Label: catalog.LabelName, Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, inst := range sim.Instances() {
-		n += cov.Count(inst.ID)
+	for _, arn := range arns(sim) {
+		n += cov.Count(arn)
 	}
 	return n
 }
+
+// arns returns the ARNs of sim's instances, clusters and proxies.
+func arns(sim *awssim.Server) []string {
+	var out []string
+	for _, i := range sim.Instances() {
+		out = append(out, i.ARN)
+	}
+	for _, c := range sim.Clusters() {
+		out = append(out, c.ARN)
+	}
+	for _, p := range sim.Proxies() {
+		out = append(out, p.ARN)
+	}
+	return out
+}
+
+// resources is how many instances, clusters and proxies sim has.
+func resources(sim *awssim.Server) int { return len(arns(sim)) }
 
 // blocks lists the block folders (named by a ULID) in dir, and fails the
 // test on any other entry but the hidden staging folders and the empty-hours

@@ -24,7 +24,7 @@ func TestPrometheusScrapesLiveAndBackfilled(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("backfill: %d %v", code, body)
 	}
-	from, to := parseTime(t, body["from"]), parseTime(t, body["to"])
+	from, to := testtools.ParseTime(t, body["from"]), testtools.ParseTime(t, body["to"])
 
 	data := copyDir(t, out)
 	cfg := filepath.Join(t.TempDir(), "prometheus.yml")

@@ -3,18 +3,16 @@ package backfill
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// sink keeps the fetched datapoints of a sweep, compactly, until every
-// fetch has succeeded, and then writes them with tsdbwriter.WriteBlocks,
-// one block window at a time, so that only one TSDB head is in memory at
-// once. Nothing reaches the output folder before finish.
-type sink struct {
+// fetched keeps the fetched datapoints of a batch, compactly, until every
+// fetch has succeeded, and then hands them to the store. Nothing reaches
+// the store before finish.
+type fetched struct {
 	b      *Backfiller
 	series []tsdbwriter.Series
 	index  map[seriesKey]int // index in series
@@ -27,8 +25,8 @@ type seriesKey struct {
 	resource, metric, statistic string
 }
 
-func newSink(b *Backfiller, plans []*instancePlan) *sink {
-	s := &sink{b: b, index: map[seriesKey]int{}, filled: map[string]hourSet{}}
+func newFetched(b *Backfiller, plans []*instancePlan) *fetched {
+	s := &fetched{b: b, index: map[seriesKey]int{}, filled: map[string]hourSet{}}
 	for _, p := range plans {
 		s.filled[p.key()] = hourSet{}
 	}
@@ -37,7 +35,7 @@ func newSink(b *Backfiller, plans []*instancePlan) *sink {
 
 // add keeps the datapoints of series, fetched for group g, that fall in
 // hours the resource misses.
-func (s *sink) add(g *group, series []model.Series) {
+func (s *fetched) add(g *group, series []model.Series) {
 	byKey := make(map[string]*instancePlan, len(g.instances))
 	for _, p := range g.instances {
 		byKey[p.key()] = p
@@ -61,7 +59,7 @@ func (s *sink) add(g *group, series []model.Series) {
 
 // seriesFor returns the series of a query, creating it with room for n
 // samples.
-func (s *sink) seriesFor(q model.MetricQuery, n int) *tsdbwriter.Series {
+func (s *fetched) seriesFor(q model.MetricQuery, n int) *tsdbwriter.Series {
 	key := seriesKey{q.Resource.Key(), q.Metric, q.Statistic}
 	i, ok := s.index[key]
 	if !ok {
@@ -72,19 +70,14 @@ func (s *sink) seriesFor(q model.MetricQuery, n int) *tsdbwriter.Series {
 	return &s.series[i]
 }
 
-// finish writes one block per window that has samples, in time order. A
-// block already moved into place stays if a later one fails: each block is
-// complete on its own, and res counts it.
-func (s *sink) finish(ctx context.Context, res *Result) error {
+// finish hands the series, their samples in time order, to the store,
+// which counts what it wrote in res. What the store wrote before an error
+// stays: whole blocks (one per window, in time order), or whole
+// resource-hours by remote write.
+func (s *fetched) finish(ctx context.Context, res *Result) error {
 	for _, sr := range s.series {
 		// Windows fetched in several groups may interleave.
 		slices.SortFunc(sr.Samples, func(a, b tsdbwriter.Sample) int { return cmp.Compare(a.T, b.T) })
 	}
-	written, err := s.b.writer.WriteBlocks(ctx, s.series)
-	res.Blocks += len(written.Blocks)
-	res.Samples += written.Samples
-	if err != nil {
-		return fmt.Errorf("write block: %w", err)
-	}
-	return nil
+	return s.b.store.write(ctx, s.series, res)
 }
