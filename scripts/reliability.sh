@@ -102,7 +102,7 @@ series() { curl -s "http://$exp/metrics" | grep -c "^$1{" || true; }
 requests() { curl -s "http://$sim/awssim/counters" | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2 | grep . || echo 0; }
 
 sigterm() {
-	echo "## SIGTERM during a fleet backfill (500 instances, 7 days)"
+	echo "## SIGTERM during a fleet backfill (500 instances and their clusters, 7 days)"
 	simulate 500
 	serve --backfill.output-dir="$tmp/sigterm"
 	post '/api/v1/metrics/backfill?days=7&async=true' >/dev/null
@@ -116,7 +116,7 @@ sigterm() {
 	echo "    left in the output folder: $(compgen -G "$tmp/sigterm/01*/meta.json" | wc -l) complete blocks, $(find "$tmp/sigterm" -mindepth 1 -maxdepth 1 ! -name '01*' | wc -l) other entries"
 	serve --backfill.output-dir="$tmp/sigterm"
 	body=$(post '/api/v1/metrics/backfill?days=7')
-	echo "    rerun: hours_backfilled $(json hours_backfilled <<<"$body"), hours_skipped_covered $(json hours_skipped_covered <<<"$body"), hours_empty $(json hours_empty <<<"$body"), of $((500 * 168))"
+	echo "    rerun: hours_backfilled $(json hours_backfilled <<<"$body"), hours_skipped_covered $(json hours_skipped_covered <<<"$body"), hours_empty $(json hours_empty <<<"$body"), of hours_total $(json hours_total <<<"$body")"
 	stop
 }
 
@@ -163,7 +163,7 @@ ids() {
 }
 
 scrape() {
-	echo "## /metrics while a fleet backfill runs (1000 instances, 7 days: 6.7M samples)"
+	echo "## /metrics while a fleet backfill runs (1000 instances and their clusters, 7 days)"
 	simulate 1000
 	serve --backfill.output-dir="$tmp/scrape"
 	local job n
@@ -172,8 +172,8 @@ scrape() {
 		curl -s -o /dev/null -w '%{time_total}\n' "http://$exp/metrics"
 	done | sort -n >"$tmp/times"
 	n=$(wc -l <"$tmp/times")
-	echo "    $n scrapes during the backfill: median $(sed -n "$(((n + 1) / 2))p" "$tmp/times") s," \
-		"p99 $(sed -n "$(((n * 99 + 99) / 100))p" "$tmp/times") s, max $(tail -1 "$tmp/times") s"
+	echo "    $n scrapes during the backfill of $(curl -s "http://$exp/api/v1/backfill/jobs/$job" | json samples_written) samples:" \
+		"median $(sed -n "$(((n + 1) / 2))p" "$tmp/times") s, p99 $(sed -n "$(((n * 99 + 99) / 100))p" "$tmp/times") s, max $(tail -1 "$tmp/times") s"
 	stop
 }
 
