@@ -517,6 +517,20 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 	}
 }
 
+// Bad options are not output folder errors: the caller must not start
+// without the backfill for them.
+func TestNewRejectsOptions(t *testing.T) {
+	for _, o := range []Options{
+		{OutputDir: t.TempDir(), BlockWindow: 7 * time.Hour},
+		{OutputDir: t.TempDir(), Period: 2 * time.Minute},
+		{},
+	} {
+		if _, err := New(o); err == nil || errors.Is(err, ErrOutputFolder) {
+			t.Errorf("New(%+v) = %v, want an options error", o, err)
+		}
+	}
+}
+
 // Each span is in one hull, which covers it; spans join a hull while it
 // stays within maxHours, or when neither the hull nor the span would cover
 // less than half of it (the same long range of many resources is one hull,

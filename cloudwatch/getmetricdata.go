@@ -133,7 +133,7 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Wi
 	var stats FetchStats
 	for {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.Target().Key(), err)
 		}
 		// Counted as sent, as the Observer counts it, whatever the answer.
 		stats.Calls++
@@ -142,7 +142,7 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Wi
 		_, err := c.cw.GetMetricData(ctx, in, dec.option)
 		c.observer.Request(APIGetMetricData, err)
 		if err != nil {
-			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.Target().Key(), err)
 		}
 		c.cpu <- struct{}{}
 		n, next, err := dec.deliver(fn)
@@ -150,7 +150,7 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Wi
 		stats.Datapoints += n
 		c.observer.Datapoints(caller, n)
 		if err != nil {
-			return stats, fmt.Errorf("get metric data in %s: %w", c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data in %s: %w", c.Target().Key(), err)
 		}
 		if next == "" {
 			return stats, nil

@@ -104,6 +104,12 @@ func (ww *WindowWriter) Append(lbls labels.Labels, samples []Sample) error {
 	if err := ww.check(samples); err != nil {
 		return fmt.Errorf("append %s: %w", lbls, err)
 	}
+	if len(ww.order) == 0 {
+		// The first chunks start a chunk segment, preallocated whole.
+		if err := ww.w.requireFree(ChunkSegmentSize, uint64(len(samples))); err != nil {
+			return err
+		}
+	}
 	s := ww.seriesOf(lbls)
 	if len(s.chunks) > 0 && samples[0].T <= s.lastT() {
 		return fmt.Errorf("append %s: %w", lbls, ErrUnordered)
@@ -203,6 +209,10 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 	if err := ww.ctx.Err(); err != nil {
 		return BlockStats{}, err
 	}
+	wl := ww.load()
+	if err := ww.w.requireFree(wl.finishBytes(), wl.samples); err != nil {
+		return BlockStats{}, err
+	}
 	if !ww.sorted {
 		slices.SortFunc(ww.order, func(a, b *windowSeries) int { return labels.Compare(a.lbls, b.lbls) })
 		if err := ww.block.reorder(ww.order); err != nil {
@@ -222,6 +232,15 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 		ULID: meta.ULID, Dir: dst, MinTime: meta.MinTime, MaxTime: meta.MaxTime,
 		Samples: meta.Stats.NumSamples, Series: meta.Stats.NumSeries,
 	}, nil
+}
+
+// load returns what the window's block holds.
+func (ww *WindowWriter) load() windowLoad {
+	wl := windowLoad{series: uint64(len(ww.order))}
+	for _, s := range ww.order {
+		wl.samples += uint64(s.samples)
+	}
+	return wl
 }
 
 // Abort drops what was appended and removes the window's staging data.

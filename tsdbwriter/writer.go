@@ -55,6 +55,8 @@ type Writer struct {
 	window  int64 // ms
 	logger  *slog.Logger
 	staging *staging
+	// freeBytes returns the free space of the file system of a folder.
+	freeBytes func(dir string) (uint64, error)
 }
 
 // New validates opts, creates the output folder if needed, removes staging
@@ -73,10 +75,11 @@ func New(opts Options) (*Writer, error) {
 		return nil, err
 	}
 	return &Writer{
-		dir:     opts.Dir,
-		window:  opts.Window.Milliseconds(),
-		logger:  opts.Logger,
-		staging: st,
+		dir:       opts.Dir,
+		window:    opts.Window.Milliseconds(),
+		logger:    opts.Logger,
+		staging:   st,
+		freeBytes: statfsFree,
 	}, nil
 }
 
