@@ -1,10 +1,6 @@
 package backfill
 
-import (
-	"maps"
-	"slices"
-	"time"
-)
+import "time"
 
 // Range is the hours a sweep covers: [From, To), both aligned to the hour.
 type Range struct {
@@ -27,14 +23,11 @@ type hourSet map[int64]struct{}
 
 func (s hourSet) add(t int64)      { s[t] = struct{}{} }
 func (s hourSet) has(t int64) bool { _, ok := s[t]; return ok }
-func (s hourSet) sorted() []int64  { return slices.Sorted(maps.Keys(s)) }
 
 // span is a window of whole hours [start, end), in Unix seconds.
 type span struct{ start, end int64 }
 
 func (s span) hours() int { return int((s.end - s.start) / 3600) }
-
-func (s span) overlaps(o span) bool { return s.start < o.end && o.start < s.end }
 
 // assignHulls puts each span into a hull, a window fetched for every span
 // in it, and returns the hulls and the hull of each span. spans must be

@@ -211,11 +211,3 @@ func sortPoints(p []model.Datapoint) {
 }
 
 func cmpPoint(a, b model.Datapoint) int { return a.Timestamp.Compare(b.Timestamp) }
-
-func messages(ms []types.MessageData) string {
-	parts := make([]string, 0, len(ms))
-	for _, m := range ms {
-		parts = append(parts, aws.ToString(m.Code)+": "+aws.ToString(m.Value))
-	}
-	return strings.Join(parts, "; ")
-}

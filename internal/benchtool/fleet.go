@@ -75,15 +75,15 @@ func measureFleet(bin string, n, days int, stderr io.Writer) (fleetRow, error) {
 		return row, err
 	}
 	defer os.RemoveAll(dir)
-	simAddr, srvAddr := freeAddr(), freeAddr()
-	sim := exec.Command(bin, "--log.level=warn", "simulate", "--listen", simAddr, "--instances", strconv.Itoa(n))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	simAddr, srvAddr := freeAddr(ctx), freeAddr(ctx)
+	sim := exec.CommandContext(ctx, bin, "--log.level=warn", "simulate", "--listen", simAddr, "--instances", strconv.Itoa(n))
 	sim.Stderr = stderr
 	if err := sim.Start(); err != nil {
 		return row, err
 	}
 	defer stop(sim)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
 	if err := waitHTTP(ctx, "http://"+simAddr+"/awssim/counters", http.StatusOK); err != nil {
 		return row, err
 	}
@@ -91,7 +91,7 @@ func measureFleet(bin string, n, days int, stderr io.Writer) (fleetRow, error) {
 	if err := os.WriteFile(cfg, []byte(fleetConfig), 0o644); err != nil {
 		return row, err
 	}
-	srv := exec.Command(bin, "--log.level=warn", "serve", "--web.listen-address", srvAddr, "--config.file", cfg,
+	srv := exec.CommandContext(ctx, bin, "--log.level=warn", "serve", "--web.listen-address", srvAddr, "--config.file", cfg,
 		"--backfill.output-dir", filepath.Join(dir, "blocks"), "--backfill.max-days", strconv.Itoa(days))
 	srv.Env = append(os.Environ(), "AWS_ENDPOINT_URL=http://"+simAddr, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x")
 	srv.Stderr = stderr
@@ -188,8 +188,8 @@ func peakRSS(pid int) (float64, error) {
 }
 
 // freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freeAddr(ctx context.Context) string {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
