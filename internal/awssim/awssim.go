@@ -6,6 +6,7 @@
 //   - RDS (awsQuery, XML): DescribeDBInstances, DescribeDBClusters,
 //     DescribeDBProxies and ListTagsForResource;
 //   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity;
+//   - IAM (awsQuery, XML): ListAccountAliases;
 //   - CloudWatch Logs (JSON 1.1): Enhanced Monitoring's log group
 //     RDSOSMetrics, with GetLogEvents, FilterLogEvents and DescribeLogStreams;
 //   - Performance Insights (JSON 1.1): GetResourceMetrics and
@@ -129,6 +130,8 @@ type Options struct {
 	// LogRetentionDays is the retention of the RDSOSMetrics log group,
 	// default 30 days (what RDS sets when it creates the group).
 	LogRetentionDays int
+	// IAM shapes IAM's answers (account aliases).
+	IAM IAMOptions
 }
 
 // Faults are failures the simulator injects. The zero value injects none.
