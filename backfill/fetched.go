@@ -45,7 +45,7 @@ func (s *fetched) add(g *group, series []model.Series) {
 		if p == nil || len(sr.Points) == 0 {
 			continue
 		}
-		dst := s.seriesFor(sr.Query, len(sr.Points))
+		dst := s.seriesFor(p.inst, sr.Query, len(sr.Points))
 		for _, dp := range sr.Points {
 			h := dp.Timestamp.Unix() - dp.Timestamp.Unix()%3600
 			if !p.missing.has(h) {
@@ -57,15 +57,15 @@ func (s *fetched) add(g *group, series []model.Series) {
 	}
 }
 
-// seriesFor returns the series of a query, creating it with room for n
-// samples.
-func (s *fetched) seriesFor(q model.MetricQuery, n int) *tsdbwriter.Series {
+// seriesFor returns the series of a query of resource d, creating it with
+// room for n samples.
+func (s *fetched) seriesFor(d model.Described, q model.MetricQuery, n int) *tsdbwriter.Series {
 	key := seriesKey{q.Resource.Key(), q.Metric, q.Statistic}
 	i, ok := s.index[key]
 	if !ok {
 		i = len(s.series)
 		s.index[key] = i
-		s.series = append(s.series, tsdbwriter.Series{Labels: s.b.seriesLabelsFor(q), Samples: make([]tsdbwriter.Sample, 0, n)})
+		s.series = append(s.series, tsdbwriter.Series{Labels: s.b.seriesLabelsFor(d, q), Samples: make([]tsdbwriter.Sample, 0, n)})
 	}
 	return &s.series[i]
 }

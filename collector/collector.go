@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
@@ -43,6 +44,9 @@ type Options struct {
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
+	// Labeling names the labels of the series and says which optional
+	// ones they carry.
+	Labeling catalog.Labeling
 	telemetry.Env
 }
 
@@ -60,7 +64,7 @@ type Collector struct {
 func New(opts Options) *Collector {
 	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
-	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay)
+	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay, opts.Labeling)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
 	return c
 }
@@ -115,7 +119,7 @@ func (c *Collector) Poll(ctx context.Context) error {
 	}
 	wg.Wait()
 	err := errors.Join(errs...)
-	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Logger)})
+	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Labeling, c.opts.Logger)})
 	c.record(start, err)
 	return err
 }
@@ -144,9 +148,11 @@ func (c *Collector) window() cloudwatch.Window {
 
 func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model.Described, w cloudwatch.Window) (part, error) {
 	var mine []model.Described
+	byKey := map[string]model.Described{}
 	for _, d := range resources {
 		if d.ServedByCloudWatch() && d.Target == f.Target() {
 			mine = append(mine, d)
+			byKey[d.Key()] = d
 		}
 	}
 	queries := model.Queries(mine)
@@ -157,7 +163,7 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model
 	if err != nil {
 		return part{}, fmt.Errorf("poll %s: %w", f.Target().Key(), err)
 	}
-	return part{metrics: c.descs.valueMetrics(series)}, nil
+	return part{metrics: c.descs.valueMetrics(series, byKey)}, nil
 }
 
 // Describe sends nothing: the set of series depends on the resources, so

@@ -18,10 +18,14 @@ type fakeDescriber struct {
 	instances, clusters, proxies []model.Described
 	listing                      model.Listing
 	err, clusterErr, listErr     error
+	alias                        string
+	aliasErr                     error
 	got                          cloudwatch.DiscoveryFilter
 }
 
 func (f *fakeDescriber) Target() model.Target { return f.target }
+
+func (f *fakeDescriber) AccountAlias(context.Context) (string, error) { return f.alias, f.aliasErr }
 
 func (f *fakeDescriber) DescribeInstances(_ context.Context, filter cloudwatch.DiscoveryFilter) ([]model.Described, error) {
 	f.got = filter

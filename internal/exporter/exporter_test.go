@@ -97,6 +97,13 @@ func TestLiveAndBackfilledLabelsAreTheSame(t *testing.T) {
 // id that the registry serves, by metric name.
 func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels.Labels {
 	t.Helper()
+	return liveSeriesBy(t, x, catalog.LabelInstanceID, id)
+}
+
+// liveSeriesBy is liveSeries for instances whose identifier is the label
+// idLabel.
+func liveSeriesBy(t *testing.T, x *exporter.Exporter, idLabel, id string) map[string]labels.Labels {
+	t.Helper()
 	families, err := x.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +114,7 @@ func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			if ls := pairs(m.GetLabel()); ls.Get(catalog.LabelInstanceID) == id {
+			if ls := pairs(m.GetLabel()); ls.Get(idLabel) == id {
 				out[f.GetName()] = ls
 			}
 		}
@@ -115,10 +122,13 @@ func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels
 	return out
 }
 
+// pairs returns the labels a scrape keeps: not the empty ones.
 func pairs(lps []*dto.LabelPair) labels.Labels {
 	b := labels.NewScratchBuilder(len(lps))
 	for _, lp := range lps {
-		b.Add(lp.GetName(), lp.GetValue())
+		if lp.GetValue() != "" {
+			b.Add(lp.GetName(), lp.GetValue())
+		}
 	}
 	b.Sort()
 	return b.Labels()
@@ -128,12 +138,19 @@ func pairs(lps []*dto.LabelPair) labels.Labels {
 // blocks in dir.
 func blockSeries(t *testing.T, dir, name, id string) []tsdbwriter.Series {
 	t.Helper()
+	return blockSeriesBy(t, dir, name, catalog.LabelInstanceID, id)
+}
+
+// blockSeriesBy is blockSeries for instances whose identifier is the label
+// idLabel.
+func blockSeriesBy(t *testing.T, dir, name, idLabel, id string) []tsdbwriter.Series {
+	t.Helper()
 	now := time.Now()
 	series, err := tsdbwriter.ReadSeries(context.Background(), []string{dir}, tsdbwriter.ReadOptions{
 		Mint: now.Add(-3 * 24 * time.Hour).UnixMilli(), Maxt: now.UnixMilli(),
 		Matchers: []*labels.Matcher{
 			labels.MustNewMatcher(labels.MatchEqual, "__name__", name),
-			labels.MustNewMatcher(labels.MatchEqual, catalog.LabelInstanceID, id),
+			labels.MustNewMatcher(labels.MatchEqual, idLabel, id),
 		},
 	})
 	if err != nil {
