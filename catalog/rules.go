@@ -33,7 +33,8 @@ type Rules struct {
 //
 // listing is what ListMetrics said of the resource's account and region,
 // nil when it is not known. With a listing, a resource gets every default
-// metric of its kind and every added metric that the listing has for it:
+// metric of its kind and every added metric that the listing has for it
+// (whatever kinds the catalog knows the metric for):
 // no query for a metric CloudWatch does not have, none left out that it
 // has. Without a listing, and for a static resource that the listing does
 // not name, a resource gets the defaults whose Rule holds for its engine,
@@ -63,7 +64,11 @@ func (r Rules) For(d model.Described, listing model.Listing) ([]model.Selection,
 		}
 	}
 	for _, a := range r.Add {
-		if m, ok := byName[a.Metric]; !ok || m.AppliesTo(d.Kind) {
+		// With a listing, an added metric goes to every resource that has
+		// it (CloudWatch publishes the instance metrics of an Aurora
+		// cluster's members by DBClusterIdentifier too, as YACE serves
+		// them); without one, to the kinds the catalog knows it for.
+		if m, ok := byName[a.Metric]; !ok || listed || m.AppliesTo(d.Kind) {
 			want(a)
 		}
 	}

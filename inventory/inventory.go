@@ -231,11 +231,11 @@ func (inv *Inventory) build(f map[model.Target]found) []model.Described {
 		}
 	}
 	all := merge(inv.opts.Static, discovered)
+	linkWriters(all)
+	all = append(all, aggregates(all, inv.opts.Aggregates)...)
 	for i := range all {
 		all[i].AccountAlias = aliases[all[i].AccountID]
 	}
-	linkWriters(all)
-	all = append(all, aggregates(all, inv.opts.Aggregates)...)
 	sortResources(all)
 	for i := range all {
 		d := &all[i]
