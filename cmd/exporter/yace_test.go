@@ -45,3 +45,19 @@ func TestConvertConfig(t *testing.T) {
 		t.Errorf("want the 2 notes on stderr only; stderr:\n%s", stderr.String())
 	}
 }
+
+// With YACE's -labels-snake-case (either spelling), the default config's
+// /metrics has snake-case dimension labels and no promtool finding at
+// all.
+func TestServeSnakeCaseLabels(t *testing.T) {
+	p := startExporter(t, "--labels-snake-case", "serve", "--aws.simulate", "--aws.simulate.instances=4")
+	code, body := p.get(t, "/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	if strings.Contains(body, "dimension_DBInstanceIdentifier") || !strings.Contains(body, `dimension_dbinstance_identifier="sim-postgres-01"`) ||
+		!strings.Contains(body, `dimension_dbcluster_identifier="sim-aurora-postgresql-cluster-01"`) {
+		t.Errorf("/metrics does not have snake-case dimension labels:\n%s", body)
+	}
+	tools.CheckMetricsAllowing(t, body)
+}
