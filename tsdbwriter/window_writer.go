@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
@@ -55,7 +56,7 @@ func (w *Writer) BeginWindow(ctx context.Context, t int64) (*WindowWriter, error
 	}
 	// Twice the window: after a commit the head rejects samples older than
 	// its max time minus half its chunk range.
-	bw, err := tsdb.NewBlockWriter(w.logger, dir, 2*w.window)
+	bw, err := tsdb.NewBlockWriter(tsdbLogger(w.logger), dir, 2*w.window)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("begin window: %w", err), os.RemoveAll(dir))
 	}
@@ -200,7 +201,8 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 	if err := fileutil.Rename(src, stats.Dir); err != nil {
 		return BlockStats{}, fmt.Errorf("move block into place: %w", err)
 	}
-	ww.w.logger.Debug("Wrote block", "block", id, "mint", stats.MinTime, "maxt", stats.MaxTime, "samples", stats.Samples)
+	ww.w.logger.Info("block written", "block", id, "from", time.UnixMilli(stats.MinTime).UTC(), "to", time.UnixMilli(stats.MaxTime).UTC(),
+		"series", stats.Series, "samples", stats.Samples)
 	return stats, nil
 }
 
