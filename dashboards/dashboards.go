@@ -37,7 +37,7 @@ type File struct {
 
 // All builds every dashboard, in a stable order.
 func All() ([]File, error) {
-	layouts := []layout{fleetOverview(), instanceDetail(), exporterHealth()}
+	layouts := []layout{fleetOverview(), instanceDetail(), clustersAndProxies(), exporterHealth()}
 	files := make([]File, 0, len(layouts))
 	for _, l := range layouts {
 		d, err := l.build()
@@ -94,7 +94,10 @@ type layout struct {
 	description string
 	// jobSource is the series whose job label values fill the job variable.
 	jobSource string
-	rows      []row
+	// kinds are the kinds of resources whose variables the dashboard has,
+	// after job, account and region; default DB instances.
+	kinds []resourceKind
+	rows  []row
 }
 
 func (l layout) build() (dashboard.Dashboard, error) {
@@ -115,7 +118,11 @@ func (l layout) build() (dashboard.Dashboard, error) {
 			AsDropdown(true).
 			IncludeVars(true).
 			KeepTime(true))
-	for _, v := range variables(l.jobSource) {
+	kinds := l.kinds
+	if len(kinds) == 0 {
+		kinds = []resourceKind{instances()}
+	}
+	for _, v := range variables(l.jobSource, kinds) {
 		b = b.WithVariable(v)
 	}
 	for _, r := range l.rows {
@@ -148,23 +155,30 @@ func numberPanels(d *dashboard.Dashboard) {
 	}
 }
 
-// variables returns the datasource, job, region and instance variables.
-// Region and instance list the values of RDS series; job lists those of
-// jobSource. Every query variable is multi-select with an All value of ".*",
-// so that "All" is a short regex however large the fleet.
-func variables(jobSource string) []cog.Builder[dashboard.VariableModel] {
-	rdsSource := catalog.PromName("CPUUtilization", catalog.Average)
-	return []cog.Builder[dashboard.VariableModel]{
+// variables returns the datasource, job, account, region and resource
+// variables (one per kind). Account and region list the values of the
+// first kind's RDS series, each resource variable those of its kind; job
+// lists those of jobSource. Every query variable is multi-select with an
+// All value of ".*", so that "All" is a short regex however large the
+// fleet.
+func variables(jobSource string, kinds []resourceKind) []cog.Builder[dashboard.VariableModel] {
+	rdsSource := kinds[0].source
+	vars := []cog.Builder[dashboard.VariableModel]{
 		dashboard.NewDatasourceVariableBuilder(varDatasource).
 			Label("Data source").
 			Type("prometheus"),
 		queryVariable(varJob, "Job", fmt.Sprintf("label_values(%s, job)", jobSource)),
+		queryVariable(varAccount, "Account",
+			fmt.Sprintf(`label_values(%s{job=~"$%s"}, %s)`, rdsSource, varJob, catalog.LabelAccountID)),
 		queryVariable(varRegion, "Region",
-			fmt.Sprintf(`label_values(%s{job=~"$%s"}, region)`, rdsSource, varJob)),
-		queryVariable(varInstance, "DB instance",
-			fmt.Sprintf(`label_values(%s{job=~"$%s", region=~"$%s"}, dimension_DBInstanceIdentifier)`,
-				rdsSource, varJob, varRegion)),
+			fmt.Sprintf(`label_values(%s{job=~"$%s", %s=~"$%s"}, %s)`, rdsSource, varJob, catalog.LabelAccountID, varAccount, catalog.LabelRegion)),
 	}
+	for _, k := range kinds {
+		vars = append(vars, queryVariable(k.variable, k.title,
+			fmt.Sprintf(`label_values(%s{job=~"$%s", %s=~"$%s", %s=~"$%s"}, %s)`,
+				k.source, varJob, catalog.LabelAccountID, varAccount, catalog.LabelRegion, varRegion, k.label)))
+	}
+	return vars
 }
 
 func queryVariable(name, label, q string) cog.Builder[dashboard.VariableModel] {
