@@ -6,7 +6,7 @@
 // folder Grafana provisioning files for both.
 package dashboards
 
-//go:generate go run ./cmd/gen -out json
+//go:generate go run ./cmd/gen -out json -out-snake-case json-snake-case -rules rules
 
 import (
 	"bytes"
@@ -62,19 +62,47 @@ func Render(d dashboard.Dashboard) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Write renders every dashboard into dir, which must exist.
-func Write(dir string) error {
+// Write renders every dashboard into dir, which must exist, and its
+// snake-case variant into snakeDir, created if needed.
+func Write(dir, snakeDir string) error {
 	files, err := All()
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(snakeDir, 0o755); err != nil {
+		return fmt.Errorf("write dashboard: %w", err)
+	}
 	for _, f := range files {
-		b, err := Render(f.Dashboard)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
+		for _, v := range []struct {
+			path   string
+			render func(dashboard.Dashboard) ([]byte, error)
+		}{{filepath.Join(dir, f.Name), Render}, {filepath.Join(snakeDir, f.Name), RenderSnakeCase}} {
+			b, err := v.render(f.Dashboard)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+			if err := os.WriteFile(v.path, b, 0o644); err != nil {
+				return fmt.Errorf("write dashboard: %w", err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name), b, 0o644); err != nil {
-			return fmt.Errorf("write dashboard: %w", err)
+	}
+	return nil
+}
+
+// WriteRules writes the snake-case variants of the rule files of rulesDir
+// and their tests into rulesDir/SnakeCaseDir.
+func WriteRules(rulesDir string) error {
+	files, err := SnakeCaseRules(rulesDir)
+	if err != nil {
+		return err
+	}
+	for rel, b := range files {
+		path := filepath.Join(rulesDir, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write rules: %w", err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return fmt.Errorf("write rules: %w", err)
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/prometheus/storage"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/dashboards"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
@@ -26,10 +27,13 @@ type defaultConfigFleet struct {
 	name  string
 	sim   awssim.Options
 	empty []string // "dashboard uid / panel title"
+	// snakeCase runs the exporter with --labels.snake-case and reads the
+	// snake-case dashboards, whose UIDs end in -snake-case.
+	snakeCase bool
 }
 
 func defaultConfigFleets() []defaultConfigFleet {
-	return []defaultConfigFleet{
+	fleets := []defaultConfigFleet{
 		{"postgres", awssim.Options{Instances: 6, Engines: []string{"postgres"}, Proxies: 1}, []string{
 			"rds-clusters-proxies / Backup storage",
 			"rds-clusters-proxies / Cluster volume I/O",
@@ -48,7 +52,7 @@ func defaultConfigFleets() []defaultConfigFleet {
 			"rds-instance / Query latency",
 			"rds-instance / Serverless v2 capacity",
 			"rds-instance / Serverless v2 utilization",
-		}},
+		}, false},
 		{"mysql", awssim.Options{Instances: 6, Engines: []string{"mysql"}, Proxies: 1}, []string{
 			"rds-clusters-proxies / Backup storage",
 			"rds-clusters-proxies / Cluster volume I/O",
@@ -72,7 +76,7 @@ func defaultConfigFleets() []defaultConfigFleet {
 			"rds-instance / Serverless v2 utilization",
 			"rds-instance / Transaction logs disk usage",
 			"rds-instance / Transaction logs generation",
-		}},
+		}, false},
 		{"aurora", awssim.Options{Instances: 12, Engines: []string{"aurora-postgresql", "aurora-mysql"}, Proxies: 1}, []string{
 			"rds-fleet-overview / Free storage space: lowest 10",
 			"rds-fleet-overview / Highest replica lag",
@@ -84,8 +88,13 @@ func defaultConfigFleets() []defaultConfigFleet {
 			"rds-instance / Replica lag",
 			"rds-instance / Replication slot lag",
 			"rds-instance / Transaction logs generation",
-		}},
+		}, false},
 	}
+	// The snake-case dashboards on the PostgreSQL fleet: the same panels
+	// have data.
+	pg := fleets[0]
+	pg.name, pg.snakeCase = "postgres-snake-case", true
+	return append(fleets, pg)
 }
 
 // On a fleet of each engine family run with the default config (no config
@@ -97,16 +106,21 @@ func TestPanelsOnDefaultConfigFleets(t *testing.T) {
 	for _, f := range defaultConfigFleets() {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel() // the fleets wait for their rate limiters more than they compute
-			h := buildHistoryOf(t, historySpec{sim: f.sim, config: "", days: 2})
+			h := buildHistoryOf(t, historySpec{sim: f.sim, config: "", days: 2, snakeCase: f.snakeCase})
 			db := openBlocks(t, h.dir)
-			derived := unpublishedPanels(t, h.sim)
+			dir, l := dashboards.JSONDir, catalog.Labeling{SnakeCase: f.snakeCase}
+			if f.snakeCase {
+				dir = dashboards.SnakeCaseJSONDir
+			}
+			ds := loadDashboardsIn(t, dir)
+			derived := unpublishedPanels(t, ds, l, h.sim)
 			if !slices.Equal(derived, f.empty) {
 				t.Errorf("panels without a metric awssim publishes for the %s fleet:\n%s\nthe test lists:\n%s",
 					f.name, strings.Join(derived, "\n"), strings.Join(f.empty, "\n"))
 			}
-			for _, d := range loadDashboards(t) {
+			for _, d := range ds {
 				for _, p := range d.panels() {
-					name := d.UID + " / " + p.Title
+					name := strings.TrimSuffix(d.UID, "-snake-case") + " / " + p.Title
 					if got, want := panelHasData(t, d, p, db, h), !slices.Contains(derived, name); got != want {
 						t.Errorf("%s: data %t, want %t", name, got, want)
 					}
@@ -157,11 +171,11 @@ func panelHasData(t *testing.T, d grafanaDashboard, p grafanaPanel, db storage.Q
 // resource the panel shows ("dashboard uid / panel title", sorted). A
 // panel that reads only aws_rds_info or the exporter's own metrics, or
 // falls back to a constant (`or vector(0)`), has data whatever the fleet.
-func unpublishedPanels(t *testing.T, sim *awssim.Server) []string {
+func unpublishedPanels(t *testing.T, ds []grafanaDashboard, l catalog.Labeling, sim *awssim.Server) []string {
 	t.Helper()
-	published := publishedNames(sim)
+	published := publishedNames(l, sim)
 	var out []string
-	for _, d := range loadDashboards(t) {
+	for _, d := range ds {
 		for _, p := range d.panels() {
 			reads, has := false, false
 			for _, tg := range p.Targets {
@@ -191,7 +205,7 @@ func unpublishedPanels(t *testing.T, sim *awssim.Server) []string {
 				})
 			}
 			if reads && !has {
-				out = append(out, d.UID+" / "+p.Title)
+				out = append(out, strings.TrimSuffix(d.UID, "-snake-case")+" / "+p.Title)
 			}
 		}
 	}
@@ -201,18 +215,20 @@ func unpublishedPanels(t *testing.T, sim *awssim.Server) []string {
 
 // publishedNames returns "label name" for the series awssim publishes for
 // one resource of a kind (by DBInstanceIdentifier, DBClusterIdentifier or
-// ProxyName alone), with the label that names the resource and the
-// Prometheus name of each default statistic.
-func publishedNames(sim *awssim.Server) map[string]bool {
-	labelOf := map[string]string{model.DimInstance: catalog.LabelInstanceID, model.DimCluster: catalog.LabelClusterID, model.DimProxy: catalog.LabelProxyName}
+// ProxyName alone), with the label that names the resource (named by l)
+// and the Prometheus name of each default statistic.
+func publishedNames(l catalog.Labeling, sim *awssim.Server) map[string]bool {
 	out := map[string]bool{}
 	for _, sr := range sim.PublishedSeries(sim.AccountID(), sim.Region()) {
 		if len(sr.Dimensions) != 1 {
 			continue
 		}
 		for dim := range sr.Dimensions {
+			if dim != model.DimInstance && dim != model.DimCluster && dim != model.DimProxy {
+				continue
+			}
 			for _, stat := range catalog.DefaultStatistics() {
-				out[labelOf[dim]+" "+catalog.PromName(sr.Metric, stat)] = true
+				out[l.DimensionLabel(dim)+" "+catalog.PromName(sr.Metric, stat)] = true
 			}
 		}
 	}

@@ -146,10 +146,11 @@ type exporter struct {
 // historySpec is what a history is made of: the fleet, the exporter's
 // config, the days backfilled, and whether awssim injects liveFaults.
 type historySpec struct {
-	sim    awssim.Options // the harness sets Now
-	config string
-	days   int
-	faults bool
+	sim       awssim.Options // the harness sets Now
+	config    string
+	days      int
+	faults    bool
+	snakeCase bool // --labels.snake-case
 }
 
 // fullHistory is the history of the continuity tests: a fleet that
@@ -242,7 +243,8 @@ func startExporter(t *testing.T, dir string, start time.Time, spec historySpec) 
 		t.Fatal(err)
 	}
 	x.exp, err = rdsexporter.New(t.Context(), cfg, rdsexporter.Options{
-		Backfill: rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
+		LabelsSnakeCase: spec.snakeCase,
+		Backfill:        rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
 	}, rdsexporter.Env{
 		Now:    x.clock.Now,
 		Logger: slog.New(slog.DiscardHandler),
