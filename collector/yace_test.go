@@ -2,12 +2,8 @@ package collector
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
@@ -40,25 +36,5 @@ func TestCollectorYACEOptions(t *testing.T) {
 	if err := c.Poll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	golden := "testdata/metrics-yace.golden.prom"
-	if *update {
-		writeGolden(t, reg, golden)
-	}
-	want, err := os.Open(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer want.Close()
-	if err := testutil.GatherAndCompare(reg, want); err != nil {
-		t.Fatal(err)
-	}
-	problems, err := testutil.GatherAndLint(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("lint: %s: %s", p.Metric, p.Text)
-	}
+	checkGolden(t, c, "testdata/metrics-yace.golden.prom")
 }

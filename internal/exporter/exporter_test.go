@@ -36,13 +36,19 @@ func startSim(t *testing.T, opts awssim.Options) *awssim.Server {
 // in dir, and discovers the instances.
 func newExporter(t *testing.T, sim *awssim.Server, yml, dir string) *exporter.Exporter {
 	t.Helper()
+	return newExporterWith(t, sim, yml, exporter.Options{
+		Backfill: exporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": "rds", "env": "test"}},
+	})
+}
+
+// newExporterWith is newExporter with the command line's options.
+func newExporterWith(t *testing.T, sim *awssim.Server, yml string, opts exporter.Options) *exporter.Exporter {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yml), "test.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := exporter.New(t.Context(), cfg, exporter.Options{
-		Backfill: exporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": "rds", "env": "test"}},
-	}, exporter.Env{
+	x, err := exporter.New(t.Context(), cfg, opts, exporter.Env{
 		Logger: slog.New(slog.DiscardHandler),
 		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
 			awsconfig.WithBaseEndpoint(sim.URL()),

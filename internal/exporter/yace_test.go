@@ -1,17 +1,13 @@
 package exporter_test
 
 import (
-	"log/slog"
 	"testing"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
@@ -26,27 +22,10 @@ func TestYACELabelsLiveAndBackfilled(t *testing.T) {
 		t.Run(map[bool]string{false: "camelCase", true: "snake_case"}[snake], func(t *testing.T) {
 			sim := startSim(t, awssim.Options{Instances: 2, IAM: awssim.IAMOptions{Aliases: map[string]string{awssim.DefaultAccountID: "acme-prod"}}})
 			dir := t.TempDir()
-			cfg, err := config.Parse([]byte("regions: [us-east-1]\ndiscovery: {exported_tags_on_metrics: [team, Name, missing]}\n"), "test.yml")
-			if err != nil {
-				t.Fatal(err)
-			}
-			x, err := exporter.New(t.Context(), cfg, exporter.Options{
+			x := newExporterWith(t, sim, "regions: [us-east-1]\ndiscovery: {exported_tags_on_metrics: [team, Name, missing]}\n", exporter.Options{
 				LabelsSnakeCase: snake,
 				Backfill:        exporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": "rds"}},
-			}, exporter.Env{
-				Logger: slog.New(slog.DiscardHandler),
-				AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
-					awsconfig.WithBaseEndpoint(sim.URL()),
-					awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-				},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = x.Close() })
-			if err := x.Refresh(t.Context()); err != nil {
-				t.Fatal(err)
-			}
 			if err := x.Poll(t.Context()); err != nil {
 				t.Fatal(err)
 			}

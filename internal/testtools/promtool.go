@@ -25,7 +25,7 @@ func (t *Tools) CheckMetrics(tb testing.TB, exposition string) {
 // allowed (none allowed: any finding fails it).
 func (t *Tools) CheckMetricsAllowing(tb testing.TB, exposition string, allowed ...string) {
 	tb.Helper()
-	cmd := exec.Command(t.Promtool(tb), "check", "metrics")
+	cmd := exec.CommandContext(tb.Context(), t.Promtool(tb), "check", "metrics")
 	cmd.Stdin = strings.NewReader(exposition)
 	out, err := cmd.CombinedOutput()
 	findings := 0
