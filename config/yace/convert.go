@@ -61,6 +61,7 @@ type converter struct {
 	metrics     map[string]*metricAcc
 	metricOrder []string
 	periods     []int64
+	periodPaths []string // the metric of each period
 	delay       int64
 
 	accounts     map[string]*outAccount // by role ARN
@@ -360,6 +361,7 @@ func (c *converter) metric(path string, m Metric, job *JobMetricFields) {
 		}
 	}
 	c.periods = append(c.periods, firstNonZero(m.Period, job.Period, defaultPeriod))
+	c.periodPaths = append(c.periodPaths, path)
 	if m.Delay != 0 {
 		c.note(path+".delay", "not carried: YACE ignores a metric's delay too; the job's is poll.delay")
 	}
@@ -481,12 +483,13 @@ func (c *converter) finishPoll() {
 		return
 	}
 	period := slices.Min(c.periods)
-	if slices.Max(c.periods) != period {
-		c.note("discovery", "not carried: metrics have periods from %ds to %ds; here one poll.period applies to all: %ds", period, slices.Max(c.periods), period)
+	at := c.periodPaths[slices.Index(c.periods, period)]
+	if longest := slices.Max(c.periods); longest != period {
+		c.note(c.periodPaths[slices.Index(c.periods, longest)], "not carried: metrics have periods from %ds to %ds; here one poll.period applies to all: %ds", period, longest, period)
 	}
 	if period%minPeriod != 0 || period < minPeriod {
 		rounded := max(minPeriod, (period+minPeriod-1)/minPeriod*minPeriod)
-		c.note("discovery", "differs: a period of %ds is not a multiple of 60s, CloudWatch's period of RDS metrics: poll.period is %ds", period, rounded)
+		c.note(at, "differs: a period of %ds is not a multiple of 60s, CloudWatch's period of RDS metrics: poll.period is %ds", period, rounded)
 		period = rounded
 	}
 	if period != int64(config.DefaultPollPeriod.Seconds()) {
@@ -497,6 +500,6 @@ func (c *converter) finishPoll() {
 	}
 	if period > int64(config.DefaultPollInterval.Seconds()) {
 		c.o.Poll.Interval = seconds(period)
-		c.note("discovery", "differs: polls run every poll.period, %s (YACE's -scraping-interval is a flag; the default here is 5m, at least poll.period)", seconds(period))
+		c.note(at, "differs: polls run every poll.period, %s (YACE's -scraping-interval is a flag; the default here is 5m, at least poll.period)", seconds(period))
 	}
 }

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // option: the config and the notes are golden files, and the config is
 // one config.Parse accepts.
 func TestConvert(t *testing.T) {
-	for _, name := range []string{"rds", "full"} {
+	for _, name := range []string{"rds", "full", "static"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", name+".yml")
 			data, err := os.ReadFile(path)
