@@ -117,6 +117,9 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 	}
 	res.From, res.To = r.From, r.To
 	plans := b.plan(req.Resources, r, cov, &res)
+	if err := b.checkSpace(plans); err != nil {
+		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+	}
 	batches := b.batches(plans)
 	b.opts.Logger.Info("backfill planned", "resources", len(plans), "from", r.From, "to", r.To,
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,

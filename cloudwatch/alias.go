@@ -32,9 +32,9 @@ func (c *Client) AccountAlias(ctx context.Context) (string, error) {
 	var ae smithy.APIError
 	switch {
 	case errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied":
-		return "", fmt.Errorf("account alias of %s: %w: %w", c.target.AccountID, ErrAliasDenied, err)
+		return "", fmt.Errorf("account alias of %s: %w: %w", c.Target().AccountID, ErrAliasDenied, err)
 	case err != nil:
-		return "", fmt.Errorf("account alias of %s: %w", c.target.AccountID, err)
+		return "", fmt.Errorf("account alias of %s: %w", c.Target().AccountID, err)
 	case len(out.AccountAliases) == 0:
 		return "", nil
 	}
