@@ -107,6 +107,9 @@ type Options struct {
 	MaxDays int
 	// Labels are added to every series (target labels, e.g. job=rds).
 	Labels map[string]string
+	// Labeling names the labels of the series as the live collector's,
+	// and says which optional ones they carry.
+	Labeling catalog.Labeling
 	// ResweepEmpty asks CloudWatch again for hours it had no data for.
 	ResweepEmpty bool
 	// BlockWindow is the span of one block, default 24h.

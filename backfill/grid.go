@@ -73,7 +73,7 @@ func (b *Backfiller) newGrid(plans []*instancePlan, r Range) *grid {
 		g.first[i] = len(g.series)
 		g.filled[i] = newHours(r)
 		for k, q := range model.Queries([]model.Described{p.inst}) {
-			g.series = append(g.series, gridSeries{plan: i, k: k, labels: b.seriesLabelsFor(q)})
+			g.series = append(g.series, gridSeries{plan: i, k: k, labels: b.seriesLabelsFor(p.inst, q)})
 		}
 	}
 	g.order = make([]int, len(g.series))

@@ -468,12 +468,16 @@ func (b *Backfiller) recordSwept(plans []*instancePlan, g *grid, res *Result, r 
 	return b.swept.record(changes, keepFrom)
 }
 
-// seriesLabelsFor returns the labels of one backfilled series: exactly
-// those of the live series (catalog.SeriesLabels), plus the target labels.
-func (b *Backfiller) seriesLabelsFor(q model.MetricQuery) labels.Labels {
+// seriesLabelsFor returns the labels of one backfilled series of resource
+// d: exactly those of the live series (catalog.Labeling.Series) that
+// Prometheus keeps from a scrape (not the empty ones), plus the target
+// labels.
+func (b *Backfiller) seriesLabelsFor(d model.Described, q model.MetricQuery) labels.Labels {
 	m := map[string]string{pmodel.MetricNameLabel: catalog.PromName(q.Metric, q.Statistic)}
-	for _, l := range catalog.SeriesLabels(q.Resource) {
-		m[l.Name] = l.Value
+	for _, l := range b.opts.Labeling.Series(d) {
+		if l.Value != "" {
+			m[l.Name] = l.Value
+		}
 	}
 	for k, v := range b.opts.Labels {
 		if _, taken := m[k]; !taken {

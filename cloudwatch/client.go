@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/time/rate"
@@ -62,6 +63,7 @@ type Client struct {
 	region   string
 	cw       cloudWatchAPI
 	rds      rdsAPI
+	iam      iamAPI
 	sts      CallerIdentityAPI
 	limiter  *rate.Limiter
 	observer Observer
@@ -186,6 +188,9 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		}),
 		rds: rds.NewFromConfig(cfg, func(ro *rds.Options) {
 			ro.Retryer = newRetryer(o.MaxAttempts, APIDescribeDBInstances, obs)
+		}),
+		iam: iam.NewFromConfig(cfg, func(io *iam.Options) {
+			io.Retryer = newRetryer(o.MaxAttempts, APIListAccountAliases, obs)
 		}),
 		sts:      sts.NewFromConfig(cfg),
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/exposition"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
@@ -50,6 +51,9 @@ type Options struct {
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
+	// Labeling names the labels of the series and says which optional
+	// ones they carry.
+	Labeling catalog.Labeling
 	telemetry.Env
 }
 
@@ -70,7 +74,7 @@ type Collector struct {
 func New(opts Options) *Collector {
 	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
-	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay)
+	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay, opts.Labeling)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
 	return c
 }
@@ -163,7 +167,7 @@ func (c *Collector) Poll(ctx context.Context) error {
 		errs = append(errs, ErrResourcesIncomplete)
 	}
 	err := errors.Join(errs...)
-	c.snap.Store(c.newSnapshot(parts, infoMetrics(resources, c.opts.Logger)))
+	c.snap.Store(c.newSnapshot(parts, infoMetrics(resources, c.opts.Labeling, c.opts.Logger)))
 	c.record(start, err)
 	return err
 }
@@ -208,9 +212,11 @@ func (c *Collector) window() cloudwatch.Window {
 
 func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model.Described, w cloudwatch.Window) (part, error) {
 	var mine []model.Described
+	byKey := map[string]model.Described{}
 	for _, d := range resources {
 		if d.ServedByCloudWatch() && d.Target == f.Target() {
 			mine = append(mine, d)
+			byKey[d.Key()] = d
 		}
 	}
 	queries := model.Queries(mine)
@@ -221,7 +227,7 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model
 	if err != nil {
 		return part{}, fmt.Errorf("poll %s: %w", f.Target().Key(), err)
 	}
-	return part{metrics: c.descs.valueMetrics(series)}, nil
+	return part{metrics: c.descs.valueMetrics(series, byKey)}, nil
 }
 
 // Describe sends nothing: the set of series depends on the resources, so

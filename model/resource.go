@@ -48,7 +48,7 @@ func (t Target) ARN(k Kind, id string) string {
 // AWS/RDS.
 //
 // A new kind is a constant here, an entry in Kinds and its dimensions in
-// Dimensions; catalog.SeriesLabels and the catalog's metrics then apply.
+// Dimensions; catalog.Labeling and the catalog's metrics then apply.
 type Kind string
 
 // The kinds of resources the exporter serves.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb/chunks"
@@ -219,7 +220,7 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 			return BlockStats{}, err
 		}
 	}
-	meta, err := ww.block.finish(ww.ctx, ww.order, ww.w.logger)
+	meta, err := ww.block.finish(ww.ctx, ww.order, tsdbLogger(ww.w.logger))
 	if err != nil {
 		return BlockStats{}, fmt.Errorf("write block: %w", err)
 	}
@@ -227,7 +228,8 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 	if err := fileutil.Rename(ww.block.dir, dst); err != nil {
 		return BlockStats{}, fmt.Errorf("move block into place: %w", err)
 	}
-	ww.w.logger.Debug("Wrote block", "block", meta.ULID, "mint", meta.MinTime, "maxt", meta.MaxTime, "samples", meta.Stats.NumSamples)
+	ww.w.logger.Info("block written", "block", meta.ULID, "from", time.UnixMilli(meta.MinTime).UTC(), "to", time.UnixMilli(meta.MaxTime).UTC(),
+		"series", meta.Stats.NumSeries, "samples", meta.Stats.NumSamples)
 	return BlockStats{
 		ULID: meta.ULID, Dir: dst, MinTime: meta.MinTime, MaxTime: meta.MaxTime,
 		Samples: meta.Stats.NumSamples, Series: meta.Stats.NumSeries,

@@ -6,6 +6,7 @@
 //   - RDS (awsQuery, XML): DescribeDBInstances, DescribeDBClusters,
 //     DescribeDBProxies and ListTagsForResource;
 //   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity;
+//   - IAM (awsQuery, XML): ListAccountAliases;
 //   - CloudWatch Logs (JSON 1.1): Enhanced Monitoring's log group
 //     RDSOSMetrics, with GetLogEvents, FilterLogEvents and DescribeLogStreams;
 //   - Performance Insights (JSON 1.1): GetResourceMetrics and
@@ -135,6 +136,8 @@ type Options struct {
 	// has stopped windows, so that a query for an instance metric has a
 	// datapoint every period.
 	Dense bool
+	// IAM shapes IAM's answers (account aliases).
+	IAM IAMOptions
 }
 
 // Faults are failures the simulator injects. The zero value injects none.

@@ -39,6 +39,9 @@ type Options struct {
 	Backfill BackfillOptions
 	// Version is shown on the landing page.
 	Version string
+	// LabelsSnakeCase names the dimension and tag labels of the RDS series
+	// in YACE's snake case (--labels.snake-case).
+	LabelsSnakeCase bool
 }
 
 // BackfillOptions configure the backfill; zero values take the backfill
@@ -114,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Expor
 		env.Logger = slog.New(slog.DiscardHandler)
 	}
 	base, stop := context.WithCancel(context.Background())
-	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.New(), base: base, stop: stop}
+	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.NewLabeled(cfg.Labeling(opts.LabelsSnakeCase)), base: base, stop: stop}
 	if err := x.build(ctx); err != nil {
 		return nil, errors.Join(err, x.Close())
 	}
