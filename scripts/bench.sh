@@ -9,15 +9,17 @@
 #     tsdbwriter and a bare tsdb.BlockWriter loop on the same samples; the
 #     coverage scan; the sinks.
 #  2. Backfill memory: `backfill --all` of 1000 dense instances (every one
-#     publishes every metric) x 20 metrics x 2 statistics x 7 days (6.72M
-#     samples) and x Average (3.36M), of the default-config fleet, of 455
-#     days of 50 instances, and of 100, 1000 and 5000 instances at a fixed
-#     --backfill.batch-samples (static instances: no discovery).
+#     publishes every metric; static instances, no discovery, so no Aurora
+#     cluster) x 20 metrics x 2 statistics x 7 days (6.72M samples) and x
+#     Average (3.36M), of the default-config fleet (discovery), of 455 days
+#     of 50 dense instances, and of 100, 1000 and 5000 dense instances at a
+#     fixed --backfill.batch-samples.
 #  3. The whole pipeline (fetch, decode, write; the simulator in another
 #     process) against the bare BlockWriter loop of section 1 on the same
 #     samples, as a ratio.
-#  4. /metrics of 41,000 series, p50/p99 as Prometheus scrapes it (gzip),
-#     idle and while a fleet backfill runs in the same server.
+#  4. /metrics of the 1000 dense instances (about 41,000 series), p50/p99
+#     as Prometheus scrapes it (gzip), idle and while the server backfills
+#     their week (6.72M samples).
 #  5. The sinks: the CLI backfill into each store.
 #  6. Full mode only: 100, 1000, 5000 and 10,000 instances (discovery, first
 #     poll, a scrape, a one-day backfill): time, AWS calls and peak RSS
@@ -105,26 +107,27 @@ go test -run '^$' -benchmem -benchtime="$benchtime" \
 go test -run '^$' -benchmem -benchtime="$benchtime" -bench . ./sink/remotewrite/ ./sink/bucket/ ./sink/e2e/
 
 echo
-echo "## 2. Backfill memory: backfill --all --days 7, exporter process alone"
+echo "## 2. Backfill memory: backfill --all, exporter process alone"
 sim --instances 1000 --dense
 dense=$simaddr
-config "$tmp/twenty.yml" "Average, Maximum"
-config "$tmp/average.yml" "Average"
+config "$tmp/twenty.yml" "Average, Maximum" 1000
+config "$tmp/average.yml" "Average" 1000
 printf 'rate_limit: {requests_per_second: 50, burst: 50}\n' >"$tmp/default.yml"
-cli "$dense" "1000 dense instances x 20 metrics x Average, Maximum (6.72M samples)" --days 7 --config.file="$tmp/twenty.yml"
+cli "$dense" "1000 dense instances x 20 metrics x Average, Maximum x 7 days (6.72M samples)" --days 7 --config.file="$tmp/twenty.yml"
 cp "$tmp/cli.log" "$tmp/pipeline.log"
-cli "$dense" "1000 dense instances x 20 metrics x Average (3.36M samples)" --days 7 --config.file="$tmp/average.yml"
+cli "$dense" "1000 dense instances x 20 metrics x Average x 7 days (3.36M samples)" --days 7 --config.file="$tmp/average.yml"
 sim --instances 1000
 fleet=$simaddr
-cli "$fleet" "the default-config fleet: 1000 instances of simulate, each with the metrics ListMetrics lists of the defaults" --days 7 --config.file="$tmp/default.yml"
+cli "$fleet" "the default-config fleet x 7 days: 1000 instances of simulate and their Aurora clusters, discovered, each with the metrics ListMetrics lists of the defaults" --days 7 --config.file="$tmp/default.yml"
 sim --instances 50 --dense
-dense50=$simaddr
-cli "$dense50" "455 days of 50 dense instances x 20 metrics x Average, Maximum (21.8M samples)" --days 455 --backfill.max-days=455 --config.file="$tmp/twenty.yml"
-echo "### Fleet size at --backfill.batch-samples=500000 (static instances, no discovery)"
+config "$tmp/fifty.yml" "Average, Maximum" 50
+cli "$simaddr" "50 dense instances x 20 metrics x Average, Maximum x 455 days (21.8M samples)" --days 455 --backfill.max-days=455 --config.file="$tmp/fifty.yml"
+kill "${pids[-1]}"
+echo "### Fleet size at --backfill.batch-samples=500000, 7 days"
 for n in 100 1000 5000; do
 	sim --instances "$n" --dense
 	config "$tmp/static.yml" "Average, Maximum" "$n"
-	cli "$simaddr" "$n dense instances x 20 metrics x Average, Maximum" --days 7 --config.file="$tmp/static.yml" --backfill.batch-samples=500000
+	cli "$simaddr" "$n dense instances x 20 metrics x Average, Maximum x 7 days" --days 7 --config.file="$tmp/static.yml" --backfill.batch-samples=500000
 	kill "${pids[-1]}"
 done
 
@@ -135,7 +138,7 @@ bare=$(awk '/^BenchmarkBareBlockWriter\/1000x40x168/ { for (i = 1; i <= NF; i++)
 awk -v s="$sweep" -v b="$bare" 'BEGIN { printf "sweep of the CLI (fetch from the simulator in another process, decode, write) %.2f s; bare BlockWriter loop %.2f s; ratio %.2f\n", s, b, s / b }'
 
 echo
-echo "## 4. /metrics of 1000 dense instances x 20 metrics x 2 statistics, as Prometheus scrapes it"
+echo "## 4. /metrics of the 1000 dense instances x 20 metrics x 2 statistics, as Prometheus scrapes it"
 sport=127.0.0.1:$(port)
 AWS_ENDPOINT_URL="http://$dense" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
 	"$bin" --log.level=warn serve --web.listen-address "$sport" --config.file "$tmp/twenty.yml" --backfill.output-dir "$tmp/serve" &
@@ -144,7 +147,7 @@ wait_http "http://$sport/-/ready"
 echo "series: $(curl -s "http://$sport/metrics" | grep -c '^aws_rds_')"
 echo "idle: $("$tmp/benchtool" scrape -url "http://$sport/metrics" -n 200)"
 echo "during a backfill of the fleet's week (6.72M samples): $("$tmp/benchtool" scrape -url "http://$sport/metrics" -during "http://$sport/api/v1/metrics/backfill?days=7")"
-echo "server's peak RSS: $(awk '/VmHWM/ { printf "%.0f MB", $2/1024 }' "/proc/${pids[-1]}/status")"
+echo "server's peak RSS: $(awk '/VmHWM/ { print $2 " KiB" }' "/proc/${pids[-1]}/status")"
 
 echo
 echo "## 5. Sinks: backfill --all of 1000 instances x 20 metrics x Average, 7 days (what awssim publishes of it), exporter process alone"
@@ -200,6 +203,7 @@ if $full; then
 	echo
 	echo "## 6. Fleet size: discovery, first poll, a scrape and a one-day backfill of the default-config fleet (rate limit 50/s)"
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	mkdir -p docs
 	"$tmp/benchtool" fleet -bin "$bin" -sizes 100,1000,5000,10000 -days 1 | tee docs/fleet-scale.tsv
-	go run ./internal/benchplot -in docs/fleet-scale.tsv -out docs/fleet-scale.png
+	go run ./internal/benchplot -in docs/fleet-scale.tsv -out docs/fleet-scale.png | tee docs/fleet-scale.md
 fi

@@ -19,8 +19,8 @@ import (
 
 // fleetConfig is the exporter's config for the fleet runs: the default
 // metrics, the rate limit at CloudWatch's quota so that the token bucket
-// shows less than the exporter.
-const fleetConfig = "rate_limit: {requests_per_second: 50, burst: 50}\n"
+// shows less than the exporter, and no second discovery during a run.
+const fleetConfig = "rate_limit: {requests_per_second: 50, burst: 50}\ndiscovery: {interval: 1h}\n"
 
 func fleetCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fleet", flag.ContinueOnError)
@@ -101,22 +101,19 @@ func measureFleet(bin string, n, days int, stderr io.Writer) (fleetRow, error) {
 	}
 	defer stop(srv)
 	base := "http://" + srvAddr
-	// The server listens once the first discovery is done, and is ready
-	// once the first poll is.
-	if err := waitHTTP(ctx, base+"/-/healthy", http.StatusOK); err != nil {
-		return row, err
-	}
-	row.discovery = time.Since(started)
+	// The server is ready once the first discovery and the first poll
+	// are done.
 	if err := waitHTTP(ctx, base+"/-/ready", http.StatusOK); err != nil {
 		return row, err
 	}
-	return row, row.measureServer(ctx, base, days, srv.Process.Pid)
+	return row, row.measureServer(ctx, base, started, days, srv.Process.Pid)
 }
 
 // measureServer reads the discovery's and the poll's calls and the poll's
-// time from the self-metrics, times scrapes and a backfill, and reads
-// the server's peak memory.
-func (row *fleetRow) measureServer(ctx context.Context, base string, days, pid int) error {
+// time from the self-metrics (the discovery's time as from started, when
+// the server was started, to its last success), times scrapes and a
+// backfill, and reads the server's peak memory.
+func (row *fleetRow) measureServer(ctx context.Context, base string, started time.Time, days, pid int) error {
 	c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	self, err := selfMetrics(ctx, c, base+"/metrics")
 	if err != nil {
@@ -125,6 +122,8 @@ func (row *fleetRow) measureServer(ctx context.Context, base string, days, pid i
 	for _, api := range []string{"DescribeDBInstances", "DescribeDBClusters", "DescribeDBProxies", "ListMetrics", "ListTagsForResource"} {
 		row.discoveryCalls += self[`rds_backfill_exporter_cloudwatch_requests_total{api="`+api+`",outcome="success"}`]
 	}
+	discovered := self["rds_backfill_exporter_discovery_last_success_timestamp_seconds"]
+	row.discovery = time.UnixMicro(int64(discovered * 1e6)).Sub(started)
 	row.pollCalls = self[`rds_backfill_exporter_cloudwatch_requests_total{api="GetMetricData",outcome="success"}`]
 	row.poll = time.Duration(self["rds_backfill_exporter_poll_duration_seconds_sum"] * float64(time.Second))
 	row.series = int(self["aws_rds_series"])
@@ -172,7 +171,8 @@ func selfMetrics(ctx context.Context, c *http.Client, u string) (map[string]floa
 	return out, sc.Err()
 }
 
-// peakRSS reads the peak resident memory of a process (VmHWM), in MB.
+// peakRSS reads the peak resident memory of a process (VmHWM), in MB
+// (10^6 bytes).
 func peakRSS(pid int) (float64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -181,7 +181,7 @@ func peakRSS(pid int) (float64, error) {
 	for line := range strings.Lines(string(b)) {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024, err
+			return kb * 1024 / 1e6, err
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/PID/status")
