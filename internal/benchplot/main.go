@@ -116,7 +116,7 @@ type line struct {
 
 var panels = []panel{
 	{"Time", "seconds", true, []line{
-		{"discovery (server up)", "discovery_s", 1}, {"first poll", "poll_s", 1},
+		{"first discovery", "discovery_s", 1}, {"first poll", "poll_s", 1},
 		{"backfill of one day", "backfill_s", 1}, {"one scrape (x10)", "scrape_ms", 0.01},
 	}},
 	{"AWS calls", "requests", true, []line{
