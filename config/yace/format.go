@@ -88,14 +88,8 @@ type CustomNamespace struct {
 
 // Metric is one metric of a job; its settings override the job's.
 type Metric struct {
-	Name                   string   `yaml:"name"`
-	Statistics             []string `yaml:"statistics"`
-	Period                 int64    `yaml:"period"`
-	Length                 int64    `yaml:"length"`
-	Delay                  int64    `yaml:"delay"`
-	NilToZero              *bool    `yaml:"nilToZero"`
-	AddCloudwatchTimestamp *bool    `yaml:"addCloudwatchTimestamp"`
-	ExportAllDataPoints    *bool    `yaml:"exportAllDataPoints"`
+	Name            string `yaml:"name"`
+	JobMetricFields `yaml:",inline"`
 }
 
 // Role is an IAM role to assume; the empty role is the default
