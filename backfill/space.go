@@ -33,10 +33,10 @@ func (b *Backfiller) load(plans []*instancePlan) tsdbwriter.Load {
 	for _, p := range plans {
 		queries := uint64(p.inst.QueryCount())
 		hours := map[int64]uint64{} // by window start
-		for h := range p.missing {
+		p.missing.each(func(h int64) {
 			start, _ := b.writer.WindowOf(h * 1000)
 			hours[start]++
-		}
+		})
 		for start, n := range hours {
 			l.Add(start, queries, n*queries*perHour)
 		}

@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +68,10 @@ type Client struct {
 	limiter  *rate.Limiter
 	observer Observer
 	par      int
+	// cpu holds a token while a response is decoded and handed over: at
+	// most GOMAXPROCS-1 at once (at least one), so that fetches leave a
+	// processor to the HTTP server.
+	cpu chan struct{}
 	// retryers of the operations whose client's own retryer counts
 	// another operation (see withRetryer).
 	retryers map[string]aws.Retryer
@@ -191,6 +196,7 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
 		observer: obs,
 		par:      o.Parallel,
+		cpu:      make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
 	}
 	if id, ok := accountFromARN(acc.RoleARN); ok {

@@ -1,6 +1,7 @@
 // Package collector polls CloudWatch in the background and serves the last
-// good values as a prometheus.Collector. A scrape never calls AWS: it renders
-// an immutable snapshot that each poll replaces.
+// good values as a prometheus.Collector and as an exposition rendered once
+// per poll. A scrape never calls AWS nor encodes the live series: each poll
+// replaces an immutable snapshot and its rendering at once.
 package collector
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/exposition"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
@@ -165,10 +167,26 @@ func (c *Collector) Poll(ctx context.Context) error {
 		errs = append(errs, ErrResourcesIncomplete)
 	}
 	err := errors.Join(errs...)
-	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Labeling, c.opts.Logger)})
+	c.snap.Store(c.newSnapshot(parts, infoMetrics(resources, c.opts.Labeling, c.opts.Logger)))
 	c.record(start, err)
 	return err
 }
+
+// newSnapshot returns a snapshot of parts and info, rendered.
+func (c *Collector) newSnapshot(parts map[model.Target]part, info []prometheus.Metric) *snapshot {
+	s := &snapshot{parts: parts, info: info}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(snapshotCollector{s})
+	var err error
+	if s.rendered, err = exposition.Render(reg); err != nil {
+		c.opts.Logger.Error("render the live series; serving what rendered", "err", err)
+	}
+	return s
+}
+
+// Exposition returns the rendering of the last poll's snapshot, for
+// /metrics (see exposition.Handler).
+func (c *Collector) Exposition() *exposition.Rendered { return c.snap.Load().rendered }
 
 func (c *Collector) record(start time.Time, err error) {
 	tm := c.opts.Telemetry
@@ -217,8 +235,18 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model
 func (c *Collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect sends the snapshot's metrics.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.snap.Load()
+func (c *Collector) Collect(ch chan<- prometheus.Metric) { c.snap.Load().collect(ch) }
+
+// snapshot is immutable once stored.
+type snapshot struct {
+	parts map[model.Target]part
+	info  []prometheus.Metric
+	// rendered is the exposition of the metrics above.
+	rendered *exposition.Rendered
+}
+
+// collect sends the snapshot's metrics.
+func (s *snapshot) collect(ch chan<- prometheus.Metric) {
 	for _, m := range s.info {
 		ch <- m
 	}
@@ -229,11 +257,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// snapshot is immutable once stored.
-type snapshot struct {
-	parts map[model.Target]part
-	info  []prometheus.Metric
-}
+// snapshotCollector collects one snapshot, to render it.
+type snapshotCollector struct{ s *snapshot }
+
+func (snapshotCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) { sc.s.collect(ch) }
 
 type part struct {
 	metrics []prometheus.Metric

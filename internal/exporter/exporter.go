@@ -83,8 +83,11 @@ type Exporter struct {
 	opts Options
 	env  Env
 
-	telemetry  *telemetry.Metrics
+	telemetry *telemetry.Metrics
+	// registry holds the self-metrics, encoded at each scrape; live holds
+	// the collector, whose series /metrics serves as rendered per poll.
 	registry   *prometheus.Registry
+	live       *prometheus.Registry
 	clients    []*cloudwatch.Client
 	inventory  *inventory.Inventory
 	collector  *collector.Collector
@@ -137,7 +140,8 @@ func (x *Exporter) build(ctx context.Context) error {
 	}
 	x.inventory = x.newInventory()
 	x.collector = x.newCollector()
-	if err := x.registry.Register(x.collector); err != nil {
+	x.live = prometheus.NewRegistry()
+	if err := x.live.Register(x.collector); err != nil {
 		return fmt.Errorf("register collector: %w", err)
 	}
 	if x.opts.Backfill.Disabled {
@@ -211,8 +215,9 @@ func (x *Exporter) Poll(ctx context.Context) error { return x.collector.Poll(ctx
 // Resources returns the known resources, each with its metrics.
 func (x *Exporter) Resources() []model.Described { return x.inventory.All() }
 
-// Gatherer returns the registry /metrics serves.
-func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
+// Gatherer returns every metric /metrics serves: the live series and the
+// self-metrics.
+func (x *Exporter) Gatherer() prometheus.Gatherer { return prometheus.Gatherers{x.live, x.registry} }
 
 // Jobs returns the backfill job manager, nil when the backfill is
 // disabled.
@@ -232,6 +237,7 @@ func (x *Exporter) BackfillErr() error { return x.backfillErr }
 func (x *Exporter) Handler() http.Handler {
 	opts := api.Options{
 		TelemetryPath: x.opts.TelemetryPath,
+		Exposition:    x.collector.Exposition,
 		Gatherer:      x.registry,
 		Resources:     x.inventory,
 		Ready:         x.collector.Ready(),
