@@ -81,7 +81,7 @@ type Result struct {
 
 // instancePlan is the hours one resource needs.
 type instancePlan struct {
-	inst     model.Described
+	inst     *model.Described // in the Request, not a copy of it
 	resource model.Resource
 	missing  hours
 	nMissing int
@@ -309,7 +309,8 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *Result) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(resources))
 	window := int64(b.opts.BlockWindow / time.Second)
-	for _, d := range resources {
+	for i := range resources {
+		d := &resources[i]
 		p := &instancePlan{inst: d, resource: d.Resource}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
