@@ -224,10 +224,10 @@ func (b *Backfiller) writeReady(ctx context.Context, g *grid, t int64, prog *pro
 		big := len(w.values) >= gcAfterValues
 		g.done(w)
 		if big {
-			// A block's writers (Prometheus's chunk and index writers)
-			// take about 30 MB of buffers whatever its size: collected
-			// now, the next window's reuse their room instead of growing
-			// the heap by as much again.
+			// A block's index writer (Prometheus's) takes about 24 MB
+			// of buffers whatever its size: collected now, the next
+			// window's reuse their room instead of growing the heap by
+			// as much again.
 			runtime.GC()
 		}
 	}
