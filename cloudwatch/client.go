@@ -66,6 +66,10 @@ type Client struct {
 	// retryers of the operations whose client's own retryer counts
 	// another operation (see withRetryer).
 	retryers map[string]aws.Retryer
+	// em and pi read Enhanced Monitoring and Performance Insights in the
+	// client's account and region, waiting for the same limiter.
+	em *EnhancedMonitoring
+	pi *PerformanceInsights
 }
 
 // Target returns the client's account and region.
@@ -123,7 +127,7 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		return nil, err
 	}
 	obs := o.Observer
-	return &Client{
+	c := &Client{
 		target: model.Target{AccountID: accountID, Region: cfg.Region},
 		cw: cw.NewFromConfig(cfg, func(co *cw.Options) {
 			co.Retryer = newRetryer(o.MaxAttempts, APIGetMetricData, obs)
@@ -135,7 +139,11 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		observer: obs,
 		par:      o.Parallel,
 		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
-	}, nil
+	}
+	if err := c.initSources(cfg, o); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func loadConfig(ctx context.Context, o Options, acc Account, region string) (aws.Config, error) {
@@ -187,7 +195,13 @@ func accountFromARN(s string) (string, bool) {
 // quota (which would turn a burst of throttles into hard failures), and
 // which tells obs about every throttled attempt.
 func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
-	r := retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+	return &observingRetryer{RetryerV2: adaptiveRetryer(maxAttempts), api: api, obs: obs}
+}
+
+// adaptiveRetryer returns the SDK's adaptive retryer without the standard
+// mode's retry quota, with maxAttempts attempts when positive.
+func adaptiveRetryer(maxAttempts int) aws.RetryerV2 {
+	return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 		ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 			so.RateLimiter = ratelimit.None
 			if maxAttempts > 0 {
@@ -195,7 +209,6 @@ func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
 			}
 		})
 	})
-	return &observingRetryer{RetryerV2: r, api: api, obs: obs}
 }
 
 // observingRetryer is a retryer that tells obs about every attempt AWS
