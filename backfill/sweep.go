@@ -25,8 +25,29 @@ type Request struct {
 	// Days back from now, at least 1 (see CheckDays); capped at
 	// Options.MaxDays.
 	Days int
+	// Sources to sweep, in order; nil means CloudWatch alone. Enhanced
+	// Monitoring and Performance Insights sweep the DB instances that
+	// have them on and report the others in the result (see
+	// CheckSources).
+	Sources []model.Source
+	// Select, if set, says which resources a source sweeps (for example
+	// the instances a live source selects); nil sweeps them all.
+	Select func(model.Source, model.Described) bool
 	// Progress, if set, is called as the sweep goes.
 	Progress func(Progress)
+}
+
+// sources returns the request's sources, CloudWatch when it names none.
+func (req Request) sources() []model.Source {
+	if len(req.Sources) == 0 {
+		return []model.Source{model.SourceCloudWatch}
+	}
+	return req.Sources
+}
+
+// selects reports whether the request sweeps d for src.
+func (req Request) selects(src model.Source, d model.Described) bool {
+	return req.Select == nil || req.Select(src, d)
 }
 
 // Phases of a sweep: fetching, then the write of the store (PhaseWriting
@@ -37,9 +58,11 @@ const (
 	PhaseWriting  = "writing blocks"
 )
 
-// Progress is how far a sweep is: resource-hours fetched of those to
-// fetch, then the phase of the store's write.
+// Progress is how far a sweep is: of the source being swept,
+// resource-hours fetched of those to fetch, then the phase of the store's
+// write.
 type Progress struct {
+	Source                model.Source
 	Phase                 string
 	HoursDone, HoursTotal int
 }
@@ -53,18 +76,8 @@ type Result struct {
 	// From and To are the range swept, [From, To).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// HoursTotal is resources times hours in the range: the sum of the
-	// four counts below.
-	HoursTotal int `json:"hours_total"`
-	// HoursBackfilled are hours written to the store.
-	HoursBackfilled int `json:"hours_backfilled"`
-	// HoursSkipped are hours the store already held.
-	HoursSkipped int `json:"hours_skipped_covered"`
-	// HoursKnownEmpty are hours skipped because an earlier sweep found no
-	// datapoint in them.
-	HoursKnownEmpty int `json:"hours_skipped_known_empty"`
-	// HoursEmpty are hours swept now in which CloudWatch had no datapoint.
-	HoursEmpty int `json:"hours_empty"`
+	// Hours count the resource-hours of the range, of every source.
+	Hours
 	// Windows is the number of contiguous windows fetched.
 	Windows          int           `json:"windows_fetched"`
 	Samples          uint64        `json:"samples_written"`
@@ -74,6 +87,9 @@ type Result struct {
 	Datapoints       int           `json:"cloudwatch_datapoints"`
 	Duration         time.Duration `json:"-"`
 	DurationSeconds  float64       `json:"duration_seconds"`
+	// Sources says what each source swept: the hours above are their sums,
+	// the cloudwatch_* counts CloudWatch's alone.
+	Sources map[model.Source]*SourceResult `json:"sources,omitempty"`
 }
 
 // instancePlan is the hours one resource needs.
@@ -111,33 +127,65 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 	if err := b.store.prepare(ctx); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
-	cov, r, err := b.Coverage(ctx, res.Days)
-	if err != nil {
-		return res, err
-	}
-	res.From, res.To = r.From, r.To
-	plans := b.plan(req.Resources, r, cov, &res)
-	batches := b.batches(plans)
-	b.opts.Logger.Info("backfill planned", "resources", len(plans), "from", r.From, "to", r.To,
-		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
-		"hours_skipped_known_empty", res.HoursKnownEmpty, "batches", len(batches))
-	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
-	for _, batch := range batches {
-		if err := b.sweepBatch(ctx, batch, r, prog, &res); err != nil {
-			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+	res.Sources = map[model.Source]*SourceResult{}
+	for _, src := range req.sources() {
+		sr := &SourceResult{}
+		res.Sources[src] = sr
+		sweep := b.sweepCloudWatch
+		if src != model.SourceCloudWatch {
+			sweep = b.sourceSweep(src)
+		}
+		samples := res.Samples
+		err := sweep(ctx, req, sr, &res)
+		sr.Samples = res.Samples - samples
+		res.addSource(sr)
+		if err != nil {
+			return b.finishResult(res, started), fmt.Errorf("backfill: %s: %w", src, err)
 		}
 	}
 	res = b.finishResult(res, started)
-	b.opts.Logger.Info("backfill done", "resources", len(plans), "hours_backfilled", res.HoursBackfilled,
+	b.opts.Logger.Info("backfill done", "sources", len(res.Sources), "hours_backfilled", res.HoursBackfilled,
 		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
 		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
 	return res, nil
 }
 
+// sweepCloudWatch sweeps CloudWatch's metrics of the request's resources:
+// coverage, plan, batches of shared GetMetricData calls, and the store.
+// Its hours and samples go to sr, its requests to res.
+func (b *Backfiller) sweepCloudWatch(ctx context.Context, req Request, sr *SourceResult, res *Result) error {
+	cov, r, err := b.Coverage(ctx, res.Days)
+	if err != nil {
+		return err
+	}
+	res.From, res.To = r.From, r.To
+	var resources []model.Described
+	for _, d := range req.Resources {
+		if req.selects(model.SourceCloudWatch, d) {
+			resources = append(resources, d)
+		}
+	}
+	plans := b.plan(resources, r, cov, sr)
+	batches := b.batches(plans)
+	b.opts.Logger.Info("backfill planned", "source", model.SourceCloudWatch, "resources", len(plans), "from", r.From, "to", r.To,
+		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", sr.HoursSkipped,
+		"hours_skipped_known_empty", sr.HoursKnownEmpty, "batches", len(batches))
+	sr.Resources = len(plans)
+	prog := newProgress(b, model.SourceCloudWatch, req.Progress, countMissing(plans), len(plans))
+	requests := res.Requests
+	defer func() { sr.Requests = res.Requests - requests }()
+	for _, batch := range batches {
+		if err := b.sweepBatch(ctx, batch, r, prog, &sr.Hours, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sweepBatch fetches the missing hours of a batch of instances and, when
 // every fetch succeeded, writes them to the store and records what it
 // learnt.
-func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, res *Result) error {
+func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, h *Hours, res *Result) error {
 	groups := b.groups(plans)
 	res.Windows += len(groups)
 	s := newFetched(b, plans)
@@ -148,18 +196,14 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 		}
 	}
 	prog.writing(b.store.phase())
-	blocks, samples, hours := res.Blocks, res.Samples, res.HoursBackfilled
-	err := s.finish(ctx, res)
-	tm := b.opts.Telemetry
-	tm.BackfillBlocks.Add(float64(res.Blocks - blocks))
-	tm.BackfillSamples.Add(float64(res.Samples - samples))
-	if err != nil {
+	if err := b.write(ctx, s.finish, res); err != nil {
 		return err
 	}
-	if err := b.recordSwept(plans, s, res, r); err != nil {
+	hours := h.HoursBackfilled
+	if err := b.recordSwept(plans, s, h, r); err != nil {
 		return err
 	}
-	tm.BackfillHistory.Add(float64(res.HoursBackfilled-hours) * 3600)
+	b.opts.Telemetry.BackfillHistory.Add(float64(h.HoursBackfilled-hours) * 3600)
 	return nil
 }
 
@@ -217,7 +261,12 @@ func (b *Backfiller) check(req Request) error {
 			return fmt.Errorf("%w: %s in %s", ErrNoTarget, d.ID, d.Target.Key())
 		}
 	}
-	return nil
+	for _, src := range req.Sources {
+		if !slices.Contains(model.Sources(), src) {
+			return fmt.Errorf("%w %q", model.ErrBadSource, src)
+		}
+	}
+	return CheckSources(req.Resources, req.sources())
 }
 
 // fetcher returns the fetcher of a target, or nil.
@@ -232,7 +281,7 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 
 // plan lists, per resource, the hours of r that are neither covered nor
 // known to be empty.
-func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *Result) []*instancePlan {
+func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *SourceResult) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(resources))
 	for _, d := range resources {
 		p := &instancePlan{inst: d, resource: d.Resource, missing: hourSet{}}
@@ -367,7 +416,7 @@ func queriesFor(plans []*instancePlan) []model.MetricQuery {
 }
 
 // recordSwept remembers the hours swept without data, and counts hours.
-func (b *Backfiller) recordSwept(plans []*instancePlan, s *fetched, res *Result, r Range) error {
+func (b *Backfiller) recordSwept(plans []*instancePlan, s *fetched, res *Hours, r Range) error {
 	changes := map[string]change{}
 	for _, p := range plans {
 		got := s.filled[p.key()]
