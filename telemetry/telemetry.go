@@ -186,7 +186,9 @@ func (m *Metrics) Request(api string, err error) {
 }
 
 // BytesRead implements cloudwatch.SourceObserver.
-func (m *Metrics) BytesRead(api string, n int64) { m.ResponseBytes.WithLabelValues(api).Add(float64(n)) }
+func (m *Metrics) BytesRead(api string, n int64) {
+	m.ResponseBytes.WithLabelValues(api).Add(float64(n))
+}
 
 // Throttled implements cloudwatch.Observer.
 func (m *Metrics) Throttled(api string) { m.Throttles.WithLabelValues(api).Inc() }
