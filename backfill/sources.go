@@ -26,7 +26,7 @@ type Hours struct {
 	HoursEmpty int `json:"hours_empty"`
 	// HoursBeyondRetention are hours older than the source keeps for the
 	// resource (Performance Insights' retention), not asked for.
-	HoursBeyondRetention int `json:"hours_beyond_retention,omitempty"`
+	HoursBeyondRetention int `json:"hours_beyond_retention"`
 }
 
 // add adds o's counts to h.

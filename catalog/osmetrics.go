@@ -32,7 +32,7 @@ const (
 	OSHugePagesFree       = OSMetricsPrefix + "memory_huge_pages_free"
 	OSHugePagesReserved   = OSMetricsPrefix + "memory_huge_pages_reserved"
 	OSHugePagesSurplus    = OSMetricsPrefix + "memory_huge_pages_surplus"
-	OSHugePagesTotal      = OSMetricsPrefix + "memory_huge_pages_total"
+	OSHugePagesTotal      = OSMetricsPrefix + "memory_huge_pages"
 	OSHugePageSize        = OSMetricsPrefix + "memory_huge_page_size_bytes"
 	OSTasks               = OSMetricsPrefix + "tasks"
 	OSSwapCached          = OSMetricsPrefix + "swap_cached_bytes"

@@ -58,27 +58,38 @@ func sourceNames() string {
 
 // ErrSourceOff says that a source has nothing for a resource: Enhanced
 // Monitoring or Performance Insights is off for the DB instance, or the
-// resource is not a DB instance.
+// resource is not a DB instance. Errors that match it say why.
 var ErrSourceOff = errors.New("source is off for the resource")
+
+// sourceOff is an ErrSourceOff with its reason as its message.
+type sourceOff struct{ reason string }
+
+func (e sourceOff) Error() string        { return e.reason }
+func (e sourceOff) Is(target error) bool { return target == ErrSourceOff }
+
+// offf returns an ErrSourceOff that says why.
+func offf(format string, args ...any) error { return sourceOff{fmt.Sprintf(format, args...)} }
 
 // Available says whether the source has data of the resource: CloudWatch
 // for every resource it serves; Enhanced Monitoring and Performance
 // Insights for DB instances that have them on (DescribeDBInstances'
 // MonitoringInterval and PerformanceInsightsEnabled) and whose
-// DbiResourceId is known. The error wraps ErrSourceOff and says why.
+// DbiResourceId is known. The error matches ErrSourceOff and says why.
 func (s Source) Available(d Described) error {
 	if s == SourceCloudWatch {
 		return nil
 	}
 	switch in := d.Instance; {
 	case d.Kind != KindDBInstance:
-		return fmt.Errorf("%w: %s is a %s, and %s serves DB instances only", ErrSourceOff, d.ID, d.Kind, s.Title())
-	case in.ResourceID == "":
-		return fmt.Errorf("%w: the DbiResourceId of DB instance %s is not known (a static instance)", ErrSourceOff, d.ID)
+		return offf("%s %s is not a DB instance, and %s serves DB instances only", d.Kind, d.ID, s.Title())
+	case d.Static && in.ResourceID == "":
+		return offf("DB instance %s is static: its DbiResourceId, which %s needs, is not known", d.ID, s.Title())
 	case s == SourceEnhancedMonitoring && in.MonitoringInterval <= 0:
-		return fmt.Errorf("%w: Enhanced Monitoring is not enabled for DB instance %s (MonitoringInterval 0)", ErrSourceOff, d.ID)
+		return offf("Enhanced Monitoring is not enabled for DB instance %s (its MonitoringInterval is 0)", d.ID)
 	case s == SourcePerformanceInsights && !in.PerformanceInsights:
-		return fmt.Errorf("%w: Performance Insights is not enabled for DB instance %s", ErrSourceOff, d.ID)
+		return offf("Performance Insights is not enabled for DB instance %s", d.ID)
+	case in.ResourceID == "":
+		return offf("the DbiResourceId of DB instance %s, which %s needs, is not known", d.ID, s.Title())
 	}
 	return nil
 }

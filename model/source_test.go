@@ -35,7 +35,7 @@ func TestSourceAvailable(t *testing.T) {
 	emOff, piOff, static, cluster := on, on, on, on
 	emOff.Instance.MonitoringInterval = 0
 	piOff.Instance.PerformanceInsights = false
-	static.Instance.ResourceID = ""
+	static.Instance.ResourceID, static.Static = "", true
 	cluster.Kind = KindCluster
 	for _, tc := range []struct {
 		name   string
@@ -43,12 +43,12 @@ func TestSourceAvailable(t *testing.T) {
 		em, pi string // "" when available
 	}{
 		{"both on", on, "", ""},
-		{"EM off", emOff, "source is off for the resource: Enhanced Monitoring is not enabled for DB instance db (MonitoringInterval 0)", ""},
-		{"PI off", piOff, "", "source is off for the resource: Performance Insights is not enabled for DB instance db"},
-		{"static", static, "source is off for the resource: the DbiResourceId of DB instance db is not known (a static instance)",
-			"source is off for the resource: the DbiResourceId of DB instance db is not known (a static instance)"},
-		{"cluster", cluster, "source is off for the resource: db is a cluster, and Enhanced Monitoring serves DB instances only",
-			"source is off for the resource: db is a cluster, and Performance Insights serves DB instances only"},
+		{"EM off", emOff, "Enhanced Monitoring is not enabled for DB instance db (its MonitoringInterval is 0)", ""},
+		{"PI off", piOff, "", "Performance Insights is not enabled for DB instance db"},
+		{"static", static, "DB instance db is static: its DbiResourceId, which Enhanced Monitoring needs, is not known",
+			"DB instance db is static: its DbiResourceId, which Performance Insights needs, is not known"},
+		{"cluster", cluster, "cluster db is not a DB instance, and Enhanced Monitoring serves DB instances only",
+			"cluster db is not a DB instance, and Performance Insights serves DB instances only"},
 	} {
 		for _, c := range []struct {
 			src  Source

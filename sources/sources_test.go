@@ -72,7 +72,7 @@ func TestOSSamplesAurora(t *testing.T) {
 		"rdsosmetrics_processes_cpu_percent,process=OS processes":                   0.05,
 		"rdsosmetrics_filesystem_files_used,filesystem=local,mountpoint=/rdsdbdata": 900,
 		"rdsosmetrics_disk_transactions_per_second,device=rdstemp":                  2.5,
-		"rdsosmetrics_memory_huge_pages_total":                                      0,
+		"rdsosmetrics_memory_huge_pages":                                            0,
 		"rdsosmetrics_disk_write_latency_seconds,device=cluster-volume":             0.9e-3,
 		"rdsosmetrics_disk_write_iops,device=cluster-volume":                        8.25,
 		"rdsosmetrics_disk_utilization_percent,device=rdstemp":                      0.3,
