@@ -143,16 +143,17 @@ type seriesID struct{ arn, name string }
 type history map[seriesID]map[int64]float64
 
 // add adds the samples of one series with labels lbls, checking that the
-// series has the identity labels of its instance in sim and the target
-// label, and that no sample comes twice.
+// series has the identity labels of its resource in sim (an instance, a
+// cluster or a proxy) and the target label, and that no sample comes
+// twice.
 func (h history) add(sim *awssim.Server, lbls map[string]string, samples []sample) error {
 	arn := lbls[catalog.LabelName]
-	inst, ok := instanceOf(sim, arn)
+	r, ok := resourceOf(sim, arn)
 	switch {
 	case !ok:
-		return fmt.Errorf("series %v: no such instance in awssim", lbls)
-	case lbls[catalog.LabelInstanceID] != inst.ID || lbls["region"] != sim.Region() || lbls["account_id"] != sim.AccountID() || lbls["job"] != "rds":
-		return fmt.Errorf("series %v: not the labels of %s with job=rds", lbls, inst.ID)
+		return fmt.Errorf("series %v: no such resource in awssim", lbls)
+	case lbls[r.label] != r.id || lbls["region"] != sim.Region() || lbls["account_id"] != sim.AccountID() || lbls["job"] != "rds":
+		return fmt.Errorf("series %v: not the labels of %s with job=rds", lbls, r.id)
 	}
 	id := seriesID{arn, lbls["__name__"]}
 	if h[id] == nil {
@@ -176,19 +177,59 @@ func samplesOf(in []tsdbwriter.Sample) []sample {
 	return out
 }
 
-func instanceOf(sim *awssim.Server, arn string) (awssim.Instance, bool) {
-	for _, i := range sim.Instances() {
-		if i.ARN == arn {
-			return i, true
-		}
-	}
-	return awssim.Instance{}, false
+// simResource is a resource of awssim: its ARN, the YACE label of its
+// dimension and its identifier, and the metrics awssim publishes for it.
+type simResource struct {
+	arn, label, id string
+	metrics        []string
 }
 
-// compare checks h against awssim: every instance, default metric and
-// statistic, and hour of [from, to) has exactly the value awssim serves
-// (awssim.Value), and no sample where awssim serves none. It returns the
-// number of samples checked, or the first differences.
+// resourcesOf lists awssim's instances, clusters and proxies of its
+// default account and region, written out from awssim's own API (the
+// label names are YACE's, as the README documents them).
+func resourcesOf(sim *awssim.Server) []simResource {
+	var out []simResource
+	for _, i := range sim.Instances() {
+		out = append(out, simResource{arn: i.ARN, label: "dimension_DBInstanceIdentifier", id: i.ID})
+	}
+	for _, c := range sim.Clusters() {
+		out = append(out, simResource{arn: c.ARN, label: "dimension_DBClusterIdentifier", id: c.ID})
+	}
+	for _, p := range sim.Proxies() {
+		out = append(out, simResource{arn: p.ARN, label: "dimension_ProxyName", id: p.Name})
+	}
+	published := sim.PublishedSeries(sim.AccountID(), sim.Region())
+	for k := range out {
+		dim := strings.TrimPrefix(out[k].label, "dimension_")
+		for _, ps := range published {
+			if len(ps.Dimensions) == 1 && ps.Dimensions[dim] == out[k].id {
+				out[k].metrics = append(out[k].metrics, ps.Metric)
+			}
+		}
+	}
+	return out
+}
+
+func resourceOf(sim *awssim.Server, arn string) (simResource, bool) {
+	for _, r := range resourcesOf(sim) {
+		if r.arn == arn {
+			return r, true
+		}
+	}
+	return simResource{}, false
+}
+
+// statistics are the statistics a stored series' name may end in.
+var statistics = []string{"Average", "Maximum", "Minimum", "Sum", "SampleCount"}
+
+// compare checks h against awssim: every instance, one of the 20 metrics
+// every instance was always asked for and statistic, and hour of [from,
+// to) has exactly the value awssim serves (awssim.Value), and no sample
+// where awssim serves none; every other stored series (of clusters and
+// proxies, and the instances' other metrics) is a metric awssim publishes
+// for its resource, holding exactly awssim's value at every hour awssim
+// has one. It returns the number of samples checked, or the first
+// differences.
 func (h history) compare(sim *awssim.Server, from, to time.Time) (int, error) {
 	var diffs []string
 	diff := func(format string, args ...any) {
@@ -196,35 +237,55 @@ func (h history) compare(sim *awssim.Server, from, to time.Time) (int, error) {
 			diffs = append(diffs, fmt.Sprintf(format, args...))
 		}
 	}
-	seen, checked := map[seriesID]bool{}, 0
-	for _, inst := range sim.Instances() {
+	check := func(r simResource, id seriesID, metric, stat string) int {
+		got, n := h[id], 0
+		for t := from; t.Before(to); t = t.Add(time.Hour) {
+			want, ok := sim.Value(r.arn, metric, stat, t, time.Hour)
+			v, have := got[t.UnixMilli()]
+			switch {
+			case ok != have:
+				diff("%s %s at %s: store has %v (%v), awssim %v (%v)", r.id, id.name, t, v, have, want, ok)
+			case ok && math.Abs(v-want) > 1e-9*math.Max(1, math.Abs(want)):
+				diff("%s %s at %s: store has %v, awssim %v", r.id, id.name, t, v, want)
+			case ok:
+				n++
+			}
+		}
+		if len(got) != n {
+			diff("%s %s: %d samples, %d of them awssim's", r.id, id.name, len(got), n)
+		}
+		return n
+	}
+	seen, checked, kinds := map[seriesID]bool{}, 0, map[string]int{}
+	resources := resourcesOf(sim)
+	for _, r := range resources {
+		if r.label != "dimension_DBInstanceIdentifier" {
+			continue
+		}
 		for _, sel := range testtools.TwentyMetrics() {
 			for _, stat := range sel.Statistics {
-				id := seriesID{inst.ARN, catalog.PromName(sel.Metric, stat)}
+				id := seriesID{r.arn, catalog.PromName(sel.Metric, stat)}
 				seen[id] = true
-				got, n := h[id], 0
-				for t := from; t.Before(to); t = t.Add(time.Hour) {
-					want, ok := sim.Value(inst.ARN, sel.Metric, stat, t, time.Hour)
-					v, have := got[t.UnixMilli()]
-					switch {
-					case ok != have:
-						diff("%s %s at %s: store has %v (%v), awssim %v (%v)", inst.ID, id.name, t, v, have, want, ok)
-					case ok && math.Abs(v-want) > 1e-9*math.Max(1, math.Abs(want)):
-						diff("%s %s at %s: store has %v, awssim %v", inst.ID, id.name, t, v, want)
-					case ok:
-						n++
-					}
-				}
-				if len(got) != n {
-					diff("%s %s: %d samples, %d of them awssim's", inst.ID, id.name, len(got), n)
-				}
-				checked += n
+				checked += check(r, id, sel.Metric, stat)
 			}
 		}
 	}
 	for id := range h {
-		if !seen[id] {
-			diff("series %v: not a series of awssim's fleet", id)
+		if seen[id] {
+			continue
+		}
+		r, _ := resourceOf(sim, id.arn)
+		metric, stat, ok := publishedAs(r, id.name)
+		if !ok {
+			diff("series %v: not a metric awssim publishes for %s", id, r.id)
+			continue
+		}
+		checked += check(r, id, metric, stat)
+		kinds[r.label]++
+	}
+	for _, r := range resources {
+		if r.label != "dimension_DBInstanceIdentifier" && kinds[r.label] == 0 {
+			diff("no series of %s: the backfill left out a kind", r.label)
 		}
 	}
 	if len(diffs) > 0 {
@@ -234,6 +295,19 @@ func (h history) compare(sim *awssim.Server, from, to time.Time) (int, error) {
 		return 0, fmt.Errorf("nothing to compare in [%s, %s)", from, to)
 	}
 	return checked, nil
+}
+
+// publishedAs finds the metric awssim publishes for r and the statistic
+// whose YACE name is name.
+func publishedAs(r simResource, name string) (metric, stat string, ok bool) {
+	for _, m := range r.metrics {
+		for _, st := range statistics {
+			if catalog.PromName(m, st) == name {
+				return m, st, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // historyOf reads every backfilled series of [from, to) from a store's
