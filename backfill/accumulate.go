@@ -24,6 +24,11 @@ type accumulator struct {
 	// event, which the next event of the instance almost always repeats:
 	// a comparison instead of a map lookup.
 	layout map[*sourcePlan][]int
+	// hint is, per plan, how many samples a series will hold: the room a
+	// new series gets, so that appends do not grow it.
+	hint map[*sourcePlan]int
+	// samples counts the samples held.
+	samples int
 }
 
 // seriesID is what tells the series of a batch apart.
@@ -53,7 +58,7 @@ func (id seriesID) matches(p *sourcePlan, s sources.Sample) bool {
 }
 
 func newAccumulator(b *Backfiller) *accumulator {
-	return &accumulator{b: b, index: map[string]int{}, layout: map[*sourcePlan][]int{}}
+	return &accumulator{b: b, index: map[string]int{}, layout: map[*sourcePlan][]int{}, hint: map[*sourcePlan]int{}}
 }
 
 // addAll adds the samples of one time of plan p, if p misses its hour.
@@ -78,6 +83,7 @@ func (a *accumulator) addAll(p *sourcePlan, t time.Time, samples []sources.Sampl
 		}
 		a.series[at].Samples = append(a.series[at].Samples, tsdbwriter.Sample{T: t.UnixMilli(), V: s.Value})
 	}
+	a.samples += len(samples)
 	a.layout[p] = layout
 }
 
@@ -90,7 +96,7 @@ func (a *accumulator) seriesOf(id seriesID) int {
 	i := len(a.series)
 	a.index[k] = i
 	a.ids = append(a.ids, id)
-	a.series = append(a.series, tsdbwriter.Series{Labels: a.b.sourceLabels(id)})
+	a.series = append(a.series, tsdbwriter.Series{Labels: a.b.sourceLabels(id), Samples: make([]tsdbwriter.Sample, 0, a.hint[id.plan])})
 	return i
 }
 

@@ -61,8 +61,11 @@ func missingBetween(p *sourcePlan, from, to int64) int {
 	return n
 }
 
-// osBatch reads a batch of instances in step, window by window, and
-// writes each window once every instance has passed its end.
+// osBatch reads a batch of instances in step, hour by hour, and writes
+// each block window once every instance has passed its end, or sooner
+// when the samples held reach Options.BatchSamples (a window of one
+// instance at 1 s can hold more), so that memory stays within that
+// budget whatever the instances' interval.
 func (b *Backfiller) osBatch(ctx context.Context, batch []*sourcePlan, r Range, prog *progress, sr *SourceResult, res *Result) error {
 	streams := make([]*osStream, len(batch))
 	for i, p := range batch {
@@ -75,30 +78,63 @@ func (b *Backfiller) osBatch(ctx context.Context, batch []*sourcePlan, r Range, 
 	}()
 	win := int64(b.opts.BlockWindow / time.Second)
 	for _, w := range windowsOf(batch, b.opts.BlockWindow) {
-		acc := newAccumulator(b)
+		from := w // the first hour not yet written
+		acc := b.osAccumulator(batch, from, w+win)
 		prog.fetching()
-		hours := 0
-		for _, st := range streams {
-			if st.p.err != nil {
-				continue
-			}
-			err := st.readUntil(time.Unix(w+win, 0), func(ev cloudwatch.OSEvent) {
-				acc.addAll(st.p, ev.Timestamp, sources.OSSamples(ev.Metrics))
-			})
-			switch {
-			case unavailableErr(err):
-				st.p.err = err
-			case err != nil:
+		for h := w; h < w+win; h += 3600 {
+			hours, err := readHour(streams, h, acc)
+			if err != nil {
 				return err
 			}
-			hours += missingBetween(st.p, w, w+win)
-		}
-		prog.add(hours)
-		if err := b.writeSource(ctx, batch, acc, func(h int64) bool { return h >= w && h < w+win }, r, prog, res); err != nil {
-			return err
+			prog.add(hours)
+			if h+3600 < w+win && acc.samples < b.opts.BatchSamples {
+				continue
+			}
+			upTo := h + 3600
+			if err := b.writeSource(ctx, batch, acc, func(t int64) bool { return t >= from && t < upTo }, r, prog, res); err != nil {
+				return err
+			}
+			from = upTo
+			acc = b.osAccumulator(batch, from, w+win)
+			prog.fetching()
 		}
 	}
 	return nil
+}
+
+// readHour passes every stream's events of the hour that starts at h to
+// acc, and returns how many missing hours that was; a stream without a
+// log stream is marked unavailable.
+func readHour(streams []*osStream, h int64, acc *accumulator) (int, error) {
+	hours := 0
+	for _, st := range streams {
+		if st.p.err != nil {
+			continue
+		}
+		err := st.readUntil(time.Unix(h+3600, 0), func(ev cloudwatch.OSEvent) {
+			acc.addAll(st.p, ev.Timestamp, sources.OSSamples(ev.Metrics))
+		})
+		switch {
+		case unavailableErr(err):
+			st.p.err = err
+		case err != nil:
+			return hours, err
+		}
+		if st.p.missing.has(h) {
+			hours++
+		}
+	}
+	return hours, nil
+}
+
+// osAccumulator returns an accumulator for the batch's hours in [from,
+// to), each series with room for the events of its instance there.
+func (b *Backfiller) osAccumulator(batch []*sourcePlan, from, to int64) *accumulator {
+	acc := newAccumulator(b)
+	for _, p := range batch {
+		acc.hint[p] = missingBetween(p, from, to) * int(time.Hour/p.d.Instance.MonitoringInterval)
+	}
+	return acc
 }
 
 // writeSource writes what acc holds through the store and records the
@@ -195,6 +231,7 @@ func (b *Backfiller) sweepPI(ctx context.Context, plans []*sourcePlan, r Range, 
 		acc := newAccumulator(b)
 		prog.fetching()
 		for _, p := range batch {
+			acc.hint[p] = len(p.missing) * int(time.Hour/PIPeriod(hullOf(p)))
 			err := b.readPI(ctx, p, queries, acc, sr)
 			switch {
 			case unavailableErr(err):
@@ -232,6 +269,13 @@ func (b *Backfiller) readPI(ctx context.Context, p *sourcePlan, queries []cloudw
 		}
 	}
 	return nil
+}
+
+// hullOf returns the span from p's first missing hour to the end of its
+// last.
+func hullOf(p *sourcePlan) time.Duration {
+	hours := p.missing.sorted()
+	return time.Duration(hours[len(hours)-1]+3600-hours[0]) * time.Second
 }
 
 // PIPeriod returns the period Performance Insights history of a range is

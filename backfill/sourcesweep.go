@@ -76,12 +76,13 @@ func (b *Backfiller) sourceSweep(src model.Source) func(context.Context, Request
 
 // sourcePlans lists, per DB instance of the request that has the source
 // on, the hours of r that are within the source's retention, not covered
-// and not known to be empty. The others are reported unavailable.
+// and not known to be empty. The other DB instances are reported
+// unavailable; clusters and proxies are left out.
 func (b *Backfiller) sourcePlans(src model.Source, req Request, r Range, cov *Coverage, sr *SourceResult) []*sourcePlan {
 	var plans []*sourcePlan
 	for _, d := range req.Resources {
-		if !req.selects(src, d) {
-			continue
+		if d.Kind != model.KindDBInstance || !req.selects(src, d) {
+			continue // clusters and proxies have neither source: not worth a report
 		}
 		if err := src.Available(d); err != nil {
 			sr.unavailable(d, err)
