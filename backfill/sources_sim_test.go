@@ -42,7 +42,7 @@ func sourceMonitoring(interval int32) func(awssim.Instance) awssim.Monitoring {
 // sourceSetup starts awssim at srcNow with three instances (see
 // sourceMonitoring) and returns a backfiller of dir reading it through the
 // real clients, and the instances as discovery describes them.
-func sourceSetup(t *testing.T, dir string, interval int32, opts func(*backfill.Options)) (*awssim.Server, *backfill.Backfiller, []model.Described) {
+func sourceSetup(t testing.TB, dir string, interval int32, opts func(*backfill.Options)) (*awssim.Server, *backfill.Backfiller, []model.Described) {
 	t.Helper()
 	sim := awssim.New(awssim.Options{Instances: 3, Now: func() time.Time { return srcNow }, Monitoring: sourceMonitoring(interval)})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -117,7 +117,7 @@ func total(c awssim.Counters) int64 {
 	return n
 }
 
-func instanceNamed(t *testing.T, all []model.Described, suffix string) model.Described {
+func instanceNamed(t testing.TB, all []model.Described, suffix string) model.Described {
 	t.Helper()
 	for _, d := range all {
 		if strings.HasSuffix(d.ID, suffix) {
@@ -294,5 +294,32 @@ func TestBackfillSourceOff(t *testing.T) {
 	cw := res.Sources[model.SourceCloudWatch]
 	if cw.HoursBackfilled == 0 || cw.Requests != 1 || len(res.Sources[model.SourceEnhancedMonitoring].Unavailable) != 1 || len(res.Sources[model.SourcePerformanceInsights].Unavailable) != 1 {
 		t.Errorf("all: %+v %+v %+v", cw, res.Sources[model.SourceEnhancedMonitoring], res.Sources[model.SourcePerformanceInsights])
+	}
+}
+
+// BenchmarkEnhancedMonitoringBackfill backfills a day of a 1 s instance
+// (86,400 events, about 7M samples) from the simulator over loopback, and
+// reports events per second and the peak heap.
+//
+//	go test ./backfill -run '^$' -bench EnhancedMonitoringBackfill -benchtime 1x
+func BenchmarkEnhancedMonitoringBackfill(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		sim, bf, all := sourceSetup(b, dir, 1, nil)
+		d := instanceNamed(b, all, "-03")
+		var peak uint64
+		stop := watchHeap(&peak)
+		b.StartTimer()
+		res, err := bf.Backfill(context.Background(), backfill.Request{Resources: []model.Described{d}, Days: 1, Sources: []model.Source{model.SourceEnhancedMonitoring}})
+		b.StopTimer()
+		stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		events := len(sim.OSEventTimes(d.ARN, res.From, res.To))
+		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		b.ReportMetric(float64(res.Samples)/b.Elapsed().Seconds(), "samples/s")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 	}
 }
