@@ -54,6 +54,13 @@ const (
 	liveFor = backfill.DefaultHeadMargin
 )
 
+// historyMonitoring gives every instance Enhanced Monitoring every minute
+// and Performance Insights kept two years, so that the OS and database-load
+// rows have a week of history and live values for every instance.
+func historyMonitoring(awssim.Instance) awssim.Monitoring {
+	return awssim.Monitoring{MonitoringInterval: 60, PerformanceInsightsEnabled: true, PerformanceInsightsRetentionPeriod: 731}
+}
+
 // historyNow is the fixed clock of the test at the last scrape: awssim,
 // the collector, discovery and the backfill all read it.
 func historyNow() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
@@ -148,7 +155,8 @@ func buildHistory(t *testing.T) *history {
 	for ts := h.liveStart; !ts.After(now); ts = ts.Add(scrapeEvery) {
 		since := ts.Sub(h.liveStart)
 		x.clock.set(ts)
-		if f := liveFaults(since); f != faults {
+		f := liveFaults(since)
+		if f != faults {
 			x.sim.SetFaults(f) // refills the throttling bucket: set on changes only
 			faults = f
 		}
@@ -159,6 +167,14 @@ func buildHistory(t *testing.T) *history {
 		}
 		if since%pollEvery == 0 && x.exp.Poll(ctx) != nil {
 			failed = append(failed, since)
+		}
+		// The live sources are read every minute but under the faults,
+		// whose retries would wait in real time: their panels hold the
+		// values of before.
+		if f == (awssim.Faults{}) {
+			if err := x.exp.PollSources(ctx); err != nil {
+				t.Fatalf("live Enhanced Monitoring and Performance Insights at %s: %v", ts, err)
+			}
 		}
 		if ts.Equal(now) {
 			h.backfill = runBackfill(t, x)
@@ -191,7 +207,7 @@ func startExporter(t *testing.T, dir string, start time.Time) *exporter {
 	t.Helper()
 	x := &exporter{clock: &clock{}}
 	x.clock.set(start)
-	x.sim = awssim.New(awssim.Options{Instances: historyInstances, Now: x.clock.Now})
+	x.sim = awssim.New(awssim.Options{Instances: historyInstances, Now: x.clock.Now, Monitoring: historyMonitoring})
 	if err := x.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +240,7 @@ func historyConfig(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "regions: [us-east-1]\npoll: {interval: %s, period: 1m, delay: 2m}\n", pollEvery)
+	fmt.Fprintf(&b, "enhanced_monitoring: {enabled: true, interval: %s}\nperformance_insights: {enabled: true, interval: %s}\n", scrapeEvery, scrapeEvery)
 	b.WriteString("rate_limit: {requests_per_second: 50, burst: 10, max_attempts: 2}\nmetrics:\n  add:\n")
 	defaults := catalog.DefaultMetrics(model.KindDBInstance)
 	for _, sel := range dashboardSelection(t) {
@@ -238,7 +255,7 @@ func historyConfig(t *testing.T) string {
 // as the backfill API does.
 func runBackfill(t *testing.T, x *exporter) backfill.Result {
 	t.Helper()
-	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: 7})
+	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: 7, Sources: model.Sources()})
 	if err != nil {
 		t.Fatalf("backfill job %s: %v", status.ID, err)
 	}
@@ -273,8 +290,14 @@ func checkHistory(t *testing.T, h *history) {
 	if want := h.liveStart.Add(-7 * 24 * time.Hour); !h.backfill.From.Equal(want) || !h.backfill.To.Equal(h.liveStart) {
 		t.Fatalf("backfill swept [%s, %s), want [%s, %s)", h.backfill.From, h.backfill.To, want, h.liveStart)
 	}
-	if len(h.instances) != historyInstances || h.backfill.HoursBackfilled+h.backfill.HoursEmpty != h.backfill.HoursTotal {
+	cw := h.backfill.Sources[model.SourceCloudWatch]
+	if len(h.instances) != historyInstances || cw.HoursBackfilled+cw.HoursEmpty != cw.HoursTotal {
 		t.Fatalf("backfill of %d instances: %+v", len(h.instances), h.backfill)
+	}
+	for _, src := range model.Sources()[1:] {
+		if sr := h.backfill.Sources[src]; sr.Resources != historyInstances || sr.HoursEmpty != cw.HoursEmpty || len(sr.Unavailable) != 0 {
+			t.Fatalf("%s: %+v; want every instance, the same empty hours as CloudWatch", src, sr)
+		}
 	}
 	gapHours := 0
 	for id, g := range h.gapHours() {
@@ -283,9 +306,9 @@ func checkHistory(t *testing.T, h *history) {
 			t.Fatalf("%s is stopped at %v, at or after the last backfilled hour: pick another clock", id, late)
 		}
 	}
-	if gapHours == 0 || h.backfill.HoursEmpty != gapHours {
+	if gapHours == 0 || cw.HoursEmpty != gapHours {
 		t.Fatalf("the backfill found %d hours without data, awssim has %d stopped hours; want the same, more than 0",
-			h.backfill.HoursEmpty, gapHours)
+			cw.HoursEmpty, gapHours)
 	}
 }
 
@@ -304,6 +327,8 @@ type scraper struct {
 	gatherer prometheus.Gatherer
 	add      func(sample)
 	last     map[uint64]labels.Labels
+	// stamped is the time of the last stamped sample of each series.
+	stamped map[uint64]time.Time
 }
 
 func (s *scraper) scrape(ts time.Time) error {
@@ -324,13 +349,17 @@ func (s *scraper) scrape(ts time.Time) error {
 		if entry != textparse.EntrySeries {
 			continue
 		}
-		_, _, v := p.Series()
+		_, at, v := p.Series()
 		var ls labels.Labels
 		p.Labels(&ls)
 		if ls.Has("job") || ls.Has("instance") {
 			return errors.New(ls.String() + " has a target label")
 		}
 		ls = labels.NewBuilder(ls).Set("job", historyJob).Set("instance", historyTarget).Labels()
+		if at != nil {
+			s.addStamped(ls, time.UnixMilli(*at).UTC(), v)
+			continue
+		}
 		seen[ls.Hash()] = ls
 		s.add(sample{ls, ts, v})
 	}
@@ -341,6 +370,21 @@ func (s *scraper) scrape(ts time.Time) error {
 	}
 	s.last = seen
 	return nil
+}
+
+// addStamped adds a sample the exposition stamped with its own time (the
+// live Enhanced Monitoring and Performance Insights series), as
+// Prometheus does: a sample at or before the series' last one is not
+// appended again, and such series get no staleness markers.
+func (s *scraper) addStamped(ls labels.Labels, at time.Time, v float64) {
+	if s.stamped == nil {
+		s.stamped = map[uint64]time.Time{}
+	}
+	if last, ok := s.stamped[ls.Hash()]; ok && !at.After(last) {
+		return
+	}
+	s.stamped[ls.Hash()] = at
+	s.add(sample{ls, at, v})
 }
 
 // render returns what /metrics would serve.

@@ -21,7 +21,7 @@ func instanceDetail() layout {
 		title: "RDS instance",
 		description: "CloudWatch metrics of the selected DB instances over live and backfilled history, " +
 			"grouped by resource. Rows at the bottom show engine-specific metrics the exporter fetches only " +
-			"when configured to.",
+			"when configured to, the OS from Enhanced Monitoring and the database load from Performance Insights.",
 		jobSource: catalog.PromName("CPUUtilization", catalog.Average),
 		rows: []row{
 			{panels: []cog.Builder[dashboard.Panel]{grid(spec{
@@ -99,6 +99,8 @@ func instanceDetail() layout {
 				metricGraph("Checkpoint lag", "Time since the most recent checkpoint (PostgreSQL).",
 					line{"CheckpointLag", maximum, ""}),
 			}},
+			osRow(),
+			dbLoadRow(),
 		},
 	}
 }
