@@ -58,9 +58,10 @@ const (
 	PhaseWriting  = "writing blocks"
 )
 
-// Progress is how far a sweep is: of the source being swept,
-// resource-hours fetched of those to fetch, then the phase of the store's
-// write.
+// Progress is how far a sweep is: resource-hours fetched of those to
+// fetch (of the sources swept so far: a source's are known once it
+// starts), then the phase of the store's write, and the source being
+// swept.
 type Progress struct {
 	Source                model.Source
 	Phase                 string
@@ -128,6 +129,7 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		return res, fmt.Errorf("backfill: %w", err)
 	}
 	res.Sources = map[model.Source]*SourceResult{}
+	done := 0 // resource-hours to fetch of the sources swept before
 	for _, src := range req.sources() {
 		sr := &SourceResult{}
 		res.Sources[src] = sr
@@ -135,8 +137,17 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 		if src != model.SourceCloudWatch {
 			sweep = b.sourceSweep(src)
 		}
+		one, total := req, 0
+		if req.Progress != nil {
+			one.Progress = func(p Progress) {
+				total = p.HoursTotal
+				p.HoursDone, p.HoursTotal = p.HoursDone+done, p.HoursTotal+done
+				req.Progress(p)
+			}
+		}
 		samples := res.Samples
-		err := sweep(ctx, req, sr, &res)
+		err := sweep(ctx, one, sr, &res)
+		done += total
 		sr.Samples = res.Samples - samples
 		res.addSource(sr)
 		if err != nil {
