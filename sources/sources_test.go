@@ -234,3 +234,21 @@ func TestPIFamilies(t *testing.T) {
 		}
 	}
 }
+
+// The README documents every series family the sources produce.
+func TestREADMEListsSeries(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range catalog.OSMetrics() {
+		if !strings.Contains(string(b), "| `"+m.Name+"` |") {
+			t.Errorf("README.md has no row of %s", m.Name)
+		}
+	}
+	for _, m := range catalog.PIMetrics() {
+		if !strings.Contains(string(b), "| `"+m.Name+"` |") {
+			t.Errorf("README.md has no row of %s", m.Name)
+		}
+	}
+}
