@@ -66,7 +66,7 @@ func (sr *SourceResult) unavailable(d model.Described, err error) {
 }
 
 // addSource adds a source's hours and samples to the result's totals.
-func (res *Result) addSource(sr *SourceResult) { res.Hours.add(sr.Hours) }
+func (res *Result) addSource(sr *SourceResult) { res.add(sr.Hours) }
 
 // write runs a store write of a batch and counts the blocks and samples it
 // wrote in the self-metrics.

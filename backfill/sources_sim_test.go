@@ -15,7 +15,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/sourcecheck"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -81,8 +81,8 @@ func sourceSetup(t testing.TB, dir string, interval int32, opts func(*backfill.O
 }
 
 // readSource reads back the series of a source's family prefix that the
-// blocks of dir hold for one instance, keyed as testtools.Expected.
-func readSource(t *testing.T, dir, prefix string, d model.Described, from, to time.Time) testtools.Expected {
+// blocks of dir hold for one instance, keyed as sourcecheck.Expected.
+func readSource(t *testing.T, dir, prefix string, d model.Described, from, to time.Time) sourcecheck.Expected {
 	t.Helper()
 	series, err := tsdbwriter.ReadSeries(context.Background(), []string{dir}, tsdbwriter.ReadOptions{
 		Mint: from.UnixMilli(), Maxt: to.UnixMilli(),
@@ -94,12 +94,12 @@ func readSource(t *testing.T, dir, prefix string, d model.Described, from, to ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := testtools.Expected{}
+	got := sourcecheck.Expected{}
 	for _, s := range series {
 		if s.Labels.Get("job") != "rds" || s.Labels.Get("dimension_DBInstanceIdentifier") != d.ID || s.Labels.Get("account_id") != d.AccountID {
 			t.Fatalf("labels %v", s.Labels)
 		}
-		k := testtools.SourceKey(s.Labels)
+		k := sourcecheck.SourceKey(s.Labels)
 		got[k] = map[int64]float64{}
 		for _, smp := range s.Samples {
 			got[k][smp.T] = smp.V
@@ -151,7 +151,7 @@ func TestBackfillEnhancedMonitoring(t *testing.T) {
 	calls, hours := 0, 0
 	for _, suffix := range []string{"-01", "-03"} {
 		d := instanceNamed(t, all, suffix)
-		want, err := testtools.OSExpected(sim, d.ARN, res.From, res.To)
+		want, err := sourcecheck.OSExpected(sim, d.ARN, res.From, res.To)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestBackfillEnhancedMonitoring(t *testing.T) {
 			t.Fatalf("%s: the oracle has %d samples", d.ID, want.Samples())
 		}
 		got := readSource(t, dir, "rdsosmetrics_", d, res.From, res.To)
-		for _, diff := range testtools.Compare(got, want, 10) {
+		for _, diff := range sourcecheck.Compare(got, want, 10) {
 			t.Error(d.ID, diff)
 		}
 		hours += want.Hours()
@@ -172,7 +172,7 @@ func TestBackfillEnhancedMonitoring(t *testing.T) {
 			t.Errorf("%s at %s: idle %v free %v, awssim %v and %v KiB", d.ID, ev.Timestamp,
 				got["rdsosmetrics_cpu_utilization_percent{mode=idle}"][at], got["rdsosmetrics_memory_free_bytes{}"][at], ev.CPUUtilization.Idle, ev.Memory.Free)
 		}
-		calls += testtools.GetLogEventsCalls(sim, d.ARN, res.From, res.To)
+		calls += sourcecheck.GetLogEventsCalls(sim, d.ARN, res.From, res.To)
 	}
 	if got := sim.Counters().Requests["GetLogEvents"]; got != int64(calls) || em.Requests != calls {
 		t.Errorf("awssim counted %d GetLogEvents, the result %d; the fewest pages are %d", got, em.Requests, calls)
@@ -206,17 +206,17 @@ func TestBackfillEnhancedMonitoringWithinBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := testtools.OSExpected(sim, d.ARN, res.From, res.To)
+	want, err := sourcecheck.OSExpected(sim, d.ARN, res.From, res.To)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Blocks < 6 || res.Blocks > 12 || res.Sources[model.SourceEnhancedMonitoring].HoursBackfilled != want.Hours() || want.Hours() < 20 {
 		t.Fatalf("%d blocks (want one per 2 or 3 hours), %+v; awssim has events in %d hours", res.Blocks, res.Sources[model.SourceEnhancedMonitoring], want.Hours())
 	}
-	for _, diff := range testtools.Compare(readSource(t, dir, "rdsosmetrics_", d, res.From, res.To), want, 10) {
+	for _, diff := range sourcecheck.Compare(readSource(t, dir, "rdsosmetrics_", d, res.From, res.To), want, 10) {
 		t.Error(diff)
 	}
-	if got, fewest := sim.Counters().Requests["GetLogEvents"], testtools.GetLogEventsCalls(sim, d.ARN, res.From, res.To); got != int64(fewest) {
+	if got, fewest := sim.Counters().Requests["GetLogEvents"], sourcecheck.GetLogEventsCalls(sim, d.ARN, res.From, res.To); got != int64(fewest) {
 		t.Errorf("%d GetLogEvents calls, the fewest are %d", got, fewest)
 	}
 }
@@ -253,11 +253,11 @@ func TestBackfillPerformanceInsights(t *testing.T) {
 		from   time.Time
 	}{{"-01", res.From}, {"-03", retention}} {
 		d := instanceNamed(t, all, tc.suffix)
-		want := testtools.PIExpected(sim, d.ARN, tc.from, res.To, time.Minute, 10, 10)
+		want := sourcecheck.PIExpected(sim, d.ARN, tc.from, res.To, time.Minute, 10, 10)
 		if want.Samples() < 20*60*(int(res.To.Sub(tc.from).Hours())-1) {
 			t.Fatalf("%s: the oracle has %d samples", d.ID, want.Samples())
 		}
-		for _, diff := range testtools.Compare(readSource(t, dir, "rds_pi_", d, res.From, res.To), want, 10) {
+		for _, diff := range sourcecheck.Compare(readSource(t, dir, "rds_pi_", d, res.From, res.To), want, 10) {
 			t.Error(d.ID, diff)
 		}
 		hours += want.Hours()

@@ -68,7 +68,7 @@ func (b *Backfiller) sourceSweep(src model.Source) func(context.Context, Request
 				continue
 			}
 			sr.Resources++
-			sr.Hours.add(p.hours)
+			sr.add(p.hours)
 		}
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/sourcecheck"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
@@ -73,8 +73,8 @@ func sourcesCollector(t *testing.T, filter model.SourceFilter) (*collector.Sourc
 }
 
 // gathered reads what the collector serves: by instance, series key
-// (testtools.SourceKey) and sample time.
-func gathered(t *testing.T, s *collector.Sources) map[string]testtools.Expected {
+// (sourcecheck.SourceKey) and sample time.
+func gathered(t *testing.T, s *collector.Sources) map[string]sourcecheck.Expected {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s)
@@ -82,15 +82,15 @@ func gathered(t *testing.T, s *collector.Sources) map[string]testtools.Expected 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]testtools.Expected{}
+	out := map[string]sourcecheck.Expected{}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			ls := labelsOf(mf.GetName(), m)
 			id := ls.Get("dimension_DBInstanceIdentifier")
 			if out[id] == nil {
-				out[id] = testtools.Expected{}
+				out[id] = sourcecheck.Expected{}
 			}
-			k := testtools.SourceKey(ls)
+			k := sourcecheck.SourceKey(ls)
 			if out[id][k] == nil {
 				out[id][k] = map[int64]float64{}
 			}
@@ -132,11 +132,11 @@ func TestSourcesLiveEnhancedMonitoring(t *testing.T) {
 			continue
 		}
 		newest := times[len(times)-1]
-		want, err := testtools.OSExpected(sim, d.ARN, newest, newest.Add(time.Second))
+		want, err := sourcecheck.OSExpected(sim, d.ARN, newest, newest.Add(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, diff := range testtools.Compare(got[d.ID], want, 5) {
+		for _, diff := range sourcecheck.Compare(got[d.ID], want, 5) {
 			t.Error(d.ID, diff)
 		}
 	}
@@ -184,9 +184,9 @@ func TestSourcesLivePerformanceInsights(t *testing.T) {
 			}
 			continue
 		}
-		all := testtools.PIExpected(sim, d.ARN, start, end, time.Minute, 10, 3)
+		all := sourcecheck.PIExpected(sim, d.ARN, start, end, time.Minute, 10, 3)
 		last := end.Add(-time.Minute).UnixMilli()
-		want := testtools.Expected{}
+		want := sourcecheck.Expected{}
 		for k, pts := range all {
 			if v, ok := pts[last]; ok {
 				want[k] = map[int64]float64{last: v}
@@ -195,7 +195,7 @@ func TestSourcesLivePerformanceInsights(t *testing.T) {
 		if len(want) < 10 {
 			t.Fatalf("%s: the oracle has %d series at the last minute", d.ID, len(want))
 		}
-		for _, diff := range testtools.Compare(got[d.ID], want, 5) {
+		for _, diff := range sourcecheck.Compare(got[d.ID], want, 5) {
 			t.Error(d.ID, diff)
 		}
 		served++

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/sourcecheck"
 )
 
 // sourcesSim starts awssim with three instances: sim-postgres-01 with
@@ -61,7 +62,7 @@ func TestBackfillSourcesIntoPrometheus(t *testing.T) {
 	from, to := testtools.ParseTime(t, em["from"]), testtools.ParseTime(t, em["to"])
 	calls := 0
 	for _, in := range on {
-		calls += testtools.GetLogEventsCalls(sim, in.ARN, from, to)
+		calls += sourcecheck.GetLogEventsCalls(sim, in.ARN, from, to)
 	}
 	if c := sim.Counters(); c.Requests["GetLogEvents"] != int64(calls) || c.Requests["GetMetricData"] != 0 {
 		t.Errorf("awssim counted %d GetLogEvents (the fewest pages: %d) and %d GetMetricData", c.Requests["GetLogEvents"], calls, c.Requests["GetMetricData"])
@@ -74,14 +75,14 @@ func TestBackfillSourcesIntoPrometheus(t *testing.T) {
 		t.Errorf("awssim counted %d GetResourceMetrics calls, want one per instance with PI (2)", n)
 	}
 	// The oracle now, before the 7-day retention moves on.
-	wantPI := map[string]testtools.Expected{}
+	wantPI := map[string]sourcecheck.Expected{}
 	for _, in := range on {
 		start := piFrom
 		if in.PerformanceInsightsRetentionPeriod == 7 {
 			// All hours beyond retention are this instance's.
 			start = piFrom.Add(time.Duration(sourceOf(pi, "performance-insights")["hours_beyond_retention"].(float64)) * time.Hour)
 		}
-		wantPI[in.ID] = testtools.PIExpected(sim, in.ARN, start, piTo, time.Minute, 10, 10)
+		wantPI[in.ID] = sourcecheck.PIExpected(sim, in.ARN, start, piTo, time.Minute, 10, 10)
 	}
 
 	sim.ResetCounters()
@@ -96,7 +97,7 @@ func TestBackfillSourcesIntoPrometheus(t *testing.T) {
 	prom := startPrometheus(t, copyDir(t, out))
 	checked := 0
 	for _, in := range on {
-		want, err := testtools.OSExpected(sim, in.ARN, from, to)
+		want, err := sourcecheck.OSExpected(sim, in.ARN, from, to)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,13 +135,13 @@ func sourceOf(body map[string]any, src string) map[string]any {
 // comparePrometheus reads every raw sample Prometheus holds for the
 // instance's series named by nameRe in [from, to) and compares them with
 // want; it returns how many it compared.
-func comparePrometheus(t *testing.T, prom *proc, id, nameRe string, from, to time.Time, want testtools.Expected) int {
+func comparePrometheus(t *testing.T, prom *proc, id, nameRe string, from, to time.Time, want sourcecheck.Expected) int {
 	t.Helper()
 	rng := strconv.Itoa(int(to.Sub(from).Seconds())) + "s"
 	res := prom.queryRangeVector(t, fmt.Sprintf(`{__name__=~%q,dimension_DBInstanceIdentifier=%q,job="rds"}[%s]`, nameRe, id, rng), to.Add(-time.Millisecond))
-	got := testtools.Expected{}
+	got := sourcecheck.Expected{}
 	for _, r := range res {
-		k := testtools.SourceKey(labels.FromMap(r.Metric))
+		k := sourcecheck.SourceKey(labels.FromMap(r.Metric))
 		got[k] = map[int64]float64{}
 		for _, v := range r.Values {
 			f, err := strconv.ParseFloat(v[1].(string), 64)
@@ -153,7 +154,7 @@ func comparePrometheus(t *testing.T, prom *proc, id, nameRe string, from, to tim
 	if want.Samples() == 0 {
 		t.Fatalf("%s %s: the oracle has no sample", id, nameRe)
 	}
-	for _, diff := range testtools.Compare(got, want, 10) {
+	for _, diff := range sourcecheck.Compare(got, want, 10) {
 		t.Errorf("%s: %s", id, diff)
 	}
 	return want.Samples()

@@ -1,4 +1,7 @@
-package testtools
+// Package sourcecheck compares what the exporter serves and writes of
+// Enhanced Monitoring and Performance Insights with what awssim served:
+// the oracle's samples keyed by series, and the fewest calls of a read.
+package sourcecheck
 
 import (
 	"fmt"
