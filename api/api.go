@@ -34,7 +34,8 @@ type Options struct {
 	TelemetryPath string
 	Gatherer      prometheus.Gatherer
 	Resources     Resources
-	// Ready is closed when the exporter has finished its first poll.
+	// Ready is closed when the exporter has finished its first poll of
+	// the complete resource list.
 	Ready <-chan struct{}
 	// Backfill and History serve the backfill API; without them its
 	// routes are not registered.
@@ -42,6 +43,11 @@ type Options struct {
 	History  History
 	Version  string
 	Logger   *slog.Logger
+
+	// BackfillUnavailable, if set without Backfill, is why the backfill
+	// could not start (its output folder cannot be written): its routes
+	// answer 503 with it.
+	BackfillUnavailable error
 }
 
 // Server routes the exporter's endpoints.
@@ -69,6 +75,9 @@ func (s *Server) Handler() http.Handler { return s.router }
 
 func (s *Server) routes() {
 	r := s.router
+	// A cleaned path (no //, ./ or ../, letter case fixed) names another
+	// identifier: answer 404 rather than redirect to it.
+	r.RedirectFixedPath = false
 	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
@@ -106,7 +115,7 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request, _ httprouter.Para
 		_, _ = w.Write([]byte("Ready.\n"))
 	default:
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("Not ready: the first CloudWatch poll has not finished.\n"))
+		_, _ = w.Write([]byte("Not ready: the first instance discovery or CloudWatch poll has not finished.\n"))
 	}
 }
 

@@ -39,17 +39,40 @@ type History interface {
 const MaxHistoryRange = backfill.MaxDays * 24 * time.Hour
 
 func (s *Server) backfillRoutes() {
-	if s.opts.Backfill == nil {
+	if s.opts.Backfill == nil && s.opts.BackfillUnavailable == nil {
 		return
 	}
 	r := s.router
-	r.POST("/api/v1/metrics/backfill", s.wrap(s.backfillAll))
-	r.GET("/api/v1/backfill/jobs", s.wrap(s.listJobs))
-	r.GET("/api/v1/backfill/jobs/:job", s.wrap(s.getJob))
-	r.DELETE("/api/v1/backfill/jobs/:job", s.wrap(s.cancelJob))
+	on := s.backfillRoute
+	r.POST("/api/v1/metrics/backfill", on(s.backfillAll, kindPath{}))
+	r.GET("/api/v1/backfill/jobs", on(s.listJobs, kindPath{}))
+	r.GET("/api/v1/backfill/jobs/:job", on(s.getJob, kindPath{}))
+	r.DELETE("/api/v1/backfill/jobs/:job", on(s.cancelJob, kindPath{}))
 	for _, kp := range kindPaths() {
-		r.POST("/api/v1/"+kp.path+"/:id/metrics/backfill", s.wrap(s.backfillOne(kp)))
-		r.GET("/api/v1/"+kp.path+"/:id/metrics/history", s.wrap(s.history(kp)))
+		r.POST("/api/v1/"+kp.path+"/:id/metrics/backfill", on(s.backfillOne(kp), kp))
+		r.GET("/api/v1/"+kp.path+"/:id/metrics/history", on(s.history(kp), kp))
+	}
+}
+
+// backfillRoute serves a backfill route with h, or, when the backfill
+// could not start, with backfillUnavailable.
+func (s *Server) backfillRoute(h handler, kp kindPath) httprouter.Handle {
+	if s.opts.Backfill == nil {
+		return s.wrap(s.backfillUnavailable(kp))
+	}
+	return s.wrap(h)
+}
+
+// backfillUnavailable answers every backfill route when the backfill could
+// not start: 503 with the reason (Options.BackfillUnavailable), naming the
+// resource of the path of kind kp, if any.
+func (s *Server) backfillUnavailable(kp kindPath) handler {
+	return func(_ *http.Request, p httprouter.Params) (int, any, error) {
+		e := &Error{Status: http.StatusServiceUnavailable, Message: "Backfill unavailable: " + s.opts.BackfillUnavailable.Error(), Fields: map[string]any{}}
+		if id := p.ByName("id"); id != "" && kp.idField != "" {
+			e.Fields[kp.idField] = id
+		}
+		return 0, nil, e
 	}
 }
 
@@ -165,7 +188,8 @@ func parseBool(v string) (bool, error) {
 
 // backfillFailure maps a backfill error to its status: 409 when busy, 400
 // for a caller's mistake, 502 when AWS or the store (remote-write
-// receiver, bucket, query API) failed, 503 when canceled, 500 otherwise.
+// receiver, bucket, query API) failed, 503 when canceled, 507 when the
+// output folder lacks space, 500 otherwise.
 func (s *Server) backfillFailure(err error, sub subject) *Error {
 	var busy *backfill.BusyError
 	var apiErr smithy.APIError
@@ -183,6 +207,8 @@ func (s *Server) backfillFailure(err error, sub subject) *Error {
 		return backfillError(http.StatusBadGateway, sub, "%v", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return backfillError(http.StatusServiceUnavailable, sub, "%v", err)
+	case errors.Is(err, tsdbwriter.ErrNoSpace):
+		return backfillError(http.StatusInsufficientStorage, sub, "%v", err)
 	case errors.As(err, &storeErr):
 		return backfillError(http.StatusBadGateway, sub, "%v", err)
 	}

@@ -31,11 +31,12 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 <ul>
 <li><a href="{{.TelemetryPath}}">{{.TelemetryPath}}</a>: metrics (aws_rds_* and rds_backfill_exporter_*)</li>
 <li><a href="/-/healthy">/-/healthy</a>: liveness</li>
-<li><a href="/-/ready">/-/ready</a>: readiness (after the first CloudWatch poll)</li>
+<li><a href="/-/ready">/-/ready</a>: readiness (after the first discovery and CloudWatch poll)</li>
 <li><a href="/api/v1/resources">/api/v1/resources</a>: known resources with their metrics (JSON); <a href="/api/v1/instances">/api/v1/instances</a>, <a href="/api/v1/clusters">/api/v1/clusters</a>, <a href="/api/v1/proxies">/api/v1/proxies</a>: by kind</li>
 {{range .Extra}}<li><code>{{.}}</code></li>
 {{end}}</ul>
-<h2>Resources ({{len .Resources}})</h2>
+{{with .BackfillUnavailable}}<p id="backfill-unavailable">Backfill unavailable: {{.}}</p>
+{{end}}<h2>Resources ({{len .Resources}})</h2>
 {{if .Resources}}<table id="instances">
 <tr><th>Kind</th><th>Identifier</th><th>Provider</th><th>Region</th><th>Account</th><th>Engine</th><th>Class</th><th>Role</th><th>Status</th><th>Metrics</th></tr>
 {{range .Resources}}<tr><td>{{.Kind}}</td><td>{{.ID}}</td><td>{{.Provider}}</td><td>{{.Region}}</td><td>{{.AccountID}}</td><td>{{.Engine}}{{.EngineFamily}} {{.EngineVersion}}</td><td>{{.InstanceClass}}</td><td>{{.Role}}</td><td>{{.Status}}</td><td>{{len .Metrics}}</td></tr>
@@ -47,10 +48,11 @@ code { background: #f3f3f3; padding: 0 0.2em; }
 `
 
 type landingData struct {
-	Version       string
-	TelemetryPath string
-	Extra         []string
-	Resources     []ResourceJSON
+	Version             string
+	TelemetryPath       string
+	Extra               []string
+	BackfillUnavailable string
+	Resources           []ResourceJSON
 }
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -59,6 +61,9 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request, _ httprouter.Pa
 		return
 	}
 	data := landingData{Version: s.opts.Version, TelemetryPath: s.opts.TelemetryPath, Extra: s.extraEndpoints()}
+	if err := s.opts.BackfillUnavailable; err != nil && s.opts.Backfill == nil {
+		data.BackfillUnavailable = err.Error()
+	}
 	for _, d := range s.opts.Resources.All() {
 		data.Resources = append(data.Resources, resourceJSON(d))
 	}

@@ -56,6 +56,8 @@ var (
 	ErrNoTarget = errors.New("no AWS client for the resource's account and region")
 	// ErrBadDays: the days of a request are not a whole number of at least 1.
 	ErrBadDays = errors.New("want a whole number of days, at least 1")
+	// ErrOutputFolder: the output folder cannot be created or written.
+	ErrOutputFolder = errors.New("cannot write to the output folder")
 )
 
 // CheckDays checks the days of a request: at least 1. More than the
@@ -136,21 +138,23 @@ type Backfiller struct {
 	swept   *sweptStore
 }
 
-// New validates opts, applies defaults and opens the output folder.
+// New validates opts, applies defaults and opens the output folder. An
+// output folder that cannot be created or written (or whose empty-hours
+// file cannot be read) fails with ErrOutputFolder, naming it.
 func New(opts Options) (*Backfiller, error) {
 	if err := applyDefaults(&opts); err != nil {
 		return nil, err
 	}
 	w, err := tsdbwriter.New(tsdbwriter.Options{Dir: opts.OutputDir, Window: opts.BlockWindow, Logger: opts.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("backfill: %w", err)
+		return nil, fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err)
 	}
 	b := &Backfiller{opts: opts, writer: w}
 	if b.store, err = newStore(opts, w); err != nil {
-		return nil, errors.Join(err, w.Close())
+		return nil, errors.Join(fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err), w.Close())
 	}
 	if b.swept, err = openSwept(opts.OutputDir); err != nil {
-		return nil, errors.Join(err, b.Close())
+		return nil, errors.Join(fmt.Errorf("backfill: %w %s: %w", ErrOutputFolder, opts.OutputDir, err), b.Close())
 	}
 	b.sources = b.coverageSources()
 	return b, nil
@@ -181,6 +185,9 @@ func applyDefaults(o *Options) error {
 	}
 	if o.BlockWindow == 0 {
 		o.BlockWindow = tsdbwriter.DefaultWindow
+	}
+	if err := tsdbwriter.ValidateWindow(o.BlockWindow); err != nil {
+		return fmt.Errorf("backfill: %w", err)
 	}
 	if o.BatchSamples <= 0 {
 		o.BatchSamples = DefaultBatchSamples

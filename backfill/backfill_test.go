@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -483,5 +484,48 @@ func TestBackfillSharesCallsAcrossGaps(t *testing.T) {
 	}
 	for _, i := range inst {
 		checkBlocks(t, dir, i.ID, first.From, first.To)
+	}
+}
+
+// Bad options are not output folder errors: the caller must not start
+// without the backfill for them.
+func TestNewRejectsOptions(t *testing.T) {
+	for _, o := range []Options{
+		{OutputDir: t.TempDir(), BlockWindow: 7 * time.Hour},
+		{OutputDir: t.TempDir(), Period: 2 * time.Minute},
+		{},
+	} {
+		if _, err := New(o); err == nil || errors.Is(err, ErrOutputFolder) {
+			t.Errorf("New(%+v) = %v, want an options error", o, err)
+		}
+	}
+}
+
+// Hulls are disjoint, at most maxHours long, in time order, and cover
+// every span: a span longer than a hull (48 hours at period 5m, whose
+// hulls are 16 hours) is cut, and the same span of many instances makes
+// one set of hulls. Overlapping hulls fetched the same hours again for
+// each instance and kept every copy.
+func TestHulls(t *testing.T) {
+	const h = 3600
+	for _, tc := range []struct {
+		name     string
+		spans    []span
+		maxHours int
+		want     []span
+	}{
+		{"gaps share a hull", []span{{0, h}, {5 * h, 6 * h}}, 16, []span{{0, 6 * h}}},
+		{"too far apart", []span{{0, h}, {20 * h, 21 * h}}, 16, []span{{0, h}, {20 * h, 21 * h}}},
+		{"a long span is cut", []span{{0, 48 * h}}, 16, []span{{0, 16 * h}, {16 * h, 32 * h}, {32 * h, 48 * h}}},
+		{"the same long span of three instances", []span{{0, 48 * h}, {0, 48 * h}, {0, 48 * h}}, 16, []span{{0, 16 * h}, {16 * h, 32 * h}, {32 * h, 48 * h}}},
+		{"overlapping spans", []span{{0, 10 * h}, {5 * h, 20 * h}}, 16, []span{{0, 10 * h}, {10 * h, 20 * h}}},
+		{"a span inside a hull", []span{{0, 10 * h}, {2 * h, 3 * h}}, 16, []span{{0, 10 * h}}},
+		{"one-hour hulls", []span{{0, 3 * h}, {h, 2 * h}}, 1, []span{{0, h}, {h, 2 * h}, {2 * h, 3 * h}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := hulls(tc.spans, tc.maxHours); !slices.Equal(got, tc.want) {
+				t.Errorf("hulls(%v, %d) = %v, want %v", tc.spans, tc.maxHours, got, tc.want)
+			}
+		})
 	}
 }

@@ -47,23 +47,30 @@ func coalesce(hours []int64) []span {
 	return out
 }
 
-// hulls merges spans into the fewest hulls of at most maxHours each: a span
-// joins the current hull while the hull stays within maxHours. spans must be
-// sorted by start. Fetching a hull instead of its spans costs nothing more
-// (GetMetricData is billed per metric, whatever the range) as long as a call
-// still takes 500 queries, and it lets instances with different gaps share
-// calls.
+// hulls covers spans with disjoint hulls of at most maxHours each, in time
+// order: a span joins the last hull while the hull stays within maxHours,
+// the part of a span that a hull already covers is left out, and a span
+// longer than maxHours is cut. spans must be sorted by start. Fetching a
+// hull instead of its spans costs nothing more (GetMetricData is billed per
+// metric, whatever the range) as long as a call still takes 500 queries,
+// and it lets instances with different gaps share calls. Hulls must not
+// overlap: an hour in two hulls would be fetched, and kept, twice.
 func hulls(spans []span, maxHours int) []span {
+	maxLen := int64(maxHours) * 3600
 	var out []span
 	for _, s := range spans {
 		if n := len(out); n > 0 {
-			h := &out[n-1]
-			if merged := (span{h.start, max(h.end, s.end)}); merged.hours() <= maxHours {
-				*h = merged
-				continue
-			}
+			s.start = max(s.start, out[n-1].end)
 		}
-		out = append(out, s)
+		for s.start < s.end {
+			if n := len(out); n > 0 && s.end-out[n-1].start <= maxLen {
+				out[n-1].end = s.end
+				break
+			}
+			piece := span{s.start, min(s.end, s.start+maxLen)}
+			out = append(out, piece)
+			s.start = piece.end
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package backfill_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
@@ -40,6 +41,46 @@ func TestBackfillCallsCountedByAWSSim(t *testing.T) {
 			}
 			if res.HoursBackfilled+res.HoursEmpty != tc.instances*168 || res.HoursBackfilled < tc.instances*160 {
 				t.Errorf("result %+v", res)
+			}
+		})
+	}
+}
+
+// Every datapoint is fetched once and written once, at every period, also
+// when a sweep's range is longer than a GetMetricData call can cover for
+// 500 queries (16 hours at 5m, 3 hours at 1m): each instance-hour is in
+// one fetch window. Windows that overlapped fetched the range again for
+// every instance, and kept every copy: a fleet's sweep at 5m grew past
+// 5.9 GB.
+func TestBackfillFetchesEachDatapointOnce(t *testing.T) {
+	for _, period := range []time.Duration{time.Hour, 5 * time.Minute, time.Minute} {
+		t.Run(period.String(), func(t *testing.T) {
+			sim, c, instances := simFleet(t, 5)
+			instances = withMetrics(instances, defaultSelection())
+			b, err := backfill.New(backfill.Options{OutputDir: t.TempDir(), Fetchers: []backfill.Fetcher{c}, Period: period, MaxDays: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = b.Close() })
+			sim.ResetCounters()
+			res, err := b.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var inBlocks uint64
+			for _, inst := range instances {
+				series, err := b.History(context.Background(), inst.Resource, res.From, res.To)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range series {
+					inBlocks += uint64(len(s.Samples))
+				}
+			}
+			fetched := uint64(sim.Counters().DatapointsReturned)
+			if fetched == 0 || fetched != res.Samples || inBlocks != res.Samples {
+				t.Errorf("%d datapoints fetched, %d samples written, %d in the blocks; want all three equal (%d windows)",
+					fetched, res.Samples, inBlocks, res.Windows)
 			}
 		})
 	}

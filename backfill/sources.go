@@ -117,7 +117,10 @@ func unavailableErr(err error) bool {
 // readers of one account and region; *cloudwatch.Client's
 // EnhancedMonitoring and PerformanceInsights implement OS and PI.
 type SourceReaders struct {
-	Target model.Target
+	// Target returns the readers' account and region, as
+	// *cloudwatch.Client.Target does (its account may become known only
+	// after discovery).
+	Target func() model.Target
 	OS     OSReader
 	PI     PIReader
 }
@@ -138,7 +141,7 @@ type PIReader interface {
 // readers returns the source readers of a target.
 func (b *Backfiller) readers(t model.Target) (SourceReaders, bool) {
 	for _, r := range b.opts.Readers {
-		if r.Target == t {
+		if r.Target() == t {
 			return r, true
 		}
 	}

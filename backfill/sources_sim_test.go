@@ -66,7 +66,7 @@ func sourceSetup(t testing.TB, dir string, interval int32, opts func(*backfill.O
 	}
 	o := backfill.Options{
 		OutputDir: dir, Fetchers: []backfill.Fetcher{c}, Labels: map[string]string{"job": "rds"},
-		Readers: []backfill.SourceReaders{{Target: c.Target(), OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}},
+		Readers: []backfill.SourceReaders{{Target: c.Target, OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}},
 	}
 	o.Now = func() time.Time { return srcNow }
 	if opts != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
 // sourcePlan is the hours one DB instance needs of Enhanced Monitoring or
@@ -50,6 +51,9 @@ func (b *Backfiller) sourceSweep(src model.Source) func(context.Context, Request
 		}
 		res.From, res.To = r.From, r.To
 		plans := b.sourcePlans(src, req, r, cov, sr)
+		if err := b.checkLoad(b.sourceLoad(plans)); err != nil {
+			return err
+		}
 		total := 0
 		for _, p := range plans {
 			total += len(p.missing)
@@ -190,6 +194,31 @@ func (b *Backfiller) recordSource(plans []*sourcePlan, in func(h int64) bool, r 
 	b.opts.Telemetry.BackfillHistory.Add(float64(history) * 3600)
 	keepFrom := r.To.Add(-MaxDays * 24 * time.Hour).Unix()
 	return b.swept.record(changes, keepFrom)
+}
+
+// sourceLoad bounds what a sweep of source plans writes, for the free-space
+// check: per missing hour, an Enhanced Monitoring instance's events times
+// osSeriesPerEvent, or Performance Insights' series at a minute; each
+// series once per block window.
+func (b *Backfiller) sourceLoad(plans []*sourcePlan) tsdbwriter.Load {
+	var l tsdbwriter.Load
+	for _, p := range plans {
+		series, perHour := uint64(osSeriesPerEvent), uint64(0)
+		if p.src == model.SourcePerformanceInsights {
+			series, perHour = uint64(b.opts.PIWaitEvents+2*b.opts.PIStatements), 60
+		} else if iv := p.d.Instance.MonitoringInterval; iv > 0 {
+			perHour = uint64(time.Hour / iv)
+		}
+		hours := map[int64]uint64{} // by window start
+		for h := range p.missing {
+			start, _ := b.writer.WindowOf(h * 1000)
+			hours[start]++
+		}
+		for start, n := range hours {
+			l.Add(start, series, n*series*perHour)
+		}
+	}
+	return l
 }
 
 // windowsOf returns the starts of the block windows (Unix seconds) that

@@ -177,6 +177,9 @@ func (b *Backfiller) sweepCloudWatch(ctx context.Context, req Request, sr *Sourc
 		}
 	}
 	plans := b.plan(resources, r, cov, sr)
+	if err := b.checkSpace(plans); err != nil {
+		return err
+	}
 	batches := b.batches(plans)
 	b.opts.Logger.Info("backfill planned", "source", model.SourceCloudWatch, "resources", len(plans), "from", r.From, "to", r.To,
 		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", sr.HoursSkipped,

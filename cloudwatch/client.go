@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -57,9 +58,10 @@ const DefaultParallel = 4
 // Client talks to CloudWatch and RDS in one account and region. It is safe
 // for concurrent use; every request waits for the shared limiter.
 type Client struct {
-	target   model.Target
+	region   string
 	cw       cloudWatchAPI
 	rds      rdsAPI
+	sts      CallerIdentityAPI
 	limiter  *rate.Limiter
 	observer Observer
 	par      int
@@ -70,10 +72,62 @@ type Client struct {
 	// client's account and region, waiting for the same limiter.
 	em *EnhancedMonitoring
 	pi *PerformanceInsights
+
+	mu      sync.RWMutex
+	account string // "" until known
 }
 
-// Target returns the client's account and region.
-func (c *Client) Target() model.Target { return c.target }
+// CallerIdentityAPI is the STS call that says whose credentials a client
+// has; *sts.Client implements it.
+type CallerIdentityAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Target returns the client's account and region. The account is empty
+// until the client knows it: from the role ARN it assumes, from the ARN of
+// an instance it discovered, or from STS (ResolveAccount).
+func (c *Client) Target() model.Target {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return model.Target{AccountID: c.account, Region: c.region}
+}
+
+// ResolveAccount makes the client's account known, asking STS whose the
+// credentials are only when no role ARN and no discovered instance said
+// it. It fails only when the account stays unknown; the caller may retry.
+func (c *Client) ResolveAccount(ctx context.Context) error {
+	if c.Target().AccountID != "" {
+		return nil
+	}
+	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	c.observer.Request(APIGetCallerIdentity, err)
+	if err != nil {
+		return fmt.Errorf("get caller identity in %s: %w", c.region, err)
+	}
+	c.learnAccount(aws.ToString(out.Account))
+	return nil
+}
+
+// targetOfARN returns the account and region of a resource the client
+// listed: the account of its ARN (the client's own if the ARN has none),
+// which becomes the client's account if that was not known yet.
+func (c *Client) targetOfARN(resourceARN string) model.Target {
+	id, ok := accountFromARN(resourceARN)
+	if !ok {
+		return c.Target()
+	}
+	c.learnAccount(id)
+	return model.Target{AccountID: id, Region: c.region}
+}
+
+// learnAccount sets the client's account unless it is known already.
+func (c *Client) learnAccount(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.account == "" {
+		c.account = id
+	}
+}
 
 func (c *Client) parallel() int {
 	if c.par <= 0 {
@@ -84,8 +138,9 @@ func (c *Client) parallel() int {
 
 // NewClients builds one Client per account and region with
 // config.LoadDefaultConfig, so AWS_REGION, AWS_ENDPOINT_URL*, profiles and
-// roles of the environment apply. It asks STS for the account ID of the
-// default credentials when no role names it.
+// roles of the environment apply. It calls no AWS API: the account of a
+// role is in its ARN, and the account of the default credentials is
+// learned later (see Client.Target).
 func NewClients(ctx context.Context, o Options) ([]*Client, error) {
 	if o.Observer == nil {
 		o.Observer = NopObserver{}
@@ -122,23 +177,23 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("load AWS config: no region: set regions in the config file or AWS_REGION")
 	}
-	accountID, err := accountOf(ctx, cfg, acc, o.Observer)
-	if err != nil {
-		return nil, err
-	}
 	obs := o.Observer
 	c := &Client{
-		target: model.Target{AccountID: accountID, Region: cfg.Region},
+		region: cfg.Region,
 		cw: cw.NewFromConfig(cfg, func(co *cw.Options) {
 			co.Retryer = newRetryer(o.MaxAttempts, APIGetMetricData, obs)
 		}),
 		rds: rds.NewFromConfig(cfg, func(ro *rds.Options) {
 			ro.Retryer = newRetryer(o.MaxAttempts, APIDescribeDBInstances, obs)
 		}),
+		sts:      sts.NewFromConfig(cfg),
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
 		observer: obs,
 		par:      o.Parallel,
 		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
+	}
+	if id, ok := accountFromARN(acc.RoleARN); ok {
+		c.account = id
 	}
 	if err := c.initSources(cfg, o); err != nil {
 		return nil, err
@@ -165,20 +220,6 @@ func loadConfig(ctx context.Context, o Options, acc Account, region string) (aws
 		}))
 	}
 	return cfg, nil
-}
-
-// accountOf returns the account ID of a role ARN, or asks STS who the
-// credentials belong to.
-func accountOf(ctx context.Context, cfg aws.Config, acc Account, obs Observer) (string, error) {
-	if id, ok := accountFromARN(acc.RoleARN); ok {
-		return id, nil
-	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	obs.Request(APIGetCallerIdentity, err)
-	if err != nil {
-		return "", fmt.Errorf("get caller identity in %s: %w", cfg.Region, err)
-	}
-	return aws.ToString(out.Account), nil
 }
 
 // accountFromARN returns the account field of an ARN.

@@ -22,7 +22,7 @@ func (c *Client) initSources(cfg aws.Config, o Options) error {
 	c.em = NewEnhancedMonitoring(cfg, so)
 	pi, err := NewPerformanceInsights(cfg, so)
 	if err != nil {
-		return fmt.Errorf("clients of %s: %w", c.target.Key(), err)
+		return fmt.Errorf("clients of %s: %w", c.region, err)
 	}
 	c.pi = pi
 	return nil

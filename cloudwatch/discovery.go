@@ -38,12 +38,12 @@ type paginator[O, Opt any] interface {
 func eachPage[O, Opt any](ctx context.Context, c *Client, api, what string, p paginator[O, Opt], opts []func(Opt), fn func(O)) error {
 	for p.HasMorePages() {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return fmt.Errorf("%s in %s: wait for rate limiter: %w", what, c.target.Key(), err)
+			return fmt.Errorf("%s in %s: wait for rate limiter: %w", what, c.Target().Key(), err)
 		}
 		page, err := p.NextPage(ctx, opts...)
 		c.observer.Request(api, err)
 		if err != nil {
-			return fmt.Errorf("%s in %s: %w", what, c.target.Key(), err)
+			return fmt.Errorf("%s in %s: %w", what, c.Target().Key(), err)
 		}
 		fn(page)
 	}
@@ -79,7 +79,7 @@ func (c *Client) DescribeInstances(ctx context.Context, f DiscoveryFilter) ([]mo
 
 func (c *Client) toInstance(db types.DBInstance) model.Described {
 	return model.Described{
-		Resource:      model.Resource{Target: c.target, Kind: model.KindDBInstance, ID: aws.ToString(db.DBInstanceIdentifier), ARN: aws.ToString(db.DBInstanceArn)},
+		Resource:      model.Resource{Target: c.targetOfARN(aws.ToString(db.DBInstanceArn)), Kind: model.KindDBInstance, ID: aws.ToString(db.DBInstanceIdentifier), ARN: aws.ToString(db.DBInstanceArn)},
 		Provider:      model.ProviderAWS,
 		Engine:        aws.ToString(db.Engine),
 		EngineVersion: aws.ToString(db.EngineVersion),
@@ -121,7 +121,7 @@ func (c *Client) DescribeClusters(ctx context.Context, f DiscoveryFilter) ([]mod
 
 func (c *Client) toCluster(cl types.DBCluster) model.Described {
 	d := model.Described{
-		Resource:      model.Resource{Target: c.target, Kind: model.KindCluster, ID: aws.ToString(cl.DBClusterIdentifier), ARN: aws.ToString(cl.DBClusterArn)},
+		Resource:      model.Resource{Target: c.targetOfARN(aws.ToString(cl.DBClusterArn)), Kind: model.KindCluster, ID: aws.ToString(cl.DBClusterIdentifier), ARN: aws.ToString(cl.DBClusterArn)},
 		Provider:      model.ProviderAWS,
 		Engine:        aws.ToString(cl.Engine),
 		EngineVersion: aws.ToString(cl.EngineVersion),
@@ -178,7 +178,7 @@ func (c *Client) DescribeProxies(ctx context.Context, f DiscoveryFilter) ([]mode
 
 func (c *Client) toProxy(p types.DBProxy) model.Described {
 	return model.Described{
-		Resource: model.Resource{Target: c.target, Kind: model.KindProxy, ID: aws.ToString(p.DBProxyName), ARN: aws.ToString(p.DBProxyArn)},
+		Resource: model.Resource{Target: c.targetOfARN(aws.ToString(p.DBProxyArn)), Kind: model.KindProxy, ID: aws.ToString(p.DBProxyName), ARN: aws.ToString(p.DBProxyArn)},
 		Provider: model.ProviderAWS,
 		Status:   string(p.Status),
 		Proxy:    model.ProxyInfo{EngineFamily: aws.ToString(p.EngineFamily), RequireTLS: aws.ToBool(p.RequireTLS)},

@@ -93,7 +93,7 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req 
 	}
 	for {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.Target().Key(), err)
 		}
 		// Counted as sent, as the Observer counts it, whatever the answer.
 		stats.Calls++
@@ -102,13 +102,13 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req 
 		page, err := c.cw.GetMetricData(ctx, in)
 		c.observer.Request(APIGetMetricData, err)
 		if err != nil {
-			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.Target().Key(), err)
 		}
 		n, err := appendResults(out, page.MetricDataResults)
 		stats.Datapoints += n
 		c.observer.Datapoints(req.Caller, n)
 		if err != nil {
-			return stats, fmt.Errorf("get metric data in %s: %w", c.target.Key(), err)
+			return stats, fmt.Errorf("get metric data in %s: %w", c.Target().Key(), err)
 		}
 		if page.NextToken == nil || *page.NextToken == "" {
 			return stats, nil

@@ -215,12 +215,15 @@ func TestFetchFailureIsAnError(t *testing.T) {
 func TestDescribeInstances(t *testing.T) {
 	sim := startSim(t, 45, awssim.Faults{})
 	c := simClient(t, sim, &countingObserver{}, 50, 3)
-	if tg := c.Target(); tg.AccountID != sim.AccountID() || tg.Region != "us-east-1" {
-		t.Errorf("client target %+v", tg)
+	if tg := c.Target(); tg.AccountID != "" || tg.Region != "us-east-1" {
+		t.Errorf("client target %+v before discovery, want the region and no account yet", tg)
 	}
 	all, err := c.DescribeInstances(context.Background(), DiscoveryFilter{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tg := c.Target(); tg.AccountID != sim.AccountID() || tg.Region != "us-east-1" {
+		t.Errorf("client target %+v after discovery, want the account of the instances' ARNs", tg)
 	}
 	if len(all) != 45 {
 		t.Fatalf("%d instances, want 45", len(all))

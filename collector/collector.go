@@ -40,11 +40,19 @@ type Options struct {
 	// account and region.
 	Fetchers  []Fetcher
 	Resources Resources
+	// ResourcesReady, if set, is closed once Resources is complete (the
+	// first discovery succeeded). Until then a poll polls the resources
+	// known but fails with ErrResourcesIncomplete and does not make the
+	// collector ready; Run polls again as soon as it is closed.
+	ResourcesReady <-chan struct{}
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
 	telemetry.Env
 }
+
+// ErrResourcesIncomplete fails a poll while Options.ResourcesReady is open.
+var ErrResourcesIncomplete = errors.New("the resource list is incomplete: discovery has not succeeded yet")
 
 // Collector is a prometheus.Collector of the aws_rds_* series.
 type Collector struct {
@@ -68,22 +76,52 @@ func New(opts Options) *Collector {
 // Telemetry returns the self-metrics the collector updates.
 func (c *Collector) Telemetry() *telemetry.Metrics { return c.opts.Telemetry }
 
-// Ready is closed when the first poll has ended, successfully or not.
+// Ready is closed when the first poll of the complete resource list (see
+// Options.ResourcesReady) has ended, successfully or not.
 func (c *Collector) Ready() <-chan struct{} { return c.ready }
 
-// Run polls at once and then every Interval until ctx ends.
+// Run polls every Interval until ctx ends, and at once: at its start if
+// the resource list is complete, else as soon as it is (a tick before then
+// polls the resources known, as a failed poll).
 func (c *Collector) Run(ctx context.Context) {
 	t := time.NewTicker(c.opts.Interval)
 	defer t.Stop()
+	incomplete := c.opts.ResourcesReady
+	if c.resourcesComplete() {
+		incomplete = nil
+	}
+	if incomplete == nil {
+		c.logPoll(ctx)
+	}
 	for {
-		if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
-			c.opts.Logger.Warn("CloudWatch poll failed; serving the last good values", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-incomplete:
+			incomplete = nil // closed: poll now, then on the ticker
 		}
+		c.logPoll(ctx)
+	}
+}
+
+// logPoll polls and logs a failure.
+func (c *Collector) logPoll(ctx context.Context) {
+	if err := c.Poll(ctx); err != nil && ctx.Err() == nil {
+		c.opts.Logger.Warn("CloudWatch poll failed; serving the last good values", "err", err)
+	}
+}
+
+// resourcesComplete reports whether Options.ResourcesReady is closed.
+func (c *Collector) resourcesComplete() bool {
+	if c.opts.ResourcesReady == nil {
+		return true
+	}
+	select {
+	case <-c.opts.ResourcesReady:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -92,7 +130,12 @@ func (c *Collector) Run(ctx context.Context) {
 // snapshot. A target whose fetch fails keeps its
 // previous values; the error names every failed target.
 func (c *Collector) Poll(ctx context.Context) error {
-	defer c.once.Do(func() { close(c.ready) })
+	complete := c.resourcesComplete() // before reading the resources
+	defer func() {
+		if complete {
+			c.once.Do(func() { close(c.ready) })
+		}
+	}()
 	start := time.Now()
 	w := c.window()
 	resources := c.opts.Resources.All()
@@ -114,6 +157,9 @@ func (c *Collector) Poll(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	if !complete {
+		errs = append(errs, ErrResourcesIncomplete)
+	}
 	err := errors.Join(errs...)
 	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Logger)})
 	c.record(start, err)

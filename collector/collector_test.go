@@ -236,3 +236,53 @@ func gatherText(t *testing.T, g prometheus.Gatherer) string {
 	}
 	return b.String()
 }
+
+// While the resource list is incomplete (discovery has not succeeded yet),
+// a poll serves what it can of the resources known but counts as failed,
+// and the collector is not ready; Run polls as soon as the list is
+// complete, not at the next tick.
+func TestNotReadyUntilResourcesComplete(t *testing.T) {
+	f := testFetcher()
+	tm := telemetry.New()
+	complete := make(chan struct{})
+	c := New(Options{
+		Fetchers: []Fetcher{f}, Resources: testResources(), ResourcesReady: complete,
+		Interval: time.Hour, Period: time.Minute, Delay: 2 * time.Minute,
+		Env: telemetry.Env{Telemetry: tm},
+	})
+	err := c.Poll(t.Context())
+	if !errors.Is(err, ErrResourcesIncomplete) {
+		t.Fatalf("Poll() = %v, want ErrResourcesIncomplete", err)
+	}
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 0 {
+		t.Errorf("last_poll_success = %v, want 0", got)
+	}
+	if got := testutil.ToFloat64(tm.Polls.WithLabelValues("failure")); got != 1 {
+		t.Errorf("polls_total{outcome=failure} = %v, want 1", got)
+	}
+	reference := newTestCollector(testFetcher(), telemetry.New())
+	if err := reference.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := testutil.CollectAndCount(c), testutil.CollectAndCount(reference); got != want || len(f.reqs) != 1 {
+		t.Errorf("%d series from %d fetches, want the %d of the resources known, polled", got, len(f.reqs), want)
+	}
+	select {
+	case <-c.Ready():
+		t.Fatal("ready while the resource list is incomplete")
+	default:
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	close(complete)
+	<-c.Ready() // Run's next poll, not its hourly tick
+	if got := testutil.ToFloat64(tm.LastPollSuccess); got != 1 {
+		t.Errorf("last_poll_success = %v once the list is complete, want 1", got)
+	}
+}

@@ -32,7 +32,10 @@ type PIMetrics interface {
 // SourceReaders are the Enhanced Monitoring and Performance Insights
 // readers of one account and region.
 type SourceReaders struct {
-	Target model.Target
+	// Target returns the readers' account and region, as
+	// *cloudwatch.Client.Target does (its account may become known only
+	// after discovery).
+	Target func() model.Target
 	OS     OSLatest
 	PI     PIMetrics
 }
@@ -188,12 +191,13 @@ func (s *Sources) poll(ctx context.Context, dst *atomic.Pointer[map[model.Target
 	next := make(map[model.Target][]prometheus.Metric, len(s.opts.Readers))
 	var errs []error
 	for _, r := range s.opts.Readers {
-		ms, err := s.pollTarget(ctx, r, live(all, r.Target, src, f), read)
+		t := r.Target()
+		ms, err := s.pollTarget(ctx, r, live(all, t, src, f), read)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s in %s: %w", src.Title(), r.Target.Key(), err))
-			ms = old[r.Target]
+			errs = append(errs, fmt.Errorf("%s in %s: %w", src.Title(), t.Key(), err))
+			ms = old[t]
 		}
-		next[r.Target] = ms
+		next[t] = ms
 	}
 	dst.Store(&next)
 	return errors.Join(errs...)

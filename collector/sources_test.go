@@ -63,7 +63,7 @@ func sourcesCollector(t *testing.T, filter model.SourceFilter) (*collector.Sourc
 	}
 	live := collector.LiveSource{Enabled: true, Filter: filter, Interval: time.Minute}
 	s := collector.NewSources(collector.SourcesOptions{
-		Readers:            []collector.SourceReaders{{Target: c.Target(), OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}},
+		Readers:            []collector.SourceReaders{{Target: c.Target, OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}},
 		Resources:          staticResources(instances),
 		EnhancedMonitoring: live, PerformanceInsights: live,
 		PIWaitEvents: 10, PIStatements: 3,

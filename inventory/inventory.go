@@ -24,17 +24,25 @@ import (
 // Describer lists the resources and metrics of its account and region;
 // *cloudwatch.Client implements it.
 type Describer interface {
+	// Target returns the account and region; the account may be empty
+	// until the describer has listed a resource or ResolveAccount
+	// succeeded.
 	Target() model.Target
 	DescribeInstances(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
 	DescribeClusters(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
 	DescribeProxies(ctx context.Context, f cloudwatch.DiscoveryFilter) ([]model.Described, error)
 	ListMetrics(ctx context.Context) (model.Listing, error)
+	// ResolveAccount makes the account of Target known (asking STS).
+	ResolveAccount(ctx context.Context) error
 }
 
 // Options configure an Inventory.
 type Options struct {
-	// Static resources are always listed. Their Region and AccountID, and
-	// the ARN of those CloudWatch serves, must be set.
+	// Static resources are always listed. One without Region takes the
+	// region of the first describer, one without AccountID the account of
+	// the first describer of its region, and one CloudWatch serves gets its
+	// ARN from them. An AWS resource whose account is not known yet is
+	// left out, and Refresh asks the describer for its account.
 	Static []model.Described
 	// Describers are asked for resources when Discovery is true, one per
 	// account and region.
@@ -53,7 +61,17 @@ type Options struct {
 	// OnRefresh, if set, is called after every refresh with the resources
 	// and the refresh error.
 	OnRefresh func(all []model.Described, err error)
+	// RetryMin and RetryMax bound the wait between two refreshes of Run
+	// until one succeeds: it doubles from RetryMin up to RetryMax (and the
+	// interval); defaults DefaultRetryMin and DefaultRetryMax.
+	RetryMin, RetryMax time.Duration
 }
+
+// The backoff of Run until a refresh succeeds.
+const (
+	DefaultRetryMin = time.Second
+	DefaultRetryMax = 15 * time.Second
+)
 
 // found is what discovery found in one account and region.
 type found struct {
@@ -70,10 +88,13 @@ type Inventory struct {
 	found     map[model.Target]found
 	all       []model.Described
 	refreshed time.Time
+
+	ready     chan struct{} // closed by the first refresh that succeeds
+	readyOnce sync.Once
 }
 
-// New returns an inventory holding the static resources; call Refresh or
-// Run to discover the rest.
+// New returns an inventory holding the static resources it can complete;
+// call Refresh or Run to discover the rest.
 func New(opts Options) *Inventory {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -81,38 +102,58 @@ func New(opts Options) *Inventory {
 	if len(opts.Kinds) == 0 {
 		opts.Kinds = model.ResourceKinds()
 	}
-	inv := &Inventory{opts: opts, found: map[model.Target]found{}}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = DefaultRetryMin
+	}
+	if opts.RetryMax <= 0 {
+		opts.RetryMax = DefaultRetryMax
+	}
+	inv := &Inventory{opts: opts, found: map[model.Target]found{}, ready: make(chan struct{})}
 	inv.all = inv.build(inv.found)
 	return inv
 }
 
-// Refresh asks every source for its resources and metrics. A kind of
-// resources that a source fails to describe keeps what it had, and the
-// error names every failed source and kind; a failed ListMetrics keeps the
-// last listing (or, without one, the resources get their default
-// metrics) and is logged, not returned.
+// Ready is closed once a refresh has succeeded: every describer answered,
+// and every static resource is complete. Until then the list is known to
+// be incomplete.
+func (inv *Inventory) Ready() <-chan struct{} { return inv.ready }
+
+// Refresh asks every source for its resources and metrics, and the
+// describers for the accounts static resources lack. A kind of resources
+// that a source fails to describe keeps what it had, and the error names
+// every failed source and kind; a failed ListMetrics keeps the last
+// listing (or, without one, the resources get their default metrics) and
+// is logged, not returned.
 func (inv *Inventory) Refresh(ctx context.Context) error {
-	if !inv.opts.Discovery {
-		inv.publish(nil)
-		return nil
+	var errs []error
+	if inv.opts.Discovery {
+		errs = inv.discoverAll(ctx)
 	}
+	errs = append(errs, inv.resolveAccounts(ctx)...)
+	err := errors.Join(errs...)
+	inv.publish(err)
+	if err == nil {
+		inv.readyOnce.Do(func() { close(inv.ready) })
+	}
+	return err
+}
+
+// discoverAll asks every source for its resources and metrics.
+func (inv *Inventory) discoverAll(ctx context.Context) []error {
 	var errs []error
 	next := map[model.Target]found{}
 	for _, d := range inv.opts.Describers {
-		tg := d.Target()
 		inv.mu.RLock()
-		prev := inv.found[tg]
+		prev := inv.found[d.Target()]
 		inv.mu.RUnlock()
 		f, err := inv.discover(ctx, d, prev)
 		errs = append(errs, err)
-		next[tg] = f
+		next[d.Target()] = f // after discovery, which may have taught it the account
 	}
 	inv.mu.Lock()
 	inv.found = next
 	inv.mu.Unlock()
-	err := errors.Join(errs...)
-	inv.publish(err)
-	return err
+	return errs
 }
 
 // discover asks one source for every kind of resources and for its
@@ -180,9 +221,13 @@ func (inv *Inventory) publish(err error) {
 	}
 }
 
-// Run refreshes the list every interval until ctx ends. It does not refresh
-// at once: call Refresh first.
+// Run refreshes the list until ctx ends: at once unless a refresh has
+// succeeded already, then again after a backoff (see Options.RetryMin)
+// until one succeeds, and then every interval.
 func (inv *Inventory) Run(ctx context.Context, interval time.Duration) {
+	if !inv.untilReady(ctx, interval) {
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -217,7 +262,7 @@ func (inv *Inventory) build(f map[model.Target]found) []model.Described {
 		}
 		listings[tg] = fd.listing
 	}
-	all := merge(inv.opts.Static, discovered)
+	all := merge(inv.static(), discovered)
 	linkWriters(all)
 	all = append(all, aggregates(all, inv.opts.Aggregates)...)
 	sortResources(all)
@@ -251,4 +296,36 @@ func (inv *Inventory) logDefaults(all []model.Described) {
 func copyDescribed(d model.Described) model.Described {
 	d.Tags = maps.Clone(d.Tags)
 	return d
+}
+
+// untilReady refreshes at once and then with a growing backoff until a
+// refresh succeeds. It returns false if ctx ended first.
+func (inv *Inventory) untilReady(ctx context.Context, interval time.Duration) bool {
+	wait := inv.opts.RetryMin
+	for {
+		select {
+		case <-inv.ready:
+			return true
+		case <-ctx.Done():
+			return false
+		default:
+		}
+		err := inv.Refresh(ctx)
+		if err == nil {
+			inv.opts.Logger.Info("resource list complete", "resources", len(inv.All()))
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		inv.opts.Logger.Warn("discovery failed; the exporter is not ready until it succeeds", "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		wait = min(2*wait, inv.opts.RetryMax, interval)
+	}
 }

@@ -6,26 +6,67 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
+// fakeDescriber lists its resources, or fails. Its account is that of its
+// target, or account once it has listed instances or ResolveAccount
+// succeeded (resolveErr unset). Its methods are safe for concurrent use;
+// set changes it under the same lock.
 type fakeDescriber struct {
+	mu                           sync.Mutex
 	target                       model.Target
+	account                      string
 	instances, clusters, proxies []model.Described
 	listing                      model.Listing
 	err, clusterErr, listErr     error
+	resolveErr                   error
 	got                          cloudwatch.DiscoveryFilter
+	calls                        int // DescribeInstances calls
 }
 
-func (f *fakeDescriber) Target() model.Target { return f.target }
+func (f *fakeDescriber) Target() model.Target {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.target
+}
 
 func (f *fakeDescriber) DescribeInstances(_ context.Context, filter cloudwatch.DiscoveryFilter) ([]model.Described, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.got = filter
+	f.calls++
+	if f.err == nil && len(f.instances) > 0 && f.target.AccountID == "" {
+		f.target.AccountID = f.account
+	}
 	return f.instances, f.err
+}
+
+func (f *fakeDescriber) ResolveAccount(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.target.AccountID != "":
+		return nil
+	case f.resolveErr != nil:
+		return f.resolveErr
+	}
+	f.target.AccountID = f.account
+	return nil
+}
+
+// set changes the fake under its lock.
+func (f *fakeDescriber) set(change func(f *fakeDescriber)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f)
 }
 
 func (f *fakeDescriber) DescribeClusters(context.Context, cloudwatch.DiscoveryFilter) ([]model.Described, error) {
@@ -221,5 +262,120 @@ func TestWritersAndAggregates(t *testing.T) {
 		if x.Kind == model.KindClusterRole && x.ARN != all[3].ARN {
 			t.Errorf("role aggregate %s has ARN %q, want its cluster's", x.Key(), x.ARN)
 		}
+	}
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Until the first refresh succeeds, Run retries with a backoff (not the
+// discovery interval) and the inventory is not ready; a refresh that
+// fails later does not make it unready.
+func TestRunRetriesUntilDiscovered(t *testing.T) {
+	d := &fakeDescriber{target: model.Target{AccountID: "1", Region: "us-east-1"}, instances: []model.Described{inst("a", "us-east-1", "aws")},
+		err: errors.New("api error ServiceUnavailable")}
+	inv := New(Options{Describers: []Describer{d}, Discovery: true, Kinds: []model.Kind{model.KindDBInstance},
+		RetryMin: time.Millisecond, RetryMax: 4 * time.Millisecond})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		inv.Run(ctx, time.Hour)
+	}()
+	defer func() { cancel(); <-done }()
+	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.calls >= 5 })
+	if isClosed(inv.Ready()) || len(inv.All()) != 0 {
+		t.Fatalf("ready %v with %d resources while discovery fails", isClosed(inv.Ready()), len(inv.All()))
+	}
+	d.set(func(f *fakeDescriber) { f.err = nil })
+	<-inv.Ready()
+	if got := ids(inv.All()); got != "us-east-1/db/a/aws" {
+		t.Errorf("after recovery: %s", got)
+	}
+	d.set(func(f *fakeDescriber) { f.err = errors.New("api error ServiceUnavailable") })
+	if err := inv.Refresh(t.Context()); err == nil || !isClosed(inv.Ready()) || len(inv.All()) != 1 {
+		t.Errorf("a later failure: %v, ready %v, %d resources; want the error, still ready, the list kept", err, isClosed(inv.Ready()), len(inv.All()))
+	}
+}
+
+// Run returns when its context ends, also while it retries.
+func TestRunStopsWhileRetrying(t *testing.T) {
+	d := &fakeDescriber{target: model.Target{AccountID: "1", Region: "us-east-1"}, err: errors.New("down")}
+	inv := New(Options{Describers: []Describer{d}, Discovery: true, Kinds: []model.Kind{model.KindDBInstance}, RetryMin: time.Hour})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		inv.Run(ctx, time.Hour)
+	}()
+	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return d.calls == 1 })
+	cancel()
+	<-done
+}
+
+// waitFor waits until cond holds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	testtools.Eventually(t, 10*time.Second, time.Millisecond, func() error {
+		if !cond() {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+}
+
+// A static instance without region or account takes those of the
+// describer of its region: learned from discovery, or asked for (STS)
+// only when discovery did not say it. Until the account is known the
+// instance is not listed and the inventory is not ready.
+func TestStaticInstancesTakeTheDescribersAccount(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		discovered []model.Described
+	}{
+		{"learned from discovery", []model.Described{inst("found", "us-east-1", "aws")}},
+		{"asked for", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &fakeDescriber{target: model.Target{Region: "us-east-1"}, account: "1", instances: tc.discovered, resolveErr: errors.New("STS: 503 ServiceUnavailable")}
+			static := func(id, provider string) model.Described {
+				return model.Described{Resource: model.Resource{Kind: model.KindDBInstance, ID: id}, Provider: provider, Static: true}
+			}
+			inv := New(Options{
+				Static:     []model.Described{static("s", "aws"), static("legacy", "onprem")},
+				Describers: []Describer{d}, Discovery: true, Kinds: []model.Kind{model.KindDBInstance},
+			})
+			err := inv.Refresh(t.Context())
+			s, listed := model.Find(inv.All(), model.KindDBInstance, "s", "", "")
+			if tc.discovered != nil {
+				if err != nil || !listed || s.AccountID != "1" || s.Region != "us-east-1" || s.ARN != "arn:aws:rds:us-east-1:1:db:s" {
+					t.Fatalf("Refresh() = %v; static instance %+v (listed %v)", err, s, listed)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "account of static resource s in us-east-1 (set its account_id to do without STS): STS: 503") {
+				t.Fatalf("Refresh() = %v, want the STS failure", err)
+			}
+			if listed || isClosed(inv.Ready()) {
+				t.Fatalf("static instance listed (%v) or ready (%v) without its account", listed, isClosed(inv.Ready()))
+			}
+			if _, ok := model.Find(inv.All(), model.KindDBInstance, "legacy", "", ""); !ok {
+				t.Error("an instance CloudWatch does not serve needs no account, but is not listed")
+			}
+			d.set(func(f *fakeDescriber) { f.resolveErr = nil })
+			if err := inv.Refresh(t.Context()); err != nil || !isClosed(inv.Ready()) {
+				t.Fatalf("Refresh() = %v, ready %v once STS answers", err, isClosed(inv.Ready()))
+			}
+			if s, ok := model.Find(inv.All(), model.KindDBInstance, "s", "us-east-1", "1"); !ok || s.ARN != "arn:aws:rds:us-east-1:1:db:s" {
+				t.Errorf("static instance %+v (listed %v)", s, ok)
+			}
+		})
 	}
 }

@@ -26,8 +26,7 @@ func TestKilledWriter(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledWriter$", "-test.count=1")
-	// The killed child's block writer leaves its head folder in TMPDIR.
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, "TMPDIR="+t.TempDir())
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
 	require.NoError(t, cmd.Start())
 	// Kill it, as with SIGKILL, while it writes its second block.
 	testtools.Eventually(t, time.Minute, time.Millisecond, func() error {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/tsdb/fileutil"
 )
 
@@ -36,7 +35,7 @@ type WindowWriter struct {
 	ctx        context.Context
 	start, end int64
 	dir        string // this window's folder in the staging folder
-	bw         *tsdb.BlockWriter
+	bw         *blockWriter
 	app        storage.AppenderV2 // nil once committed for good
 	pending    int                // samples appended since the last commit
 	appended   int
@@ -55,7 +54,7 @@ func (w *Writer) BeginWindow(ctx context.Context, t int64) (*WindowWriter, error
 	}
 	// Twice the window: after a commit the head rejects samples older than
 	// its max time minus half its chunk range.
-	bw, err := tsdb.NewBlockWriter(w.logger, dir, 2*w.window)
+	bw, err := newBlockWriter(w.logger, dir, 2*w.window)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("begin window: %w", err), os.RemoveAll(dir))
 	}
@@ -185,6 +184,10 @@ func (ww *WindowWriter) flush() (BlockStats, error) {
 		return BlockStats{}, ErrEmptyWindow
 	}
 	if err := ww.commit(); err != nil {
+		return BlockStats{}, err
+	}
+	wl := windowLoad{series: ww.bw.head.NumSeries(), samples: uint64(ww.appended)}
+	if err := ww.w.requireFree(wl.blockBytes()+wl.transientBytes(), wl.samples); err != nil {
 		return BlockStats{}, err
 	}
 	id, err := ww.bw.Flush(ww.ctx)

@@ -26,6 +26,8 @@ type Result struct {
 // must not write samples in the range of a running Prometheus's head block
 // (about the last 3 hours), which Prometheus documents as unsafe.
 //
+// Before writing, it checks that the output folder's file system has the
+// space the blocks need (see CheckSpace), and otherwise writes nothing.
 // On error, blocks of windows already finished stay in the output folder
 // (each complete and listed in the Result) and nothing of the failed window
 // does.
@@ -38,6 +40,9 @@ func (w *Writer) WriteBlocks(ctx context.Context, series []Series) (Result, erro
 		if len(s.Samples) > 0 {
 			res.Series++
 		}
+	}
+	if err := w.CheckSpace(w.loadOf(series)); err != nil {
+		return res, fmt.Errorf("write blocks: %w", err)
 	}
 	cursor := make([]int, len(series)) // index of each series' next sample
 	for {

@@ -63,6 +63,8 @@ type Writer struct {
 	commitEvery int
 	logger      *slog.Logger
 	staging     *staging
+	// freeBytes returns the free space of the file system of a folder.
+	freeBytes func(dir string) (uint64, error)
 }
 
 // New validates opts, creates the output folder if needed, removes staging
@@ -86,6 +88,7 @@ func New(opts Options) (*Writer, error) {
 		commitEvery: opts.CommitEvery,
 		logger:      opts.Logger,
 		staging:     st,
+		freeBytes:   statfsFree,
 	}, nil
 }
 

@@ -52,6 +52,9 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer sess.close()
+	if err := sess.exp.BackfillErr(); err != nil {
+		return err
+	}
 	if err := sess.exp.Refresh(ctx); err != nil {
 		sess.logger.Warn("discovery failed in some accounts or regions", "err", err)
 	}

@@ -330,6 +330,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"backfill without resources", []string{"backfill", "--aws.simulate"}, 2, "--instance ID, --cluster ID or --proxy NAME"},
 		{"backfill resources and --all", []string{"backfill", "--aws.simulate", "--cluster=c", "--all"}, 2, "not both"},
 		{"backfill days", []string{"backfill", "--all", "--days=0"}, 2, "--days=0"},
+		{"backfill into a file", []string{"backfill", "--all", "--aws.simulate", "--output-dir=" + filepath.Join(bad, "out")}, 1,
+			"backfill: cannot write to the output folder " + filepath.Join(bad, "out") + ": "},
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
 		{"auto backfill without Prometheus", []string{"serve", "--backfill.interval=1h"}, 1, "needs --backfill.prometheus-data-dir or --backfill.coverage-query-url"},
 		{"remote write without coverage", []string{"serve", "--backfill.remote-write.url=http://127.0.0.1:9/api/v1/write"}, 1, "remote write needs --backfill.coverage-query-url"},
@@ -338,6 +340,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"missing bucket config", []string{"serve", "--backfill.objstore.config-file=" + filepath.Join(dir, "none.yml")}, 1, "backfill.objstore.config_file: open " + filepath.Join(dir, "none.yml")},
 		{"relative remote-write URL", []string{"serve", "--backfill.remote-write.url=/api/v1/write"}, 2, "--backfill.remote-write.url: \"/api/v1/write\" is not an absolute http or https URL"},
 		{"auto backfill too often", []string{"serve", "--backfill.interval=5s", "--backfill.prometheus-data-dir=/tmp"}, 2, "at least 1m"},
+		{"simulate a bad outage", []string{"simulate", "--fault.outage=DescribeDBInstances=soon", "--listen=127.0.0.1:0"}, 2, "--fault.outage=DescribeDBInstances=soon: want ACTION or ACTION=DURATION"},
+		{"simulate an outage of nothing", []string{"simulate", "--fault.outage==1m", "--listen=127.0.0.1:0"}, 2, "--fault.outage==1m: no action"},
 		{"simulate an unknown engine", []string{"simulate", "--engines=postgres,oracle", "--listen=127.0.0.1:0"}, 1, `unknown engine "oracle"`},
 		{"version", []string{"version"}, 0, ""},
 	} {

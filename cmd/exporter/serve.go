@@ -31,9 +31,13 @@ func (s *ServeCmd) Run(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer sess.close()
+	if err := sess.exp.BackfillErr(); err != nil {
+		sess.logger.Error("the backfill is unavailable; live metrics are served", "err", err)
+	}
 	sess.exp.Start(ctx)
-	sess.logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext(),
-		"resources", len(sess.exp.Resources()))
+	// The resources are discovered in the background: the inventory logs
+	// how many once its list is complete.
+	sess.logger.Info("starting rds-backfill-exporter", "version", version.Info(), "build_context", version.BuildContext())
 	return s.listen(ctx, sess.exp.Handler(), sess.logger)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
@@ -26,9 +27,35 @@ type SimulateCmd struct {
 	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
 	Latency       time.Duration `name:"fault.latency" default:"0s" help:"Latency added to every request."`
+	Outage        string        `name:"fault.outage" placeholder:"ACTION[=DURATION]" help:"Answer every request of one API action (GetCallerIdentity, DescribeDBInstances, GetMetricData...) with 503 ServiceUnavailable, for DURATION from start or for good."`
 
 	MonitoringInterval int32 `name:"monitoring-interval" default:"-1" help:"Enhanced Monitoring interval of every instance, in seconds: 0 (off), 1, 5, 10, 15, 30 or 60, with Performance Insights on (7 days) for all; -1: a mix of intervals, some instances without either."`
 	LogRetentionDays   int   `name:"log-retention-days" default:"30" help:"Retention of the RDSOSMetrics log group (Enhanced Monitoring's events), in days."`
+}
+
+// Validate checks --fault.outage and --monitoring-interval.
+func (s *SimulateCmd) Validate() error {
+	if _, err := parseOutage(s.Outage); err != nil {
+		return err
+	}
+	_, err := s.monitoring()
+	return err
+}
+
+// parseOutage parses --fault.outage: empty, ACTION or ACTION=DURATION.
+func parseOutage(spec string) (awssim.Outage, error) {
+	action, d, timed := strings.Cut(spec, "=")
+	o := awssim.Outage{Action: action}
+	if timed {
+		var err error
+		if o.For, err = time.ParseDuration(d); err != nil || o.For <= 0 {
+			return o, fmt.Errorf("--fault.outage=%s: want ACTION or ACTION=DURATION with a positive duration", spec)
+		}
+	}
+	if action == "" && spec != "" {
+		return o, fmt.Errorf("--fault.outage=%s: no action", spec)
+	}
+	return o, nil
 }
 
 // monitoring returns the instances' Enhanced Monitoring and Performance
@@ -50,10 +77,14 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
+	outage, err := parseOutage(s.Outage)
+	if err != nil {
+		return err
+	}
 	opts := awssim.Options{
 		Region: s.Region, AccountID: s.AccountID, Regions: s.Regions, Accounts: s.Accounts,
 		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed,
-		Faults:           awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency},
+		Faults:           awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outage: outage},
 		LogRetentionDays: s.LogRetentionDays,
 	}
 	if opts.Monitoring, err = s.monitoring(); err != nil {

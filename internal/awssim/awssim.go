@@ -146,6 +146,20 @@ type Faults struct {
 	ErrorRate float64
 	// Latency is added to every API request.
 	Latency time.Duration
+	// Outage answers every request of one action with 503
+	// ServiceUnavailable while it lasts: a service that is down, or that
+	// the network cannot reach.
+	Outage Outage
+}
+
+// Outage is one action failing for a while. The zero value is none.
+type Outage struct {
+	// Action is the API action: GetCallerIdentity, DescribeDBInstances,
+	// GetMetricData...
+	Action string
+	// For is how long the outage lasts from when the faults are set (New
+	// or SetFaults); 0 lasts until the faults change.
+	For time.Duration
 }
 
 // Server is a simulated AWS endpoint. Create it with New.

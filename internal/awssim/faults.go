@@ -12,6 +12,7 @@ import (
 type faultState struct {
 	mu      sync.Mutex
 	faults  Faults
+	since   time.Time                  // when faults were set
 	buckets map[bucketKey]*tokenBucket // throttling, per account, region and action
 	seq     uint64                     // API requests seen by the error injector
 	errs    uint64                     // errors injected
@@ -22,7 +23,16 @@ func (f *faultState) set(fs Faults) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = fs
+	f.since = time.Now()
 	f.buckets = map[bucketKey]*tokenBucket{}
+}
+
+// down reports whether an outage of the action is in progress.
+func (f *faultState) down(action string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.faults.Outage
+	return o.Action != "" && o.Action == action && (o.For <= 0 || time.Since(f.since) < o.For)
 }
 
 // latency returns the latency to add to a request.
@@ -118,13 +128,17 @@ const settleDelay = time.Millisecond
 
 // admit counts an API request of the given action in scope sc and applies
 // the faults to it: the settle delay and latency, then throttling
-// (GetMetricData and the Logs and PI operations), then injected errors. A
-// non-nil result is the answer the request gets instead.
+// (GetMetricData and the Logs and PI operations), then outages and
+// injected errors. A non-nil result is the answer the request gets instead.
 func (s *Server) admit(ctx context.Context, sc scope, action string) *apiError {
 	s.counters.update(sc, func(t *Tally) { t.Requests[action]++ })
 	sleep(ctx, settleDelay)
 	if d := s.faults.latency(); d > 0 {
 		sleep(ctx, d)
+	}
+	if s.faults.down(action) {
+		s.counters.update(sc, func(t *Tally) { t.InjectedErrors++ })
+		return errServiceUnavailable()
 	}
 	if throttled(action) && s.faults.throttle(sc, action) {
 		s.counters.update(sc, func(t *Tally) { t.Throttled++ })

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // smallGMD is a one-query GetMetricData input.
@@ -111,5 +112,49 @@ func TestLatency(t *testing.T) {
 	}
 	if d := time.Since(begin); d < 50*time.Millisecond {
 		t.Errorf("request took %v, want at least the 50ms latency", d)
+	}
+}
+
+// An outage answers every request of its action, and only of it, with 503
+// ServiceUnavailable in the service's own protocol, until the faults
+// change or its time is up.
+func TestOutages(t *testing.T) {
+	s := startSim(t, Options{Faults: Faults{Outage: Outage{Action: "GetCallerIdentity"}}})
+	cfg := awsConfig(t, s, noRetries())
+	identity := func() error {
+		_, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		return err
+	}
+	describe := func() error {
+		_, err := rds.NewFromConfig(cfg).DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{})
+		return err
+	}
+	unavailable := func(err error) bool {
+		var re *awshttp.ResponseError
+		return errorCode(err) == "ServiceUnavailable" && errors.As(err, &re) && re.HTTPStatusCode() == 503
+	}
+	if err := identity(); !unavailable(err) {
+		t.Fatalf("GetCallerIdentity during its outage: %v, want 503 ServiceUnavailable", err)
+	}
+	if err := describe(); err != nil {
+		t.Fatalf("DescribeDBInstances during another action's outage: %v", err)
+	}
+
+	s.SetFaults(Faults{Outage: Outage{Action: "DescribeDBInstances", For: 300 * time.Millisecond}})
+	if err := identity(); err != nil {
+		t.Fatalf("GetCallerIdentity once its outage ended: %v", err)
+	}
+	if err := describe(); !unavailable(err) {
+		t.Fatalf("DescribeDBInstances during its outage: %v, want 503 ServiceUnavailable", err)
+	}
+	// Its time is up (as if set a second ago).
+	s.faults.mu.Lock()
+	s.faults.since = s.faults.since.Add(-time.Second)
+	s.faults.mu.Unlock()
+	if err := describe(); err != nil {
+		t.Fatalf("DescribeDBInstances once its outage ended: %v", err)
+	}
+	if cs := s.Counters(); cs.InjectedErrors < 2 {
+		t.Errorf("counters %+v: want the outage answers counted as injected errors", cs)
 	}
 }

@@ -86,19 +86,24 @@ type Exporter struct {
 	inventory  *inventory.Inventory
 	collector  *collector.Collector
 	sources    *collector.Sources
-	backfiller *backfill.Backfiller // nil when the backfill is disabled
-	jobs       *backfill.Jobs       // nil when the backfill is disabled
+	backfiller *backfill.Backfiller // nil when the backfill is disabled or unavailable
+	jobs       *backfill.Jobs       // nil when the backfill is disabled or unavailable
 	stores     stores
+	// backfillErr is why the backfill is unavailable: its output folder
+	// cannot be written.
+	backfillErr error
 
 	base context.Context    // ends with Close
 	stop context.CancelFunc // ends base
 	wg   sync.WaitGroup     // the loops Start started
 }
 
-// New builds the exporter: it loads the AWS clients (asking STS for the
-// account of the default credentials when no role names it) and opens the
-// backfill's output folder, but starts nothing and discovers nothing. cfg
-// must come from config.Load or config.Parse.
+// New builds the exporter: it loads the AWS clients (calling no AWS API:
+// the account of the default credentials is learned from the instances
+// discovered, or from STS when static instances need it) and opens the
+// backfill's output folder (if it cannot be written, the exporter is built
+// without the backfill: see BackfillErr), but starts nothing and
+// discovers nothing. cfg must come from config.Load or config.Parse.
 func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Exporter, error) {
 	if env.Now == nil {
 		env.Now = time.Now
@@ -141,22 +146,25 @@ func (x *Exporter) build(ctx context.Context) error {
 		return nil
 	}
 	if x.backfiller, err = x.newBackfiller(); err != nil {
-		return err
+		if !errors.Is(err, backfill.ErrOutputFolder) {
+			return err
+		}
+		// Live metrics do not need the output folder.
+		x.backfillErr = err
+		return nil
 	}
 	// Background jobs run until Close, whoever started them.
 	x.jobs = backfill.NewJobs(x.base, x.backfiller)
 	return nil
 }
 
-// Start runs the first discovery (a failure is logged and retried at the
-// next discovery tick) and starts the discovery and poll loops and the
-// automatic backfill, which run until ctx ends or Close.
+// Start starts the discovery and poll loops and the automatic backfill,
+// which run until ctx ends or Close, and returns at once. Discovery is
+// retried with a backoff until it succeeds; until then the exporter is not
+// ready and its polls count as failed (see collector.Options).
 func (x *Exporter) Start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	context.AfterFunc(x.base, cancel)
-	if err := x.Refresh(ctx); err != nil {
-		x.env.Logger.Warn("first instance discovery failed; will retry", "err", err)
-	}
 	x.wg.Go(func() { x.inventory.Run(ctx, x.cfg.Discovery.Interval) })
 	x.wg.Go(func() { x.collector.Run(ctx) })
 	if x.sources.Enabled() {
@@ -230,8 +238,15 @@ func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
 // disabled.
 func (x *Exporter) Jobs() *backfill.Jobs { return x.jobs }
 
-// Backfiller returns the backfiller, nil when the backfill is disabled.
+// Backfiller returns the backfiller, nil when the backfill is disabled or
+// unavailable (see BackfillErr).
 func (x *Exporter) Backfiller() *backfill.Backfiller { return x.backfiller }
+
+// BackfillErr says why the backfill is unavailable (errors.Is
+// backfill.ErrOutputFolder): New builds the exporter without it when its
+// output folder cannot be written, so that live metrics are served. Nil
+// when the backfill is there or disabled.
+func (x *Exporter) BackfillErr() error { return x.backfillErr }
 
 // Handler returns the HTTP handler of every endpoint.
 func (x *Exporter) Handler() http.Handler {
@@ -246,6 +261,7 @@ func (x *Exporter) Handler() http.Handler {
 	if x.jobs != nil {
 		opts.Backfill, opts.History = x.jobs, x.backfiller
 	}
+	opts.BackfillUnavailable = x.backfillErr
 	return api.New(opts).Handler()
 }
 

@@ -2,7 +2,12 @@ package exporter_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +22,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -140,4 +146,35 @@ func blockSeries(t *testing.T, dir, name, id string) []tsdbwriter.Series {
 		t.Fatal(err)
 	}
 	return series
+}
+
+// An output folder that cannot be written does not stop the exporter: it
+// polls and serves live metrics, and the backfill routes answer 503 naming
+// the folder.
+func TestUnwritableOutputFolder(t *testing.T) {
+	sim := startSim(t, awssim.Options{Instances: 2})
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(file, "backfill")
+	x := newExporter(t, sim, "regions: [us-east-1]\n", out)
+	if err := x.BackfillErr(); !errors.Is(err, backfill.ErrOutputFolder) || !strings.Contains(err.Error(), out) {
+		t.Fatalf("BackfillErr() = %v, want ErrOutputFolder naming %s", err, out)
+	}
+	if x.Jobs() != nil || x.Backfiller() != nil {
+		t.Fatal("a backfill without its output folder")
+	}
+	if err := x.Poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(liveSeries(t, x, model.OfKind(x.Resources(), model.KindDBInstance)[0].ID)); n < 30 {
+		t.Errorf("%d live series, want the default metrics", n)
+	}
+	srv := httptest.NewServer(x.Handler())
+	defer srv.Close()
+	status, _, body := testtools.Do(t, http.MethodPost, srv.URL+"/api/v1/metrics/backfill")
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), out) {
+		t.Errorf("backfill: %d %s, want 503 naming %s", status, body, out)
+	}
 }

@@ -61,48 +61,26 @@ func (x *Exporter) discovered(all []model.Described, err error) {
 	tm.DiscoveryLastSuccess.Set(float64(x.env.Now().UnixNano()) / 1e9)
 }
 
-// staticInstances completes the static entries: an AWS instance without
-// region or account takes those of the first client (of its region), and
-// gets its ARN.
+// staticInstances are the config's static entries; the inventory completes
+// their region, account and ARN.
 func (x *Exporter) staticInstances() []model.Described {
 	out := make([]model.Described, 0, len(x.cfg.Static))
 	for _, s := range x.cfg.Static {
-		i := s.Described()
-		if c := x.clientIn(i.Region); c != nil {
-			if i.Region == "" {
-				i.Region = c.Target().Region
-			}
-			if i.AccountID == "" {
-				i.AccountID = c.Target().AccountID
-			}
-		}
-		if i.ServedByCloudWatch() && i.ARN == "" {
-			i.ARN = i.Target.ARN(model.KindDBInstance, i.ID)
-		}
-		out = append(out, i)
+		out = append(out, s.Described())
 	}
 	return out
-}
-
-// clientIn returns the first client of region, or of any region for "".
-func (x *Exporter) clientIn(region string) *cloudwatch.Client {
-	for _, c := range x.clients {
-		if region == "" || c.Target().Region == region {
-			return c
-		}
-	}
-	return nil
 }
 
 func (x *Exporter) newCollector() *collector.Collector {
 	p := x.cfg.Poll
 	return collector.New(collector.Options{
-		Fetchers:  clientsAs(x.clients, func(c *cloudwatch.Client) collector.Fetcher { return c }),
-		Resources: x.inventory,
-		Interval:  p.Interval,
-		Period:    p.Period,
-		Delay:     p.Delay,
-		Env:       x.componentEnv("collector"),
+		Fetchers:       clientsAs(x.clients, func(c *cloudwatch.Client) collector.Fetcher { return c }),
+		Resources:      x.inventory,
+		ResourcesReady: x.inventory.Ready(),
+		Interval:       p.Interval,
+		Period:         p.Period,
+		Delay:          p.Delay,
+		Env:            x.componentEnv("collector"),
 	})
 }
 
@@ -113,7 +91,7 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		PrometheusDataDir: o.PrometheusDataDir,
 		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
 		Readers: clientsAs(x.clients, func(c *cloudwatch.Client) backfill.SourceReaders {
-			return backfill.SourceReaders{Target: c.Target(), OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}
+			return backfill.SourceReaders{Target: c.Target, OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}
 		}),
 		PIWaitEvents: x.cfg.PerformanceInsights.TopWaitEvents,
 		PIStatements: x.cfg.PerformanceInsights.TopStatements,

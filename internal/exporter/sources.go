@@ -13,7 +13,7 @@ func (x *Exporter) newSources() *collector.Sources {
 	em, pi := x.cfg.EnhancedMonitoring, x.cfg.PerformanceInsights
 	return collector.NewSources(collector.SourcesOptions{
 		Readers: clientsAs(x.clients, func(c *cloudwatch.Client) collector.SourceReaders {
-			return collector.SourceReaders{Target: c.Target(), OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}
+			return collector.SourceReaders{Target: c.Target, OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}
 		}),
 		Resources:           x.inventory,
 		EnhancedMonitoring:  liveSource(em.LiveSource),

@@ -13,7 +13,7 @@ import (
 // and queries written for YACE work.
 func (t *Tools) CheckMetrics(tb testing.TB, exposition string) {
 	tb.Helper()
-	cmd := exec.Command(t.Promtool(tb), "check", "metrics")
+	cmd := exec.CommandContext(tb.Context(), t.Promtool(tb), "check", "metrics")
 	cmd.Stdin = strings.NewReader(exposition)
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

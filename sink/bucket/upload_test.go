@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/thanos-io/objstore"
+	"go.uber.org/goleak"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(helperEnv); dir != "" {
 		os.Exit(uploadHelper(dir, []byte(os.Getenv(helperEnv+"_CONFIG"))))
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func uploadHelper(dir string, conf []byte) int {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
@@ -24,7 +26,15 @@ var tools testtools.Tools
 // exporterBin is the exporter binary TestMain builds.
 var exporterBin string
 
+// exporterBinEnv passes exporterBin to the child test processes of
+// testtools.OnTmpfs, which reuse it.
+const exporterBinEnv = "RDS_BACKFILL_E2E_EXPORTER"
+
 func TestMain(m *testing.M) {
+	if exporterBin = os.Getenv(exporterBinEnv); exporterBin != "" {
+		goleak.VerifyTestMain(m)
+		return
+	}
 	dir, err := os.MkdirTemp("", "rds-backfill-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,7 +47,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build exporter:", err)
 		os.Exit(1)
 	}
+	if err := os.Setenv(exporterBinEnv, exporterBin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "goleak: errors on successful test run:", err)
+		code = 1
+	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -68,13 +86,22 @@ type proc struct {
 // until it is ready.
 func startExporter(t *testing.T, sim *awssim.Server, args ...string) *proc {
 	t.Helper()
+	p := startServe(t, sim, args...)
+	p.waitHTTP(t, "/-/ready")
+	return p
+}
+
+// startServe runs the exporter binary against sim with args and waits
+// until it answers /-/healthy, ready or not.
+func startServe(t *testing.T, sim *awssim.Server, args ...string) *proc {
+	t.Helper()
 	p := newProc(t, exporterBin, "serve")
 	p.cmd.Args = append(p.cmd.Args, append([]string{"--web.listen-address=" + p.addr}, args...)...)
 	p.cmd.Env = append(os.Environ(),
 		"AWS_ENDPOINT_URL="+sim.URL(), "AWS_REGION="+sim.Region(),
 		"AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true")
 	p.start(t)
-	p.waitHTTP(t, "/-/ready")
+	p.waitHTTP(t, "/-/healthy")
 	return p
 }
 
