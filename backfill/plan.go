@@ -76,3 +76,24 @@ func hulls(spans []span, maxHours int) []span {
 }
 
 func (s span) overlaps(o span) bool { return s.start < o.end && o.start < s.end }
+
+// splitBatches splits plans, in order, into batches whose costs add up to
+// at most budget; a plan that costs more is a batch alone.
+func splitBatches[P any](plans []P, budget int, cost func(P) int) [][]P {
+	var out [][]P
+	var cur []P
+	n := 0
+	for _, p := range plans {
+		c := cost(p)
+		if len(cur) > 0 && n+c > budget {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+		cur = append(cur, p)
+		n += c
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}

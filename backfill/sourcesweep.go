@@ -145,25 +145,13 @@ func (b *Backfiller) sourceFrom(src model.Source, d model.Described) time.Time {
 // cost, the samples a plan holds in memory at once) fit
 // Options.BatchSamples; a plan larger than that is a batch alone.
 func (b *Backfiller) sourceBatches(plans []*sourcePlan, cost func(*sourcePlan) int) [][]*sourcePlan {
-	var out [][]*sourcePlan
-	var cur []*sourcePlan
-	n := 0
+	var todo []*sourcePlan
 	for _, p := range plans {
-		if len(p.missing) == 0 {
-			continue
+		if len(p.missing) > 0 {
+			todo = append(todo, p)
 		}
-		c := cost(p)
-		if len(cur) > 0 && n+c > b.opts.BatchSamples {
-			out = append(out, cur)
-			cur, n = nil, 0
-		}
-		cur = append(cur, p)
-		n += c
 	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+	return splitBatches(todo, b.opts.BatchSamples, cost)
 }
 
 // recordSource remembers which missing hours of the plans that in
@@ -209,14 +197,7 @@ func (b *Backfiller) sourceLoad(plans []*sourcePlan) tsdbwriter.Load {
 		} else if iv := p.d.Instance.MonitoringInterval; iv > 0 {
 			perHour = uint64(time.Hour / iv)
 		}
-		hours := map[int64]uint64{} // by window start
-		for h := range p.missing {
-			start, _ := b.writer.WindowOf(h * 1000)
-			hours[start]++
-		}
-		for start, n := range hours {
-			l.Add(start, series, n*series*perHour)
-		}
+		b.addLoad(&l, p.missing, series, perHour)
 	}
 	return l
 }

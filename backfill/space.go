@@ -35,15 +35,20 @@ func (b *Backfiller) load(plans []*instancePlan) tsdbwriter.Load {
 	perHour := uint64(time.Hour / b.opts.Period)
 	var l tsdbwriter.Load
 	for _, p := range plans {
-		queries := uint64(p.inst.QueryCount())
-		hours := map[int64]uint64{} // by window start
-		for h := range p.missing {
-			start, _ := b.writer.WindowOf(h * 1000)
-			hours[start]++
-		}
-		for start, n := range hours {
-			l.Add(start, queries, n*queries*perHour)
-		}
+		b.addLoad(&l, p.missing, uint64(p.inst.QueryCount()), perHour)
 	}
 	return l
+}
+
+// addLoad counts in l the series of a resource, with perHour samples each
+// in every missing hour, once in each block window the hours fall in.
+func (b *Backfiller) addLoad(l *tsdbwriter.Load, missing hourSet, series, perHour uint64) {
+	hours := map[int64]uint64{} // by window start
+	for h := range missing {
+		start, _ := b.writer.WindowOf(h * 1000)
+		hours[start]++
+	}
+	for start, n := range hours {
+		l.Add(start, series, n*series*perHour)
+	}
 }

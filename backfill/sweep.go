@@ -225,22 +225,9 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 // Options.BatchSamples; a resource larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
 	periods := int(time.Hour / b.opts.Period)
-	var out [][]*instancePlan
-	var cur []*instancePlan
-	n := 0
-	for _, p := range plans {
-		cost := len(p.missing) * periods * p.inst.QueryCount()
-		if len(cur) > 0 && n+cost > b.opts.BatchSamples {
-			out = append(out, cur)
-			cur, n = nil, 0
-		}
-		cur = append(cur, p)
-		n += cost
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+	return splitBatches(plans, b.opts.BatchSamples, func(p *instancePlan) int {
+		return len(p.missing) * periods * p.inst.QueryCount()
+	})
 }
 
 func (b *Backfiller) newResult(days int) Result {

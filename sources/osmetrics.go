@@ -69,11 +69,22 @@ type adder func(name string, v float64, labels ...catalog.Label)
 
 // cpu adds cpuUtilization by mode; total is 100 minus idle, left out.
 func cpu(c cloudwatch.OSCPU, add adder) {
-	for _, m := range []struct {
-		mode string
-		v    float64
-	}{{"guest", c.Guest}, {"idle", c.Idle}, {"irq", c.Irq}, {"nice", c.Nice}, {"steal", c.Steal}, {"system", c.System}, {"user", c.User}, {"wait", c.Wait}} {
-		add(catalog.OSCPUUtilization, m.v, catalog.Label{Name: catalog.LabelMode, Value: m.mode})
+	byLabel(add, catalog.OSCPUUtilization, catalog.LabelMode, []valueOf{
+		{"guest", c.Guest}, {"idle", c.Idle}, {"irq", c.Irq}, {"nice", c.Nice},
+		{"steal", c.Steal}, {"system", c.System}, {"user", c.User}, {"wait", c.Wait},
+	})
+}
+
+// valueOf is a field's value and the label value that names it.
+type valueOf struct {
+	label string
+	v     float64
+}
+
+// byLabel adds a sample of the family name per value, labeled label.
+func byLabel(add adder, name, label string, values []valueOf) {
+	for _, v := range values {
+		add(name, v.v, catalog.Label{Name: label, Value: v.label})
 	}
 }
 
@@ -99,12 +110,9 @@ func memory(m cloudwatch.OSMemory, add adder) {
 
 // tasks adds the tasks by state; total is their sum, left out.
 func tasks(t cloudwatch.OSTasks, add adder) {
-	for _, s := range []struct {
-		state string
-		v     float64
-	}{{"blocked", t.Blocked}, {"running", t.Running}, {"sleeping", t.Sleeping}, {"stopped", t.Stopped}, {"zombie", t.Zombie}} {
-		add(catalog.OSTasks, s.v, catalog.Label{Name: catalog.LabelState, Value: s.state})
-	}
+	byLabel(add, catalog.OSTasks, catalog.LabelState, []valueOf{
+		{"blocked", t.Blocked}, {"running", t.Running}, {"sleeping", t.Sleeping}, {"stopped", t.Stopped}, {"zombie", t.Zombie},
+	})
 }
 
 // swap adds the swap fields, in bytes and bytes per second.
