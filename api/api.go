@@ -13,8 +13,8 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/exposition"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
@@ -32,8 +32,12 @@ type Options struct {
 	// TelemetryPath is where metrics are served, default
 	// DefaultTelemetryPath.
 	TelemetryPath string
-	Gatherer      prometheus.Gatherer
-	Resources     Resources
+	// Exposition returns the live series rendered at the last poll, if
+	// set; /metrics serves it and then Gatherer's metrics, encoded per
+	// scrape. The two must share no metric name.
+	Exposition func() *exposition.Rendered
+	Gatherer   prometheus.Gatherer
+	Resources  Resources
 	// Ready is closed when the exporter has finished its first poll of
 	// the complete resource list.
 	Ready <-chan struct{}
@@ -78,11 +82,11 @@ func (s *Server) routes() {
 	// A cleaned path (no //, ./ or ../, letter case fixed) names another
 	// identifier: answer 404 rather than redirect to it.
 	r.RedirectFixedPath = false
-	metrics := promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{
-		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelError),
-		ErrorHandling:     promhttp.ContinueOnError,
-		EnableOpenMetrics: true,
-	})
+	cached := s.opts.Exposition
+	if cached == nil {
+		cached = func() *exposition.Rendered { return nil }
+	}
+	metrics := exposition.Handler(cached, s.opts.Gatherer, s.opts.Logger)
 	// HEAD answers as GET without a body (net/http drops it).
 	for _, m := range []string{http.MethodGet, http.MethodHead} {
 		r.Handler(m, s.opts.TelemetryPath, metrics)

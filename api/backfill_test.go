@@ -43,30 +43,34 @@ func (f *gatedFetcher) hold() chan struct{} {
 	return f.gate
 }
 
-func (f *gatedFetcher) Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+func (f *gatedFetcher) FetchPoints(ctx context.Context, req cloudwatch.FetchRequest, fn cloudwatch.PointsFunc) (cloudwatch.FetchStats, error) {
 	f.mu.Lock()
 	gate := f.gate
 	f.calls++
 	failing := f.failAfter > 0 && f.calls > f.failAfter
 	f.mu.Unlock()
 	if failing {
-		return nil, cloudwatch.FetchStats{Calls: 1}, &smithy.GenericAPIError{Code: "InternalFailure", Message: "simulated"}
+		return cloudwatch.FetchStats{Calls: 1}, &smithy.GenericAPIError{Code: "InternalFailure", Message: "simulated"}
 	}
 	if gate != nil {
 		select {
 		case <-gate:
 		case <-ctx.Done():
-			return nil, cloudwatch.FetchStats{Calls: 1}, ctx.Err()
+			return cloudwatch.FetchStats{Calls: 1}, ctx.Err()
 		}
 	}
-	out := make([]model.Series, len(req.Queries))
-	for i, q := range req.Queries {
-		out[i].Query = q
+	st := cloudwatch.FetchStats{Calls: 1, MetricsRequested: len(req.Queries)}
+	for i := range req.Queries {
+		var ts []int64
+		var vs []float64
 		for t := req.Window.Start; t.Before(req.Window.End); t = t.Add(req.Window.Period) {
-			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: t, Value: 1})
+			ts, vs = append(ts, t.UnixMilli()), append(vs, 1)
+		}
+		if err := fn(i, ts, vs); err != nil {
+			return st, err
 		}
 	}
-	return out, cloudwatch.FetchStats{Calls: 1, MetricsRequested: len(req.Queries)}, nil
+	return st, nil
 }
 
 // The targets and instances of the contract tests: db-1 is also the name

@@ -1,7 +1,10 @@
 package backfill
 
 import (
+	"context"
+	"maps"
 	"slices"
+	"sort"
 	"time"
 
 	pmodel "github.com/prometheus/common/model"
@@ -105,10 +108,7 @@ func (a *accumulator) seriesOf(id seriesID) int {
 // identity labels, the family's labels), plus the target labels.
 func (b *Backfiller) sourceLabels(id seriesID) labels.Labels {
 	m := map[string]string{pmodel.MetricNameLabel: id.name}
-	for _, l := range catalog.SeriesLabels(id.plan.d.Resource) {
-		m[l.Name] = l.Value
-	}
-	for _, l := range id.labels {
+	for _, l := range (sources.Sample{Labels: id.labels}).SeriesLabels(b.opts.Labeling, id.plan.d.Resource) {
 		m[l.Name] = l.Value
 	}
 	for k, v := range b.opts.Labels {
@@ -117,4 +117,44 @@ func (b *Backfiller) sourceLabels(id seriesID) labels.Labels {
 		}
 	}
 	return labels.FromMap(m)
+}
+
+// writeSeries writes series, their samples ascending, to the store one
+// block window at a time, in time order, each window's series in label
+// order (as the store wants them). It sorts series.
+func (b *Backfiller) writeSeries(ctx context.Context, series []tsdbwriter.Series, res *Result) error {
+	slices.SortFunc(series, func(x, y tsdbwriter.Series) int { return labels.Compare(x.Labels, y.Labels) })
+	window := b.opts.BlockWindow.Milliseconds()
+	starts := map[int64]struct{}{}
+	for _, s := range series {
+		for i := 0; i < len(s.Samples); {
+			start := alignDown(s.Samples[i].T, window)
+			starts[start] = struct{}{}
+			i += sort.Search(len(s.Samples)-i, func(j int) bool { return s.Samples[i+j].T >= start+window })
+		}
+	}
+	for _, start := range slices.Sorted(maps.Keys(starts)) {
+		if err := b.writeWindow(ctx, windowSamples{start: start, each: seriesIn(series, start, start+window)}, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seriesIn returns a windowSamples.each over the samples of series in
+// [from, to) (milliseconds).
+func seriesIn(series []tsdbwriter.Series, from, to int64) func(func(labels.Labels, []tsdbwriter.Sample) error) error {
+	return func(fn func(labels.Labels, []tsdbwriter.Sample) error) error {
+		for _, s := range series {
+			lo := sort.Search(len(s.Samples), func(j int) bool { return s.Samples[j].T >= from })
+			hi := lo + sort.Search(len(s.Samples)-lo, func(j int) bool { return s.Samples[lo+j].T >= to })
+			if lo == hi {
+				continue
+			}
+			if err := fn(s.Labels, s.Samples[lo:hi]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

@@ -4,9 +4,9 @@
 // sent by remote write. It plans the hours of a range, skips the hours that
 // the store already holds (and the hours known to have no data), coalesces
 // the rest into contiguous windows, fetches them with as few GetMetricData
-// calls as CloudWatch's limits allow, and writes them. Samples are written
-// only when every fetch of a batch succeeded, so an AWS failure leaves
-// nothing partial behind.
+// calls as CloudWatch's limits allow, and writes them, a block window at a
+// time. A window is written only when every fetch that covers it has
+// succeeded, so an AWS failure leaves nothing partial behind.
 package backfill
 
 import (
@@ -38,7 +38,7 @@ const (
 	// DefaultLabels are the target labels of backfilled series, as the
 	// command line writes them: the job of the usual scrape config.
 	DefaultLabels = "job=rds"
-	// DefaultBatchSamples (8M samples, about 128 MB) holds a 7-day sweep of
+	// DefaultBatchSamples (8M samples, about 65 MB) holds a 7-day sweep of
 	// 1000 instances x 20 metrics x 2 statistics in one batch.
 	DefaultBatchSamples = 8_000_000
 	// MinBatchSamples keeps batches from being absurdly small.
@@ -69,11 +69,11 @@ func CheckDays(days int) error {
 	return nil
 }
 
-// Fetcher runs GetMetricData requests in its account and region;
-// *cloudwatch.Client implements it.
+// Fetcher runs GetMetricData requests in its account and region, handing
+// over datapoints as it decodes them; *cloudwatch.Client implements it.
 type Fetcher interface {
 	Target() model.Target
-	Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error)
+	FetchPoints(ctx context.Context, req cloudwatch.FetchRequest, fn cloudwatch.PointsFunc) (cloudwatch.FetchStats, error)
 }
 
 // Options configure a Backfiller.
@@ -113,17 +113,21 @@ type Options struct {
 	MaxDays int
 	// Labels are added to every series (target labels, e.g. job=rds).
 	Labels map[string]string
+	// Labeling names the labels of the series as the live collector's,
+	// and says which optional ones they carry.
+	Labeling catalog.Labeling
 	// ResweepEmpty asks CloudWatch again for hours it had no data for.
 	ResweepEmpty bool
 	// BlockWindow is the span of one block, default 24h.
 	BlockWindow time.Duration
-	// QueriesPerFetch bounds the queries of one Fetch; default 2000 (4
-	// GetMetricData calls).
+	// QueriesPerFetch bounds the queries of one FetchPoints; default 2000
+	// (4 GetMetricData calls).
 	QueriesPerFetch int
-	// BatchSamples bounds the samples (16 bytes each) held in memory before
-	// blocks are written; default DefaultBatchSamples. A sweep larger than
-	// that writes a set of blocks per batch of instances, which Prometheus
-	// merges.
+	// BatchSamples bounds the samples held in memory (8 bytes and a bit
+	// each: a value per period from a resource's first missing hour to its
+	// last in each block window) before blocks are written; default
+	// DefaultBatchSamples. A sweep larger than that writes a set of blocks
+	// per batch of resources, which Prometheus merges.
 	BatchSamples int
 	telemetry.Env
 }

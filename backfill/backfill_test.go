@@ -52,7 +52,30 @@ func (f *fakeCW) Target() model.Target {
 	return model.Target{AccountID: "123456789012", Region: "us-east-1"}
 }
 
-func (f *fakeCW) Fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+// FetchPoints hands over what fetch returns.
+func (f *fakeCW) FetchPoints(ctx context.Context, req cloudwatch.FetchRequest, fn cloudwatch.PointsFunc) (cloudwatch.FetchStats, error) {
+	series, st, err := f.fetch(ctx, req)
+	if err != nil {
+		return st, err
+	}
+	return st, deliver(series, fn)
+}
+
+// deliver hands the datapoints of series to fn, a query at a time.
+func deliver(series []model.Series, fn cloudwatch.PointsFunc) error {
+	for i, s := range series {
+		ts, vs := make([]int64, len(s.Points)), make([]float64, len(s.Points))
+		for j, p := range s.Points {
+			ts[j], vs[j] = p.Timestamp.UnixMilli(), p.Value
+		}
+		if err := fn(i, ts, vs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *fakeCW) fetch(_ context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	calls := documentedCalls(len(req.Queries), int(req.Window.End.Sub(req.Window.Start)/req.Window.Period))
@@ -319,9 +342,16 @@ func TestBackfillRejects(t *testing.T) {
 	}
 }
 
-func TestCoalesce(t *testing.T) {
-	got := coalesce([]int64{0, 3600, 7200, 14400, 18000, 36000})
-	want := []span{{0, 10800}, {14400, 21600}, {36000, 39600}}
+func TestHoursSpans(t *testing.T) {
+	h := newHours(Range{From: time.Unix(0, 0), To: time.Unix(200*3600, 0)})
+	for _, t := range []int64{0, 3600, 7200, 14400, 18000, 36000, 199 * 3600} {
+		h.add(t)
+	}
+	if h.has(10800) || !h.has(14400) || h.has(200*3600) || h.has(-3600) || h.has(1) || h.len() != 7 {
+		t.Errorf("has or len wrong: %v", h.bits)
+	}
+	got := h.spans()
+	want := []span{{0, 10800}, {14400, 21600}, {36000, 39600}, {199 * 3600, 200 * 3600}}
 	if len(got) != len(want) {
 		t.Fatalf("%v", got)
 	}
@@ -448,12 +478,12 @@ type failAfter struct {
 	n  int
 }
 
-func (f *failAfter) Fetch(ctx context.Context, req cloudwatch.FetchRequest) ([]model.Series, cloudwatch.FetchStats, error) {
+func (f *failAfter) FetchPoints(ctx context.Context, req cloudwatch.FetchRequest, fn cloudwatch.PointsFunc) (cloudwatch.FetchStats, error) {
 	f.n++
 	if f.n > f.ok {
-		return nil, cloudwatch.FetchStats{Calls: 1}, errors.New("api error InternalFailure")
+		return cloudwatch.FetchStats{Calls: 1}, errors.New("api error InternalFailure")
 	}
-	return f.fakeCW.Fetch(ctx, req)
+	return f.fakeCW.FetchPoints(ctx, req, fn)
 }
 
 // Instances with different gaps share one hull window and one call: the
@@ -501,30 +531,36 @@ func TestNewRejectsOptions(t *testing.T) {
 	}
 }
 
-// Hulls are disjoint, at most maxHours long, in time order, and cover
-// every span: a span longer than a hull (48 hours at period 5m, whose
-// hulls are 16 hours) is cut, and the same span of many instances makes
-// one set of hulls. Overlapping hulls fetched the same hours again for
-// each instance and kept every copy.
-func TestHulls(t *testing.T) {
+// Each span is in one hull, which covers it; spans join a hull while it
+// stays within maxHours, or when neither the hull nor the span would cover
+// less than half of it (the same long range of many resources is one hull,
+// never cut: a cut hull bills each query once per piece). A span that
+// does not join starts a hull, which may overlap the last: each hull
+// fetches its own spans' resources only, so no hour of a resource is in
+// two hulls of it.
+func TestAssignHulls(t *testing.T) {
 	const h = 3600
 	for _, tc := range []struct {
 		name     string
 		spans    []span
 		maxHours int
 		want     []span
+		of       []int
 	}{
-		{"gaps share a hull", []span{{0, h}, {5 * h, 6 * h}}, 16, []span{{0, 6 * h}}},
-		{"too far apart", []span{{0, h}, {20 * h, 21 * h}}, 16, []span{{0, h}, {20 * h, 21 * h}}},
-		{"a long span is cut", []span{{0, 48 * h}}, 16, []span{{0, 16 * h}, {16 * h, 32 * h}, {32 * h, 48 * h}}},
-		{"the same long span of three instances", []span{{0, 48 * h}, {0, 48 * h}, {0, 48 * h}}, 16, []span{{0, 16 * h}, {16 * h, 32 * h}, {32 * h, 48 * h}}},
-		{"overlapping spans", []span{{0, 10 * h}, {5 * h, 20 * h}}, 16, []span{{0, 10 * h}, {10 * h, 20 * h}}},
-		{"a span inside a hull", []span{{0, 10 * h}, {2 * h, 3 * h}}, 16, []span{{0, 10 * h}}},
-		{"one-hour hulls", []span{{0, 3 * h}, {h, 2 * h}}, 1, []span{{0, h}, {h, 2 * h}, {2 * h, 3 * h}}},
+		{"gaps share a hull", []span{{0, h}, {5 * h, 6 * h}}, 16, []span{{0, 6 * h}}, []int{0, 0}},
+		{"too far apart", []span{{0, h}, {20 * h, 21 * h}}, 16, []span{{0, h}, {20 * h, 21 * h}}, []int{0, 1}},
+		{"a long span is one hull", []span{{0, 48 * h}}, 16, []span{{0, 48 * h}}, []int{0}},
+		{"the same long span of three resources", []span{{0, 48 * h}, {0, 48 * h}, {0, 48 * h}}, 16, []span{{0, 48 * h}}, []int{0, 0, 0}},
+		{"long spans of about the same length", []span{{0, 48 * h}, {h, 50 * h}}, 16, []span{{0, 50 * h}}, []int{0, 0}},
+		{"overlapping spans within the maximum", []span{{0, 10 * h}, {5 * h, 16 * h}}, 16, []span{{0, 16 * h}}, []int{0, 0}},
+		{"a short span in a long hull starts its own", []span{{0, 455 * 24 * h}, {h, 2 * h}, {2 * h, 3 * h}}, 201,
+			[]span{{0, 455 * 24 * h}, {h, 3 * h}}, []int{0, 1, 1}},
+		{"a span inside a hull", []span{{0, 10 * h}, {2 * h, 3 * h}}, 16, []span{{0, 10 * h}}, []int{0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := hulls(tc.spans, tc.maxHours); !slices.Equal(got, tc.want) {
-				t.Errorf("hulls(%v, %d) = %v, want %v", tc.spans, tc.maxHours, got, tc.want)
+			got, of := assignHulls(tc.spans, tc.maxHours)
+			if !slices.Equal(got, tc.want) || !slices.Equal(of, tc.of) {
+				t.Errorf("assignHulls(%v, %d) = %v, %v; want %v, %v", tc.spans, tc.maxHours, got, of, tc.want, tc.of)
 			}
 		})
 	}

@@ -2,8 +2,7 @@ package backfill_test
 
 import (
 	"context"
-	"runtime"
-	"runtime/metrics"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,7 +28,7 @@ func simFleet(tb testing.TB, n int) (*awssim.Server, *cloudwatch.Client, []model
 // simFleetAt is simFleet with a rate limit of rps requests per second.
 func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.Client, []model.Described) {
 	tb.Helper()
-	sim := awssim.New(awssim.Options{Instances: n})
+	sim := awssim.New(awssim.Options{Instances: n, Dense: true})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		tb.Fatal(err)
 	}
@@ -84,8 +83,11 @@ func withMetrics(ds []model.Described, sel []model.Selection) []model.Described 
 	return testtools.WithMetrics(ds, sel)
 }
 
-// BenchmarkFleetBackfill backfills 7 days of 1000 instances x 20 metrics
-// (3.36M hourly samples) from awssim into a fresh folder per iteration.
+// BenchmarkFleetBackfill backfills 7 days of 1000 dense instances (every
+// one publishes every metric) x 20 metrics, with one and two statistics
+// (3.36M and 6.72M hourly samples), from awssim into a fresh folder per
+// iteration, with the default batch; memory is the process's, simulator
+// included, and what the sweep added to it.
 func BenchmarkFleetBackfill(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
@@ -95,56 +97,54 @@ func BenchmarkFleetBackfill(b *testing.B) {
 		{"20metrics_x_Average_Maximum", defaultSelection()},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			sim, c, instances := simFleet(b, 1000)
-			instances = withMetrics(instances, bc.metrics)
-			var res backfill.Result
-			var peak uint64
-			for b.Loop() {
-				b.StopTimer()
-				bf := newSimBackfiller(b, c, b.TempDir())
-				sim.ResetCounters()
-				stop := watchHeap(&peak)
-				b.StartTimer()
-				var err error
-				res, err = bf.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7})
-				b.StopTimer()
-				stop()
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(res.Requests), "calls/op")
-			b.ReportMetric(float64(res.MetricsRequested), "metrics/op")
-			b.ReportMetric(float64(res.Samples), "samples/op")
-			b.ReportMetric(float64(res.Samples)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			benchBackfill(b, 1000, bc.metrics, 0)
 		})
 	}
 }
 
-// watchHeap samples the live heap every 10ms and keeps the peak in *peak
-// until stop is called.
-func watchHeap(peak *uint64) (stop func()) {
-	runtime.GC()
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			*peak = max(*peak, s[0].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
+// BenchmarkBackfillFleetSize backfills 7 days of 100, 1000 and 5000 dense
+// instances x 20 metrics x 2 statistics at a fixed batch of 500,000
+// samples: what a sweep adds to the process's memory (peak-RSS-added-MB,
+// the grid outside the Go heap included) against the fleet's size, which
+// issue 12 wants flat (the README has the figures).
+func BenchmarkBackfillFleetSize(b *testing.B) {
+	for _, n := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
+			benchBackfill(b, n, defaultSelection(), 500_000)
+		})
+	}
+}
+
+// benchBackfill backfills 7 days of n dense instances with metrics into a
+// fresh folder per iteration, in batches of batch samples (0: default).
+func benchBackfill(b *testing.B, n int, metrics []model.Selection, batch int) {
+	sim, c, instances := simFleet(b, n)
+	instances = withMetrics(instances, metrics)
+	var res backfill.Result
+	var stop func()
+	for b.Loop() {
+		b.StopTimer()
+		bf, err := backfill.New(backfill.Options{OutputDir: b.TempDir(), Fetchers: []backfill.Fetcher{c},
+			Labels: map[string]string{"job": "rds"}, BatchSamples: batch})
+		if err != nil {
+			b.Fatal(err)
 		}
-	}()
-	return func() { close(done); <-finished }
+		sim.ResetCounters()
+		stop = testtools.WatchMemory(b)
+		b.StartTimer()
+		res, err = bf.Backfill(context.Background(), backfill.Request{Resources: instances, Days: 7})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = bf.Close()
+		b.StartTimer()
+	}
+	stop()
+	b.ReportMetric(float64(res.Requests), "calls/op")
+	b.ReportMetric(float64(res.MetricsRequested), "metrics/op")
+	b.ReportMetric(float64(res.Samples), "samples/op")
+	b.ReportMetric(float64(res.Samples)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 
 // BenchmarkOneInstanceWeek compares, side by side, this package's sweep of

@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
@@ -17,10 +16,10 @@ const MaxHistorySamples = 2_000_000
 
 // History returns the aws_rds_* samples the blocks hold for a resource in
 // [from, to), series sorted by labels: the series with the resource's
-// identity labels (catalog.SeriesLabels), whatever their target labels.
+// identity labels (catalog.Labeling.Identity), whatever their other labels.
 func (b *Backfiller) History(ctx context.Context, r model.Resource, from, to time.Time) ([]tsdbwriter.Series, error) {
 	ms := seriesMatchers()
-	for _, l := range catalog.SeriesLabels(r) {
+	for _, l := range b.opts.Labeling.Identity(r) {
 		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
 	}
 	series, err := tsdbwriter.ReadSeries(ctx, b.dirs(), tsdbwriter.ReadOptions{

@@ -1,10 +1,6 @@
 package backfill
 
-import (
-	"maps"
-	"slices"
-	"time"
-)
+import "time"
 
 // Range is the hours a sweep covers: [From, To), both aligned to the hour.
 type Range struct {
@@ -27,55 +23,46 @@ type hourSet map[int64]struct{}
 
 func (s hourSet) add(t int64)      { s[t] = struct{}{} }
 func (s hourSet) has(t int64) bool { _, ok := s[t]; return ok }
-func (s hourSet) sorted() []int64  { return slices.Sorted(maps.Keys(s)) }
 
 // span is a window of whole hours [start, end), in Unix seconds.
 type span struct{ start, end int64 }
 
 func (s span) hours() int { return int((s.end - s.start) / 3600) }
 
-// coalesce turns sorted hour starts into the fewest contiguous spans.
-func coalesce(hours []int64) []span {
-	var out []span
-	for _, h := range hours {
-		if n := len(out); n > 0 && out[n-1].end == h {
-			out[n-1].end = h + 3600
+func (s span) duration() time.Duration { return time.Duration(s.end-s.start) * time.Second }
+
+// assignHulls puts each span into a hull, a window fetched for every span
+// in it, and returns the hulls and the hull of each span. spans must be
+// sorted by start. A span joins the last hull when the hull grown to
+// cover it stays within maxHours, or when neither the hull nor the span
+// would cover less than half of the grown hull (the same long range of
+// many resources: one hull, however long); otherwise it starts a hull.
+// Fetching a hull instead of its spans costs nothing more (GetMetricData
+// is billed per metric, whatever the range) as long as a call still takes
+// as many queries, and it lets resources with different gaps share calls.
+// A hull longer than maxHours is fetched with fewer queries per call,
+// never cut: cutting it would bill its queries once per piece.
+func assignHulls(spans []span, maxHours int) (hulls []span, of []int) {
+	maxLen := int64(maxHours) * 3600
+	of = make([]int, len(spans))
+	for i, s := range spans {
+		if n := len(hulls); n > 0 && joins(hulls[n-1], s, maxLen) {
+			hulls[n-1].end = max(hulls[n-1].end, s.end)
+			of[i] = n - 1
 			continue
 		}
-		out = append(out, span{start: h, end: h + 3600})
+		hulls = append(hulls, s)
+		of[i] = len(hulls) - 1
 	}
-	return out
+	return hulls, of
 }
 
-// hulls covers spans with disjoint hulls of at most maxHours each, in time
-// order: a span joins the last hull while the hull stays within maxHours,
-// the part of a span that a hull already covers is left out, and a span
-// longer than maxHours is cut. spans must be sorted by start. Fetching a
-// hull instead of its spans costs nothing more (GetMetricData is billed per
-// metric, whatever the range) as long as a call still takes 500 queries,
-// and it lets instances with different gaps share calls. Hulls must not
-// overlap: an hour in two hulls would be fetched, and kept, twice.
-func hulls(spans []span, maxHours int) []span {
-	maxLen := int64(maxHours) * 3600
-	var out []span
-	for _, s := range spans {
-		if n := len(out); n > 0 {
-			s.start = max(s.start, out[n-1].end)
-		}
-		for s.start < s.end {
-			if n := len(out); n > 0 && s.end-out[n-1].start <= maxLen {
-				out[n-1].end = s.end
-				break
-			}
-			piece := span{s.start, min(s.end, s.start+maxLen)}
-			out = append(out, piece)
-			s.start = piece.end
-		}
-	}
-	return out
+// joins reports whether span s, which does not start before hull h, joins
+// it (see assignHulls).
+func joins(h, s span, maxLen int64) bool {
+	grown := max(h.end, s.end) - h.start
+	return grown <= maxLen || (2*(h.end-h.start) >= grown && 2*(s.end-s.start) >= grown)
 }
-
-func (s span) overlaps(o span) bool { return s.start < o.end && o.start < s.end }
 
 // splitBatches splits plans, in order, into batches whose costs add up to
 // at most budget; a plan that costs more is a batch alone.

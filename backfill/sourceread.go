@@ -53,11 +53,11 @@ func (b *Backfiller) sweepOS(ctx context.Context, plans []*sourcePlan, r Range, 
 // missingBetween counts the missing hours of p in [from, to).
 func missingBetween(p *sourcePlan, from, to int64) int {
 	n := 0
-	for h := range p.missing {
+	p.missing.each(func(h int64) {
 		if h >= from && h < to {
 			n++
 		}
-	}
+	})
 	return n
 }
 
@@ -141,11 +141,8 @@ func (b *Backfiller) osAccumulator(batch []*sourcePlan, from, to int64) *accumul
 // hours of the plans that in selects.
 func (b *Backfiller) writeSource(ctx context.Context, plans []*sourcePlan, acc *accumulator, in func(int64) bool, r Range, prog *progress, res *Result) error {
 	prog.writing(b.store.phase())
-	if len(acc.series) > 0 {
-		err := b.write(ctx, func(ctx context.Context, res *Result) error { return b.store.write(ctx, acc.series, res) }, res)
-		if err != nil {
-			return err
-		}
+	if err := errors.Join(b.writeSeries(ctx, acc.series, res), b.store.flush(ctx)); err != nil {
+		return err
 	}
 	return b.recordSource(plans, in, r)
 }
@@ -168,7 +165,7 @@ var errStopped = errors.New("stopped")
 // counted in sr.
 func openOSStream(ctx context.Context, p *sourcePlan, sr *SourceResult) *osStream {
 	seq := func(yield func(cloudwatch.OSEvent, error) bool) {
-		for _, s := range coalesce(p.missing.sorted()) {
+		for _, s := range p.missing.spans() {
 			stopped := false
 			st, err := p.readers.OS.ReadRange(ctx, p.d.Instance.ResourceID, time.Unix(s.start, 0), time.Unix(s.end, 0),
 				func(ev cloudwatch.OSEvent) error {
@@ -226,12 +223,12 @@ func (st *osStream) readUntil(end time.Time, fn func(cloudwatch.OSEvent)) error 
 func (b *Backfiller) sweepPI(ctx context.Context, plans []*sourcePlan, r Range, prog *progress, sr *SourceResult, res *Result) error {
 	queries := sources.PIQueries(b.opts.PIWaitEvents, b.opts.PIStatements)
 	perHour := 60 * (b.opts.PIWaitEvents + 2*b.opts.PIStatements)
-	cost := func(p *sourcePlan) int { return len(p.missing) * perHour }
+	cost := func(p *sourcePlan) int { return p.missing.len() * perHour }
 	for _, batch := range b.sourceBatches(plans, cost) {
 		acc := newAccumulator(b)
 		prog.fetching()
 		for _, p := range batch {
-			acc.hint[p] = len(p.missing) * int(time.Hour/PIPeriod(hullOf(p)))
+			acc.hint[p] = p.missing.len() * int(time.Hour/PIPeriod(hullOf(p).duration()))
 			err := b.readPI(ctx, p, queries, acc, sr)
 			switch {
 			case unavailableErr(err):
@@ -239,7 +236,7 @@ func (b *Backfiller) sweepPI(ctx context.Context, plans []*sourcePlan, r Range, 
 			case err != nil:
 				return err
 			}
-			prog.add(len(p.missing))
+			prog.add(p.missing.len())
 		}
 		if err := b.writeSource(ctx, batch, acc, func(int64) bool { return true }, r, prog, res); err != nil {
 			return err
@@ -251,8 +248,8 @@ func (b *Backfiller) sweepPI(ctx context.Context, plans []*sourcePlan, r Range, 
 // readPI reads the hull of p's missing hours at PIPeriod's period and
 // keeps the points of the missing hours.
 func (b *Backfiller) readPI(ctx context.Context, p *sourcePlan, queries []cloudwatch.PIMetricQuery, acc *accumulator, sr *SourceResult) error {
-	hours := p.missing.sorted()
-	start, end := time.Unix(hours[0], 0).UTC(), time.Unix(hours[len(hours)-1]+3600, 0).UTC()
+	hull := hullOf(p)
+	start, end := time.Unix(hull.start, 0).UTC(), time.Unix(hull.end, 0).UTC()
 	out, err := p.readers.PI.ResourceMetrics(ctx, cloudwatch.PIRequest{
 		ResourceID: p.d.Instance.ResourceID, Start: start, End: end, Period: PIPeriod(end.Sub(start)),
 		Queries: queries, StampStart: true,
@@ -272,10 +269,10 @@ func (b *Backfiller) readPI(ctx context.Context, p *sourcePlan, queries []cloudw
 }
 
 // hullOf returns the span from p's first missing hour to the end of its
-// last.
-func hullOf(p *sourcePlan) time.Duration {
-	hours := p.missing.sorted()
-	return time.Duration(hours[len(hours)-1]+3600-hours[0]) * time.Second
+// last; p must miss some.
+func hullOf(p *sourcePlan) span {
+	spans := p.missing.spans()
+	return span{spans[0].start, spans[len(spans)-1].end}
 }
 
 // PIPeriod returns the period Performance Insights history of a range is

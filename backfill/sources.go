@@ -68,11 +68,11 @@ func (sr *SourceResult) unavailable(d model.Described, err error) {
 // addSource adds a source's hours and samples to the result's totals.
 func (res *Result) addSource(sr *SourceResult) { res.add(sr.Hours) }
 
-// write runs a store write of a batch and counts the blocks and samples it
-// wrote in the self-metrics.
-func (b *Backfiller) write(ctx context.Context, write func(context.Context, *Result) error, res *Result) error {
+// writeWindow writes the samples of one block window to the store and
+// counts the blocks and samples it wrote in the self-metrics.
+func (b *Backfiller) writeWindow(ctx context.Context, ws windowSamples, res *Result) error {
 	blocks, samples := res.Blocks, res.Samples
-	err := write(ctx, res)
+	err := b.store.write(ctx, ws, res)
 	tm := b.opts.Telemetry
 	tm.BackfillBlocks.Add(float64(res.Blocks - blocks))
 	tm.BackfillSamples.Add(float64(res.Samples - samples))

@@ -3,6 +3,8 @@ package backfill
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
@@ -17,7 +19,7 @@ type sourcePlan struct {
 	src     model.Source
 	readers SourceReaders
 	// missing are the hours to read; filled those that got data.
-	missing, filled hourSet
+	missing, filled hours
 	// hours count the range's hours of the resource.
 	hours Hours
 	// err says that the source turned out to have nothing of the
@@ -56,7 +58,7 @@ func (b *Backfiller) sourceSweep(src model.Source) func(context.Context, Request
 		}
 		total := 0
 		for _, p := range plans {
-			total += len(p.missing)
+			total += p.missing.len()
 		}
 		b.opts.Logger.Info("backfill planned", "source", src, "resources", len(plans), "from", r.From, "to", r.To,
 			"hours_to_fetch", total, "unavailable", len(sr.Unavailable))
@@ -97,7 +99,7 @@ func (b *Backfiller) sourcePlans(src model.Source, req Request, r Range, cov *Co
 			sr.unavailable(d, fmt.Errorf("%w: %s in %s", ErrNoTarget, d.ID, d.Target.Key()))
 			continue
 		}
-		p := &sourcePlan{d: d, src: src, readers: rd, missing: hourSet{}, filled: hourSet{}}
+		p := &sourcePlan{d: d, src: src, readers: rd, missing: newHours(r), filled: newHours(r)}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
 			empty = b.swept.empty(p.key())
@@ -147,7 +149,7 @@ func (b *Backfiller) sourceFrom(src model.Source, d model.Described) time.Time {
 func (b *Backfiller) sourceBatches(plans []*sourcePlan, cost func(*sourcePlan) int) [][]*sourcePlan {
 	var todo []*sourcePlan
 	for _, p := range plans {
-		if len(p.missing) > 0 {
+		if p.missing.len() > 0 {
 			todo = append(todo, p)
 		}
 	}
@@ -164,19 +166,21 @@ func (b *Backfiller) recordSource(plans []*sourcePlan, in func(h int64) bool, r 
 		if p.err != nil {
 			continue
 		}
-		c := change{empty: hourSet{}, filled: hourSet{}}
-		for h := range p.missing {
+		c := change{filled: newHours(r)}
+		filled := 0
+		p.missing.each(func(h int64) {
 			switch {
 			case !in(h):
 			case p.filled.has(h):
 				c.filled.add(h)
+				filled++
 			default:
-				c.empty.add(h)
+				c.empty = append(c.empty, h)
 			}
-		}
-		p.hours.HoursBackfilled += len(c.filled)
+		})
+		p.hours.HoursBackfilled += filled
 		p.hours.HoursEmpty += len(c.empty)
-		history += len(c.filled)
+		history += filled
 		changes[p.key()] = c
 	}
 	b.opts.Telemetry.BackfillHistory.Add(float64(history) * 3600)
@@ -208,9 +212,7 @@ func windowsOf(plans []*sourcePlan, window time.Duration) []int64 {
 	w := int64(window / time.Second)
 	seen := hourSet{}
 	for _, p := range plans {
-		for h := range p.missing {
-			seen.add(h - h%w)
-		}
+		p.missing.each(func(h int64) { seen.add(alignDown(h, w)) })
 	}
-	return seen.sorted()
+	return slices.Sorted(maps.Keys(seen))
 }

@@ -42,13 +42,13 @@ func (b *Backfiller) load(plans []*instancePlan) tsdbwriter.Load {
 
 // addLoad counts in l the series of a resource, with perHour samples each
 // in every missing hour, once in each block window the hours fall in.
-func (b *Backfiller) addLoad(l *tsdbwriter.Load, missing hourSet, series, perHour uint64) {
-	hours := map[int64]uint64{} // by window start
-	for h := range missing {
+func (b *Backfiller) addLoad(l *tsdbwriter.Load, missing hours, series, perHour uint64) {
+	byWindow := map[int64]uint64{} // hours by window start
+	missing.each(func(h int64) {
 		start, _ := b.writer.WindowOf(h * 1000)
-		hours[start]++
-	}
-	for start, n := range hours {
+		byWindow[start]++
+	})
+	for start, n := range byWindow {
 		l.Add(start, series, n*series*perHour)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
+
+	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/bucket"
@@ -66,14 +69,27 @@ const (
 	PhaseSending   = "sending by remote write"
 )
 
+// windowSamples are the samples of one block window, for a store to
+// write.
+type windowSamples struct {
+	// start is the window's first millisecond.
+	start int64
+	// each calls fn with each series that has samples in the window, in
+	// label order, its samples ascending; fn must not keep them. It stops
+	// at fn's first error and returns it.
+	each func(fn func(labels.Labels, []tsdbwriter.Sample) error) error
+}
+
 // store is where a sweep's samples go.
 type store interface {
 	// prepare readies the store before a sweep reads coverage.
 	prepare(ctx context.Context) error
-	// write writes a batch's series, whose samples are in ascending time
-	// order, and adds what it wrote to res. What it wrote before an
-	// error stays: whole blocks, or whole resource-hours.
-	write(ctx context.Context, series []tsdbwriter.Series, res *Result) error
+	// write writes the samples of one block window and adds what it
+	// wrote to res. What it wrote before an error stays: a whole block,
+	// or whole resource-hours.
+	write(ctx context.Context, ws windowSamples, res *Result) error
+	// flush completes the writes of a batch, whether it failed or not.
+	flush(ctx context.Context) error
 	// phase names the write in progress reports.
 	phase() string
 	// close releases what the store holds.
@@ -101,23 +117,36 @@ type localStore struct{ w *tsdbwriter.Writer }
 
 func (localStore) prepare(context.Context) error { return nil }
 
-func (s localStore) write(ctx context.Context, series []tsdbwriter.Series, res *Result) error {
-	return writeBlocks(ctx, s.w, series, res)
+func (s localStore) write(ctx context.Context, ws windowSamples, res *Result) error {
+	return writeBlock(ctx, s.w, ws, res)
 }
+
+func (localStore) flush(context.Context) error { return nil }
 
 func (localStore) phase() string { return PhaseWriting }
 
 func (localStore) close() error { return nil } // the Backfiller closes the writer
 
-// writeBlocks writes series as blocks with w, one per window, and counts
-// them in res.
-func writeBlocks(ctx context.Context, w *tsdbwriter.Writer, series []tsdbwriter.Series, res *Result) error {
-	written, err := w.WriteBlocks(ctx, series)
-	res.Blocks += len(written.Blocks)
-	res.Samples += written.Samples
+// writeBlock writes the samples of a window as a block with w, if it has
+// any, and counts it in res.
+func writeBlock(ctx context.Context, w *tsdbwriter.Writer, ws windowSamples, res *Result) error {
+	ww, err := w.BeginWindow(ctx, ws.start)
 	if err != nil {
 		return fmt.Errorf("write block: %w", err)
 	}
+	defer func() { _ = ww.Abort() }() // After Finish, nothing to abort.
+	if err := ws.each(ww.Append); err != nil {
+		return fmt.Errorf("write block: %w", err)
+	}
+	stats, err := ww.Finish()
+	switch {
+	case errors.Is(err, tsdbwriter.ErrEmptyWindow):
+		return nil
+	case err != nil:
+		return fmt.Errorf("write block: %w", err)
+	}
+	res.Blocks++
+	res.Samples += stats.Samples
 	return nil
 }
 
@@ -138,12 +167,13 @@ func (s *bucketStore) prepare(ctx context.Context) error {
 	return s.upload(ctx)
 }
 
-func (s *bucketStore) write(ctx context.Context, series []tsdbwriter.Series, res *Result) error {
-	if err := writeBlocks(ctx, s.spool, series, res); err != nil {
-		return err
-	}
-	return s.upload(ctx)
+// write writes the window's block into the spool folder.
+func (s *bucketStore) write(ctx context.Context, ws windowSamples, res *Result) error {
+	return writeBlock(ctx, s.spool, ws, res)
 }
+
+// flush uploads the batch's blocks.
+func (s *bucketStore) flush(ctx context.Context) error { return s.upload(ctx) }
 
 // upload uploads every block of the spool folder, meta.json last, and
 // removes those the bucket has; a block that failed stays for the next.
@@ -180,16 +210,24 @@ type remoteStore struct {
 
 func (*remoteStore) prepare(context.Context) error { return nil }
 
-// write sends series, the samples of one resource in one hour always in
-// one request: a failure leaves each resource-hour whole or absent, so the
-// store's coverage never skips an hour a failure left incomplete.
-func (s *remoteStore) write(ctx context.Context, series []tsdbwriter.Series, res *Result) error {
+// write sends the window's series, the samples of one resource in one
+// hour always in one request: a failure leaves each resource-hour whole or
+// absent, so the store's coverage never skips an hour a failure left
+// incomplete.
+func (s *remoteStore) write(ctx context.Context, ws windowSamples, res *Result) error {
+	var series []tsdbwriter.Series
+	_ = ws.each(func(l labels.Labels, samples []tsdbwriter.Sample) error {
+		series = append(series, tsdbwriter.Series{Labels: l, Samples: slices.Clone(samples)})
+		return nil
+	})
 	st, err := s.rw.Write(ctx, series, catalog.LabelName)
 	res.Samples += uint64(st.Samples)
 	s.tm.RemoteWriteRequests.Add(float64(st.Requests))
 	s.tm.RemoteWriteRetries.Add(float64(st.Retries))
 	return storeErr("remote write", err)
 }
+
+func (*remoteStore) flush(context.Context) error { return nil }
 
 func (*remoteStore) phase() string { return PhaseSending }
 

@@ -3,7 +3,10 @@ package backfill
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"slices"
 	"time"
 
@@ -97,11 +100,52 @@ type Result struct {
 type instancePlan struct {
 	inst     model.Described
 	resource model.Resource
-	missing  hourSet
+	missing  hours
+	nMissing int
+	// slabs are, for each block window in which the resource misses
+	// hours, the span from the first to the end of the last, in time
+	// order: what a grid holds of it there.
+	slabs []span
+	// batchIndex is the plan's place in its batch.
+	batchIndex int
 }
 
 // key returns the key of the plan's resource.
 func (p *instancePlan) key() string { return p.resource.Key() }
+
+// setMissing sets the plan's missing hours and what follows from them.
+func (p *instancePlan) setMissing(missing hours, window int64) {
+	p.missing, p.nMissing = missing, missing.len()
+	missing.each(func(h int64) {
+		if n := len(p.slabs); n > 0 && alignDown(p.slabs[n-1].start, window) == alignDown(h, window) {
+			p.slabs[n-1].end = h + 3600
+			return
+		}
+		p.slabs = append(p.slabs, span{h, h + 3600})
+	})
+}
+
+// slabIn returns the plan's slab in the block window w, if it misses
+// hours there.
+func (p *instancePlan) slabIn(w span) (span, bool) {
+	i, ok := slices.BinarySearchFunc(p.slabs, w.start, func(s span, t int64) int {
+		return cmp.Compare(alignDown(s.start, w.end-w.start), t)
+	})
+	if !ok {
+		return span{}, false
+	}
+	return p.slabs[i], true
+}
+
+// cost returns the values a grid holds for the plan: a value per period
+// of each series over its slabs.
+func (p *instancePlan) cost(period time.Duration) int {
+	n := 0
+	for _, s := range p.slabs {
+		n += int(time.Duration(s.end-s.start) * time.Second / period)
+	}
+	return n * p.inst.QueryCount()
+}
 
 // group is one window fetched for several instances of one target.
 type group struct {
@@ -112,13 +156,14 @@ type group struct {
 	missing int
 }
 
-// Backfill runs one sweep. It works in batches of instances whose samples
+// Backfill runs one sweep. It works in batches of resources whose samples
 // fit Options.BatchSamples (one batch unless the fleet and range are very
-// large); a batch is written to the store only when every fetch of the
-// batch succeeded, so an AWS failure leaves nothing partial, and the next
-// sweep fetches what the failed batches lacked. A store's failure leaves
-// whole blocks or whole resource-hours (see Options), which the next
-// sweep's coverage sees, and fails the sweep with a *StoreError.
+// large), and writes each block window of a batch to the store as soon as
+// every fetch that covers it has succeeded: an AWS failure leaves no
+// window partial, and the next sweep fetches what was not written. A
+// store's failure leaves whole blocks or whole resource-hours (see
+// Options), which the next sweep's coverage sees, and fails the sweep
+// with a *StoreError.
 func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) {
 	started := time.Now()
 	res := b.newResult(req.Days)
@@ -196,38 +241,62 @@ func (b *Backfiller) sweepCloudWatch(ctx context.Context, req Request, sr *Sourc
 	return nil
 }
 
-// sweepBatch fetches the missing hours of a batch of instances and, when
-// every fetch succeeded, writes them to the store and records what it
-// learnt.
+// sweepBatch fetches the missing hours of a batch of resources, group by
+// group in time order, and writes each block window to the store once no
+// group left covers it; then it records what it learnt, also of the
+// windows written before a failure. Its hours go to h, its requests,
+// blocks and samples to res.
 func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, h *Hours, res *Result) error {
 	groups := b.groups(plans)
 	res.Windows += len(groups)
-	s := newFetched(b, plans)
-	prog.fetching()
-	for _, g := range groups {
-		if err := b.fetchGroup(ctx, g, s, prog, res); err != nil {
-			return err
+	g := b.newGrid(plans, r)
+	defer g.release()
+	var err error
+	for i, gr := range groups {
+		prog.fetching()
+		if err = b.fetchGroup(ctx, gr, g, prog, res); err != nil {
+			break
+		}
+		next := int64(math.MaxInt64)
+		if i+1 < len(groups) {
+			next = groups[i+1].window.start
+		}
+		if err = b.writeReady(ctx, g, next, prog, res); err != nil {
+			break
 		}
 	}
-	prog.writing(b.store.phase())
-	if err := b.write(ctx, s.finish, res); err != nil {
-		return err
+	return errors.Join(err, b.store.flush(ctx), b.recordSwept(plans, g, h, r))
+}
+
+// writeReady writes the windows of g that no fetch starting at t or later
+// covers, in time order.
+func (b *Backfiller) writeReady(ctx context.Context, g *grid, t int64, prog *progress, res *Result) error {
+	for _, w := range g.ready(t) {
+		prog.writing(b.store.phase())
+		if err := b.writeWindow(ctx, g.samples(w), res); err != nil {
+			return err
+		}
+		big := len(w.values) >= gcAfterValues
+		g.done(w)
+		if big {
+			// A block's writers (Prometheus's chunk and index writers)
+			// take about 30 MB of buffers whatever its size: collected
+			// now, the next window's reuse their room instead of growing
+			// the heap by as much again.
+			runtime.GC()
+		}
 	}
-	hours := h.HoursBackfilled
-	if err := b.recordSwept(plans, s, h, r); err != nil {
-		return err
-	}
-	b.opts.Telemetry.BackfillHistory.Add(float64(h.HoursBackfilled-hours) * 3600)
 	return nil
 }
 
-// batches splits plans, in order, into batches whose samples to fetch fit
+// gcAfterValues is the size of a window after which a collection pays: it
+// costs about as much as writing this many samples.
+const gcAfterValues = 100_000
+
+// batches splits plans, in order, into batches whose values in a grid fit
 // Options.BatchSamples; a resource larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
-	periods := int(time.Hour / b.opts.Period)
-	return splitBatches(plans, b.opts.BatchSamples, func(p *instancePlan) int {
-		return len(p.missing) * periods * p.inst.QueryCount()
-	})
+	return splitBatches(plans, b.opts.BatchSamples, func(p *instancePlan) int { return p.cost(b.opts.Period) })
 }
 
 func (b *Backfiller) newResult(days int) Result {
@@ -284,12 +353,14 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 // known to be empty.
 func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *SourceResult) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(resources))
+	window := int64(b.opts.BlockWindow / time.Second)
 	for _, d := range resources {
-		p := &instancePlan{inst: d, resource: d.Resource, missing: hourSet{}}
+		p := &instancePlan{inst: d, resource: d.Resource}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {
 			empty = b.swept.empty(p.key())
 		}
+		missing := newHours(r)
 		for t := r.From; t.Before(r.To); t = t.Add(time.Hour) {
 			res.HoursTotal++
 			switch h := t.Unix(); {
@@ -298,19 +369,21 @@ func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, r
 			case empty.has(h):
 				res.HoursKnownEmpty++
 			default:
-				p.missing.add(h)
+				missing.add(h)
 			}
 		}
+		p.setMissing(missing, window)
 		plans = append(plans, p)
 	}
 	return plans
 }
 
-// groups coalesces each instance's missing hours into windows, merges the
-// windows of the instances of one target into hulls that a full
-// GetMetricData call still covers, and groups the instances whose windows
-// fall in each hull, so that they share calls. Datapoints of hours an
-// instance does not miss are dropped (see fetched.add). Groups are in time order.
+// groups coalesces each resource's missing hours into spans, puts the
+// spans of the resources of one target into hulls that a full
+// GetMetricData call still covers (see assignHulls), and makes a group of
+// each hull and the resources whose spans it holds, so that they share
+// calls. Datapoints of hours a resource does not miss are dropped (see
+// grid.put). Groups are in time order.
 func (b *Backfiller) groups(plans []*instancePlan) []*group {
 	byTarget := map[model.Target][]*instancePlan{}
 	var targets []model.Target
@@ -329,39 +402,43 @@ func (b *Backfiller) groups(plans []*instancePlan) []*group {
 	return out
 }
 
-// targetGroups groups the plans of one target.
-func (b *Backfiller) targetGroups(plans []*instancePlan) []*group {
-	windows := make(map[*instancePlan][]span, len(plans))
-	var all []span
-	for _, p := range plans {
-		windows[p] = coalesce(p.missing.sorted())
-		all = append(all, windows[p]...)
-	}
-	slices.SortFunc(all, func(a, b span) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.end, b.end)) })
-	f := b.fetcher(plans[0].resource.Target)
-	var out []*group
-	for _, h := range hulls(all, b.maxHullHours()) {
-		g := &group{fetcher: f, window: h}
-		for _, p := range plans {
-			if n := missingIn(p, windows[p], h); n > 0 {
-				g.instances = append(g.instances, p)
-				g.missing += n
-			}
-		}
-		out = append(out, g)
-	}
-	return out
+// planSpan is a span of one plan's missing hours.
+type planSpan struct {
+	span
+	p *instancePlan
 }
 
-// missingIn counts the missing hours of p, whose windows are ws, in h.
-func missingIn(p *instancePlan, ws []span, h span) int {
-	n := 0
-	for _, w := range ws {
-		if w.overlaps(h) {
-			n += span{max(w.start, h.start), min(w.end, h.end)}.hours()
+// targetGroups groups the plans of one target.
+func (b *Backfiller) targetGroups(plans []*instancePlan) []*group {
+	var all []planSpan
+	for _, p := range plans {
+		for _, s := range p.missing.spans() {
+			all = append(all, planSpan{s, p})
 		}
 	}
-	return n
+	slices.SortStableFunc(all, func(a, b planSpan) int { return cmp.Compare(a.start, b.start) })
+	spans := make([]span, len(all))
+	for i, ps := range all {
+		spans[i] = ps.span
+	}
+	hulls, of := assignHulls(spans, b.maxHullHours())
+	f := b.fetcher(plans[0].resource.Target)
+	out := make([]*group, len(hulls))
+	for i, h := range hulls {
+		out[i] = &group{fetcher: f, window: h}
+	}
+	// A plan's spans are in time order, so its hulls are too: it is in a
+	// group already when the group is the last it joined.
+	joined := make(map[*instancePlan]int, len(plans))
+	for i, ps := range all {
+		g := out[of[i]]
+		if last, ok := joined[ps.p]; !ok || last != of[i] {
+			g.instances = append(g.instances, ps.p)
+			joined[ps.p] = of[i]
+		}
+		g.missing += ps.hours()
+	}
+	return out
 }
 
 // maxHullHours is the longest window whose datapoints at the backfill
@@ -374,78 +451,78 @@ func (b *Backfiller) maxHullHours() int {
 func countMissing(plans []*instancePlan) int {
 	n := 0
 	for _, p := range plans {
-		n += len(p.missing)
+		n += p.nMissing
 	}
 	return n
 }
 
-// fetchGroup fetches one window for the group's instances, a chunk of
-// queries at a time, and hands the datapoints to s.
-func (b *Backfiller) fetchGroup(ctx context.Context, g *group, s *fetched, prog *progress, res *Result) error {
-	queries := queriesFor(g.instances)
-	w := cloudwatch.Window{Start: time.Unix(g.window.start, 0).UTC(), End: time.Unix(g.window.end, 0).UTC(), Period: b.opts.Period}
-	// At most QueriesPerFetch queries, and at most four full responses of
-	// datapoints in memory at once, however long the window.
-	perFetch := min(b.opts.QueriesPerFetch, max(1, 4*cloudwatch.MaxDatapointsPerResponse/max(1, w.Points())))
-	total, reported := len(queries), 0
+// fetchGroup fetches one window for the group's resources, a chunk of
+// queries at a time, into g.
+func (b *Backfiller) fetchGroup(ctx context.Context, gr *group, g *grid, prog *progress, res *Result) error {
+	if err := g.openWindows(gr.window); err != nil {
+		return err
+	}
+	w := cloudwatch.Window{Start: time.Unix(gr.window.start, 0).UTC(), End: time.Unix(gr.window.end, 0).UTC(), Period: b.opts.Period}
+	total, reported := g.queryCount(gr.instances), 0
 	for done := 0; done < total; {
-		n := min(total-done, perFetch)
-		series, stats, err := g.fetcher.Fetch(ctx, cloudwatch.FetchRequest{Queries: queries[done : done+n], Window: w, Caller: CallerBackfill})
+		n := min(total-done, b.opts.QueriesPerFetch)
+		queries, series := g.queriesIn(gr.instances, done, done+n)
+		stats, err := gr.fetcher.FetchPoints(ctx, cloudwatch.FetchRequest{Queries: queries, Window: w, Caller: CallerBackfill},
+			func(i int, ts []int64, vs []float64) error { return g.put(series[i], ts, vs) })
 		res.Requests += stats.Calls
 		res.MetricsRequested += stats.MetricsRequested
 		res.Datapoints += stats.Datapoints
 		if err != nil {
 			return err
 		}
-		s.add(g, series)
 		done += n
-		hours := done * g.missing / total // instance-hours fetched so far
+		hours := done * gr.missing / total // resource-hours fetched so far
 		prog.add(hours - reported)
 		reported = hours
 	}
 	return nil
 }
 
-// queriesFor lists the queries of the resources, resource by resource,
-// each for its own metrics.
-func queriesFor(plans []*instancePlan) []model.MetricQuery {
-	resources := make([]model.Described, len(plans))
+// recordSwept remembers the hours swept without data, of the windows
+// written, and counts hours.
+func (b *Backfiller) recordSwept(plans []*instancePlan, g *grid, res *Hours, r Range) error {
+	changes := make(map[string]change, len(plans))
+	history := 0
 	for i, p := range plans {
-		resources[i] = p.inst
-	}
-	return model.Queries(resources)
-}
-
-// recordSwept remembers the hours swept without data, and counts hours.
-func (b *Backfiller) recordSwept(plans []*instancePlan, s *fetched, res *Hours, r Range) error {
-	changes := map[string]change{}
-	for _, p := range plans {
-		got := s.filled[p.key()]
-		c := change{empty: hourSet{}, filled: hourSet{}}
-		for h := range p.missing {
-			if got.has(h) {
-				c.filled.add(h)
-			} else {
-				c.empty.add(h)
+		c := change{filled: g.filled[i]}
+		filled := 0
+		p.missing.each(func(h int64) {
+			switch {
+			case !g.swept(h):
+			case c.filled.has(h):
+				filled++
+			default:
+				c.empty = append(c.empty, h)
 			}
-		}
-		res.HoursBackfilled += len(c.filled)
+		})
+		res.HoursBackfilled += filled
 		res.HoursEmpty += len(c.empty)
+		history += filled
 		changes[p.key()] = c
-		covered := r.Hours() - len(p.missing) + len(c.filled)
+		covered := r.Hours() - p.nMissing + filled
 		b.opts.Telemetry.BackfillCoverage.Set(p.resource, float64(covered)*3600)
 	}
+	b.opts.Telemetry.BackfillHistory.Add(float64(history) * 3600)
 	retention, _ := RetentionDays(b.opts.Period) // New checked the period
 	keepFrom := r.To.Add(-time.Duration(retention) * 24 * time.Hour).Unix()
 	return b.swept.record(changes, keepFrom)
 }
 
-// seriesLabelsFor returns the labels of one backfilled series: exactly
-// those of the live series (catalog.SeriesLabels), plus the target labels.
-func (b *Backfiller) seriesLabelsFor(q model.MetricQuery) labels.Labels {
+// seriesLabelsFor returns the labels of one backfilled series of resource
+// d: exactly those of the live series (catalog.Labeling.Series) that
+// Prometheus keeps from a scrape (not the empty ones), plus the target
+// labels.
+func (b *Backfiller) seriesLabelsFor(d model.Described, q model.MetricQuery) labels.Labels {
 	m := map[string]string{pmodel.MetricNameLabel: catalog.PromName(q.Metric, q.Statistic)}
-	for _, l := range catalog.SeriesLabels(q.Resource) {
-		m[l.Name] = l.Value
+	for _, l := range b.opts.Labeling.Series(d) {
+		if l.Value != "" {
+			m[l.Name] = l.Value
+		}
 	}
 	for k, v := range b.opts.Labels {
 		if _, taken := m[k]; !taken {

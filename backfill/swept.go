@@ -68,10 +68,10 @@ func (s *sweptStore) empty(key string) hourSet {
 	return out
 }
 
-// change is what one sweep learnt about an instance's hours.
+// change is what one sweep learnt about a resource's hours.
 type change struct {
-	empty  hourSet // swept, no datapoint
-	filled hourSet // swept, datapoints written
+	empty  []int64 // swept, no datapoint; ascending
+	filled hours   // swept, datapoints written
 }
 
 // record adds the new empty hours, forgets the filled ones and those older
@@ -83,7 +83,7 @@ func (s *sweptStore) record(changes map[string]change, keepFrom int64) error {
 		kept := slices.DeleteFunc(slices.Clone(s.hours[key]), func(h int64) bool {
 			return h < keepFrom || c.filled.has(h)
 		})
-		kept = append(kept, c.empty.sorted()...)
+		kept = append(kept, c.empty...)
 		slices.Sort(kept)
 		if len(kept) == 0 {
 			delete(s.hours, key)

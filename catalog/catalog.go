@@ -10,8 +10,6 @@ package catalog
 import (
 	"strings"
 	"unicode"
-
-	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Namespace is the CloudWatch namespace of RDS metrics.
@@ -76,8 +74,9 @@ func snake(s string) string {
 	return b.String()
 }
 
-// Label names of every RDS series, as YACE names them. LabelInstanceID is
-// DimensionLabel(model.DimInstance).
+// Label names of every RDS series, as YACE names them by default (without
+// its -labels-snake-case). LabelInstanceID is
+// Labeling{}.DimensionLabel(model.DimInstance).
 const (
 	LabelName       = "name"
 	LabelInstanceID = "dimension_DBInstanceIdentifier"
@@ -91,56 +90,6 @@ const (
 // resource (DatabaseClass, EngineName), as YACE names series it cannot
 // associate with a resource.
 const NameGlobal = "global"
-
-// DimensionLabel returns the name of the label that carries a CloudWatch
-// dimension, as YACE names it: "dimension_DBInstanceIdentifier".
-func DimensionLabel(dimension string) string { return "dimension_" + dimension }
-
-// Label is one label of a series.
-type Label struct{ Name, Value string }
-
-// SeriesLabels returns the identity labels of every series of a resource,
-// in YACE's order and with YACE's values: name (the ARN; for an Aurora
-// cluster's role aggregate its cluster's ARN; "global" for the
-// DatabaseClass and EngineName aggregates), a dimension_<Name> label per
-// CloudWatch dimension of the kind, region, account_id. It is the one place
-// these labels are built: the live collector, the backfill, the history
-// endpoint and the per-resource self-metrics use it, so that a live series
-// and its backfilled history have the same labels.
-func SeriesLabels(r model.Resource) []Label {
-	name := r.ARN
-	if r.Kind == model.KindDatabaseClass || r.Kind == model.KindEngineName {
-		name = NameGlobal
-	}
-	dims := r.Dimensions()
-	out := make([]Label, 0, len(dims)+3)
-	out = append(out, Label{LabelName, name})
-	for _, d := range dims {
-		out = append(out, Label{DimensionLabel(d.Name), d.Value})
-	}
-	return append(out, Label{LabelRegion, r.Region}, Label{LabelAccountID, r.AccountID})
-}
-
-// LabelNames returns the names of SeriesLabels of a resource of kind k, in
-// order.
-func LabelNames(k model.Kind) []string {
-	ls := SeriesLabels(model.Resource{Kind: k})
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = l.Name
-	}
-	return names
-}
-
-// LabelValues returns the values of SeriesLabels of r, in order.
-func LabelValues(r model.Resource) []string {
-	ls := SeriesLabels(r)
-	values := make([]string, len(ls))
-	for i, l := range ls {
-		values[i] = l.Value
-	}
-	return values
-}
 
 // InfoMetric is the name of the per-resource info series.
 const InfoMetric = "aws_rds_info"

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -99,31 +98,6 @@ func TestCheckMetricName(t *testing.T) {
 	}
 }
 
-// The expected labels follow YACE's sanitizing of tag keys (pkg/promutil
-// sanitize, with labelsSnakeCase false).
-func TestTagLabel(t *testing.T) {
-	for _, tc := range []struct {
-		key, want string
-		ok        bool
-	}{
-		{"team", "tag_team", true},
-		{"Name", "tag_Name", true},
-		{"cost-center", "tag_cost_center", true},
-		{"aws:cloudformation:stack-name", "tag_aws_cloudformation_stack_name", true},
-		{"owner@example.com", "tag_owner_example_com", true},
-		{"a b/c(d)", "tag_a_b_c_d_", true},
-		{"CPU%", "tag_CPU_percent", true},
-		{"“quoted", "tag__quoted", true},
-		{"été", "tag_été", false},
-		{"a+b", "tag_a+b", false},
-	} {
-		got, ok := TagLabel(tc.key)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("TagLabel(%q) = %q, %v; want %q, %v", tc.key, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestCatalog(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range Metrics() {
@@ -151,44 +125,5 @@ func TestCatalog(t *testing.T) {
 	}
 	if Help("NoSuchMetric") != "CloudWatch metric NoSuchMetric of AWS/RDS." || Unit("NoSuchMetric") != "unknown" || Unit("ReadLatency") != "Seconds" {
 		t.Error("generic help or unit is wrong")
-	}
-}
-
-func TestSeriesLabels(t *testing.T) {
-	tg := model.Target{AccountID: "123456789012", Region: "eu-west-1"}
-	labels := func(ls ...string) []Label {
-		var out []Label
-		for i := 0; i < len(ls); i += 2 {
-			out = append(out, Label{ls[i], ls[i+1]})
-		}
-		return append(out, Label{"region", "eu-west-1"}, Label{"account_id", "123456789012"})
-	}
-	clusterARN := tg.ARN(model.KindCluster, "c-1")
-	for _, tc := range []struct {
-		r    model.Resource
-		want []Label
-	}{
-		{model.Resource{Target: tg, Kind: model.KindDBInstance, ID: "db-1", ARN: tg.ARN(model.KindDBInstance, "db-1")},
-			labels("name", "arn:aws:rds:eu-west-1:123456789012:db:db-1", "dimension_DBInstanceIdentifier", "db-1")},
-		{model.Resource{Target: tg, Kind: model.KindCluster, ID: "c-1", ARN: clusterARN},
-			labels("name", "arn:aws:rds:eu-west-1:123456789012:cluster:c-1", "dimension_DBClusterIdentifier", "c-1")},
-		{model.Resource{Target: tg, Kind: model.KindProxy, ID: "px", ARN: "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123"},
-			labels("name", "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123", "dimension_ProxyName", "px")},
-		{model.Resource{Target: tg, Kind: model.KindClusterRole, ID: "c-1", ARN: clusterARN, Role: model.RoleReader},
-			labels("name", clusterARN, "dimension_DBClusterIdentifier", "c-1", "dimension_Role", "READER")},
-		{model.Resource{Target: tg, Kind: model.KindDatabaseClass, ID: "db.r6g.large"},
-			labels("name", "global", "dimension_DatabaseClass", "db.r6g.large")},
-		{model.Resource{Target: tg, Kind: model.KindEngineName, ID: "postgres"},
-			labels("name", "global", "dimension_EngineName", "postgres")},
-	} {
-		if got := SeriesLabels(tc.r); !slices.Equal(got, tc.want) {
-			t.Errorf("SeriesLabels(%s) = %v, want %v", tc.r.Kind, got, tc.want)
-		}
-		names, values := LabelNames(tc.r.Kind), LabelValues(tc.r)
-		for i, l := range tc.want {
-			if names[i] != l.Name || values[i] != l.Value {
-				t.Errorf("%s: LabelNames/LabelValues[%d] = %s=%s, want %s=%s", tc.r.Kind, i, names[i], values[i], l.Name, l.Value)
-			}
-		}
 	}
 }

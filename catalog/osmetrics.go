@@ -4,7 +4,7 @@ package catalog
 // rds_exporter and node_exporter: one prefix, snake case, base units
 // (bytes, seconds), and labels where the event has a list or a set of
 // modes. Each series also carries the DB instance's identity labels
-// (SeriesLabels), and the value of one event.
+// (Labeling.Identity), and the value of one event.
 
 // OSMetricsPrefix starts the name of every Enhanced Monitoring series.
 const OSMetricsPrefix = "rdsosmetrics_"

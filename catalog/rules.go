@@ -22,6 +22,9 @@ type Rules struct {
 	Add []model.Selection
 	// Remove drops metrics by name.
 	Remove []string
+	// NilToZero is the NilToZero of the selections of default metrics
+	// (those of Add carry their own).
+	NilToZero bool
 }
 
 // For returns the metrics and statistics to fetch for a resource, in
@@ -30,7 +33,8 @@ type Rules struct {
 //
 // listing is what ListMetrics said of the resource's account and region,
 // nil when it is not known. With a listing, a resource gets every default
-// metric of its kind and every added metric that the listing has for it:
+// metric of its kind and every added metric that the listing has for it
+// (whatever kinds the catalog knows the metric for):
 // no query for a metric CloudWatch does not have, none left out that it
 // has. Without a listing, and for a static resource that the listing does
 // not name, a resource gets the defaults whose Rule holds for its engine,
@@ -39,13 +43,13 @@ type Rules struct {
 func (r Rules) For(d model.Described, listing model.Listing) ([]model.Selection, bool) {
 	have, listed := listing[d.DimensionsKey()]
 	listed = listed || (listing != nil && !d.Static)
-	own := map[string][]string{}
+	own := map[string]model.Selection{}
 	var order []string
-	want := func(name string, stats []string) {
-		if _, ok := own[name]; !ok {
-			order = append(order, name)
+	want := func(sel model.Selection) {
+		if _, ok := own[sel.Metric]; !ok {
+			order = append(order, sel.Metric)
 		}
-		own[name] = stats
+		own[sel.Metric] = sel
 	}
 	known := Metrics()
 	byName := make(map[string]Metric, len(known))
@@ -55,13 +59,17 @@ func (r Rules) For(d model.Described, listing model.Listing) ([]model.Selection,
 	if r.Defaults {
 		for _, m := range known {
 			if m.Default != nil && m.AppliesTo(d.Kind) && (listed || m.Default(d)) {
-				want(m.Name, nil)
+				want(model.Selection{Metric: m.Name, NilToZero: r.NilToZero})
 			}
 		}
 	}
 	for _, a := range r.Add {
-		if m, ok := byName[a.Metric]; !ok || m.AppliesTo(d.Kind) {
-			want(a.Metric, a.Statistics)
+		// With a listing, an added metric goes to every resource that has
+		// it (CloudWatch publishes the instance metrics of an Aurora
+		// cluster's members by DBClusterIdentifier too, as YACE serves
+		// them); without one, to the kinds the catalog knows it for.
+		if m, ok := byName[a.Metric]; !ok || listed || m.AppliesTo(d.Kind) {
+			want(a)
 		}
 	}
 	common := r.Statistics
@@ -73,11 +81,12 @@ func (r Rules) For(d model.Described, listing model.Listing) ([]model.Selection,
 		if slices.Contains(r.Remove, name) || (listed && !have[name]) {
 			continue
 		}
-		stats := own[name]
-		if len(stats) == 0 {
-			stats = common
+		sel := own[name]
+		if len(sel.Statistics) == 0 {
+			sel.Statistics = common
 		}
-		out = append(out, model.Selection{Metric: name, Statistics: dedupe(stats)})
+		sel.Statistics = dedupe(sel.Statistics)
+		out = append(out, sel)
 	}
 	return out, listed
 }
@@ -131,24 +140,4 @@ func CheckMetricName(name string) error {
 		return fmt.Errorf("metric name %q gives the Prometheus name %q, which is not valid (letters, digits, _ and : only)", name, p)
 	}
 	return nil
-}
-
-// TagLabel returns the label name of a resource tag on aws_rds_info, as
-// YACE builds it: "tag_" and the key with YACE's sanitizing (space , tab
-// / \ . - : = @ < > ( ) and “ become _, % becomes _percent). ok is false
-// when the result is not a valid label name (YACE then drops the tag).
-func TagLabel(key string) (string, bool) {
-	var b []byte
-	for _, c := range key {
-		switch c {
-		case ' ', ',', '\t', '/', '\\', '.', '-', ':', '=', '@', '<', '>', '(', ')', '“':
-			b = append(b, '_')
-		case '%':
-			b = append(b, "_percent"...)
-		default:
-			b = append(b, string(c)...)
-		}
-	}
-	l := "tag_" + string(b)
-	return l, pmodel.LegacyValidation.IsValidLabelName(l)
 }

@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/time/rate"
@@ -61,10 +63,15 @@ type Client struct {
 	region   string
 	cw       cloudWatchAPI
 	rds      rdsAPI
+	iam      iamAPI
 	sts      CallerIdentityAPI
 	limiter  *rate.Limiter
 	observer Observer
 	par      int
+	// cpu holds a token while a response is decoded and handed over: at
+	// most GOMAXPROCS-1 at once (at least one), so that fetches leave a
+	// processor to the HTTP server.
+	cpu chan struct{}
 	// retryers of the operations whose client's own retryer counts
 	// another operation (see withRetryer).
 	retryers map[string]aws.Retryer
@@ -186,10 +193,14 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 		rds: rds.NewFromConfig(cfg, func(ro *rds.Options) {
 			ro.Retryer = newRetryer(o.MaxAttempts, APIDescribeDBInstances, obs)
 		}),
+		iam: iam.NewFromConfig(cfg, func(io *iam.Options) {
+			io.Retryer = newRetryer(o.MaxAttempts, APIListAccountAliases, obs)
+		}),
 		sts:      sts.NewFromConfig(cfg),
 		limiter:  rate.NewLimiter(rate.Limit(o.RequestsPerSecond), max(1, o.Burst)),
 		observer: obs,
 		par:      o.Parallel,
+		cpu:      make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		retryers: newRetryers(o.MaxAttempts, obs, APIListMetrics, APIDescribeDBClusters, APIDescribeDBProxies, APIListTagsForResource),
 	}
 	if id, ok := accountFromARN(acc.RoleARN); ok {

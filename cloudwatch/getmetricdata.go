@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -54,21 +56,63 @@ func (s *FetchStats) Add(o FetchStats) {
 // (in the order of req.Queries), datapoints ascending. Any failed call fails
 // the whole fetch: a partial answer is never passed off as complete.
 func (c *Client) Fetch(ctx context.Context, req FetchRequest) ([]model.Series, FetchStats, error) {
+	series := make([]model.Series, len(req.Queries))
+	for i, q := range req.Queries {
+		series[i] = model.Series{Query: q}
+	}
+	stats, err := c.FetchPoints(ctx, req, func(i int, ts []int64, vs []float64) error {
+		s := &series[i]
+		if s.Points == nil {
+			s.Points = make([]model.Datapoint, 0, len(ts))
+		}
+		for j, t := range ts {
+			s.Points = append(s.Points, model.Datapoint{Timestamp: time.UnixMilli(t).UTC(), Value: vs[j]})
+		}
+		sortPoints(s.Points)
+		return nil
+	})
+	if err != nil {
+		return nil, stats, err
+	}
+	return series, stats, nil
+}
+
+// PointsFunc receives datapoints of a fetch as each response is decoded:
+// those of the query req.Queries[query], timestamps (Unix milliseconds)
+// and values of equal length, in no particular order across calls. The
+// slices are valid only during the call. A fetch calls it from one
+// goroutine at a time.
+type PointsFunc func(query int, timestamps []int64, values []float64) error
+
+// FetchPoints runs the GetMetricData calls for req as Fetch does, and hands
+// the datapoints of each response to fn instead of keeping them: what a
+// fetch holds is the responses being decoded, at most parallel at a time.
+// An error of fn fails the fetch. When FetchPoints fails, fn may have
+// received part of the datapoints: the caller must not take them for the
+// whole answer.
+func (c *Client) FetchPoints(ctx context.Context, req FetchRequest, fn PointsFunc) (FetchStats, error) {
 	if err := req.Window.Validate(); err != nil {
-		return nil, FetchStats{}, fmt.Errorf("get metric data: %w", err)
+		return FetchStats{}, fmt.Errorf("get metric data: %w", err)
 	}
 	batches := Batches(req.Queries, req.Window)
-	series := make([]model.Series, len(req.Queries))
 	stats := make([]FetchStats, len(batches))
+	var mu sync.Mutex
+	serial := func(i int, ts []int64, vs []float64) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return fn(i, ts, vs)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.parallel())
 	offset := 0
 	for i, batch := range batches {
-		out := series[offset : offset+len(batch)]
+		first := offset
 		offset += len(batch)
 		g.Go(func() error {
 			var err error
-			stats[i], err = c.fetchBatch(gctx, batch, req, out)
+			stats[i], err = c.fetchBatch(gctx, batch, req.Window, req.Caller, func(j int, ts []int64, vs []float64) error {
+				return serial(first+j, ts, vs)
+			})
 			return err
 		})
 	}
@@ -77,20 +121,16 @@ func (c *Client) Fetch(ctx context.Context, req FetchRequest) ([]model.Series, F
 	for _, s := range stats {
 		total.Add(s)
 	}
-	if err != nil {
-		return nil, total, err
-	}
-	return series, total, nil
+	return total, err
 }
 
-// fetchBatch runs one GetMetricData call and its NextToken pages and fills
-// out, which has one element per query of batch.
-func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req FetchRequest, out []model.Series) (FetchStats, error) {
-	in := buildInput(batch, req.Window)
+// fetchBatch runs one GetMetricData call and its NextToken pages and hands
+// the datapoints of each query of batch, by its index in batch, to fn.
+func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, w Window, caller string, fn PointsFunc) (FetchStats, error) {
+	in := buildInput(batch, w)
+	dec := &pageDecoder{queries: len(batch)}
+	defer dec.release()
 	var stats FetchStats
-	for i, q := range batch {
-		out[i] = model.Series{Query: q}
-	}
 	for {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return stats, fmt.Errorf("get metric data in %s: wait for rate limiter: %w", c.Target().Key(), err)
@@ -98,22 +138,24 @@ func (c *Client) fetchBatch(ctx context.Context, batch []model.MetricQuery, req 
 		// Counted as sent, as the Observer counts it, whatever the answer.
 		stats.Calls++
 		stats.MetricsRequested += len(in.MetricDataQueries)
-		c.observer.MetricsRequested(req.Caller, len(in.MetricDataQueries))
-		page, err := c.cw.GetMetricData(ctx, in)
+		c.observer.MetricsRequested(caller, len(in.MetricDataQueries))
+		_, err := c.cw.GetMetricData(ctx, in, dec.option)
 		c.observer.Request(APIGetMetricData, err)
 		if err != nil {
 			return stats, fmt.Errorf("get metric data for %d queries in %s: %w", len(batch), c.Target().Key(), err)
 		}
-		n, err := appendResults(out, page.MetricDataResults)
+		c.cpu <- struct{}{}
+		n, next, err := dec.deliver(fn)
+		<-c.cpu
 		stats.Datapoints += n
-		c.observer.Datapoints(req.Caller, n)
+		c.observer.Datapoints(caller, n)
 		if err != nil {
 			return stats, fmt.Errorf("get metric data in %s: %w", c.Target().Key(), err)
 		}
-		if page.NextToken == nil || *page.NextToken == "" {
+		if next == "" {
 			return stats, nil
 		}
-		in.NextToken = page.NextToken
+		in.NextToken = aws.String(next)
 	}
 }
 
@@ -153,34 +195,6 @@ func dimensions(r model.Resource) []types.Dimension {
 	return out
 }
 
-// appendResults adds the datapoints of one response to out and returns how
-// many it added. Results are matched by Id; datapoints are kept ascending.
-func appendResults(out []model.Series, results []types.MetricDataResult) (int, error) {
-	n := 0
-	for _, r := range results {
-		i, err := parseQueryID(aws.ToString(r.Id), len(out))
-		if err != nil {
-			return n, err
-		}
-		if len(r.Timestamps) != len(r.Values) {
-			return n, fmt.Errorf("result %s has %d timestamps but %d values", aws.ToString(r.Id), len(r.Timestamps), len(r.Values))
-		}
-		if r.StatusCode == types.StatusCodeForbidden || r.StatusCode == types.StatusCodeInternalError {
-			return n, fmt.Errorf("result %s: status %s: %s", aws.ToString(r.Id), r.StatusCode, messages(r.Messages))
-		}
-		s := &out[i]
-		if s.Points == nil && len(r.Timestamps) > 0 {
-			s.Points = make([]model.Datapoint, 0, len(r.Timestamps))
-		}
-		for j, ts := range r.Timestamps {
-			s.Points = append(s.Points, model.Datapoint{Timestamp: ts.UTC(), Value: r.Values[j]})
-		}
-		n += len(r.Timestamps)
-		sortPoints(s.Points)
-	}
-	return n, nil
-}
-
 func parseQueryID(id string, n int) (int, error) {
 	i, err := strconv.Atoi(strings.TrimPrefix(id, "q"))
 	if err != nil || !strings.HasPrefix(id, "q") || i < 0 || i >= n {
@@ -197,11 +211,3 @@ func sortPoints(p []model.Datapoint) {
 }
 
 func cmpPoint(a, b model.Datapoint) int { return a.Timestamp.Compare(b.Timestamp) }
-
-func messages(ms []types.MessageData) string {
-	parts := make([]string, 0, len(ms))
-	for _, m := range ms {
-		parts = append(parts, aws.ToString(m.Code)+": "+aws.ToString(m.Value))
-	}
-	return strings.Join(parts, "; ")
-}

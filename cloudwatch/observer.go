@@ -14,7 +14,7 @@ const (
 // APIs returns every API name reported to an Observer.
 func APIs() []string {
 	return []string{APIGetMetricData, APIListMetrics, APIDescribeDBInstances, APIDescribeDBClusters,
-		APIDescribeDBProxies, APIListTagsForResource, APIGetCallerIdentity}
+		APIDescribeDBProxies, APIListTagsForResource, APIGetCallerIdentity, APIListAccountAliases}
 }
 
 // Observer is told about every AWS request the package makes, so that the

@@ -170,7 +170,15 @@ func TestFetchFollowsNextToken(t *testing.T) {
 	w := Window{simNow.Truncate(time.Hour).Add(-14 * 24 * time.Hour), simNow.Truncate(time.Hour), time.Minute}
 	qs := simQueries(sim)[:11]
 	out := make([]model.Series, len(qs))
-	stats, err := c.fetchBatch(context.Background(), qs, FetchRequest{Queries: qs, Window: w}, out)
+	for i, q := range qs {
+		out[i].Query = q
+	}
+	stats, err := c.fetchBatch(context.Background(), qs, w, "", func(i int, ts []int64, vs []float64) error {
+		for j, t := range ts {
+			out[i].Points = append(out[i].Points, model.Datapoint{Timestamp: time.UnixMilli(t).UTC(), Value: vs[j]})
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package collector polls CloudWatch in the background and serves the last
-// good values as a prometheus.Collector. A scrape never calls AWS: it renders
-// an immutable snapshot that each poll replaces.
+// good values as a prometheus.Collector and as an exposition rendered once
+// per poll. A scrape never calls AWS nor encodes the live series: each poll
+// replaces an immutable snapshot and its rendering at once.
 package collector
 
 import (
@@ -13,7 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/exposition"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
 )
@@ -48,6 +51,9 @@ type Options struct {
 	// Interval between polls, the CloudWatch Period, and the Delay stepped
 	// back from now for CloudWatch's publishing lag.
 	Interval, Period, Delay time.Duration
+	// Labeling names the labels of the series and says which optional
+	// ones they carry.
+	Labeling catalog.Labeling
 	telemetry.Env
 }
 
@@ -68,7 +74,7 @@ type Collector struct {
 func New(opts Options) *Collector {
 	opts.Env = opts.WithDefaults()
 	c := &Collector{opts: opts, ready: make(chan struct{})}
-	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay)
+	c.descs = newDescs(opts.Interval, opts.Period, opts.Delay, opts.Labeling)
 	c.snap.Store(&snapshot{parts: map[model.Target]part{}})
 	return c
 }
@@ -161,10 +167,26 @@ func (c *Collector) Poll(ctx context.Context) error {
 		errs = append(errs, ErrResourcesIncomplete)
 	}
 	err := errors.Join(errs...)
-	c.snap.Store(&snapshot{parts: parts, info: infoMetrics(resources, c.opts.Logger)})
+	c.snap.Store(c.newSnapshot(parts, infoMetrics(resources, c.opts.Labeling, c.opts.Logger)))
 	c.record(start, err)
 	return err
 }
+
+// newSnapshot returns a snapshot of parts and info, rendered.
+func (c *Collector) newSnapshot(parts map[model.Target]part, info []prometheus.Metric) *snapshot {
+	s := &snapshot{parts: parts, info: info}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(snapshotCollector{s})
+	var err error
+	if s.rendered, err = exposition.Render(reg); err != nil {
+		c.opts.Logger.Error("render the live series; serving what rendered", "err", err)
+	}
+	return s
+}
+
+// Exposition returns the rendering of the last poll's snapshot, for
+// /metrics (see exposition.Handler).
+func (c *Collector) Exposition() *exposition.Rendered { return c.snap.Load().rendered }
 
 func (c *Collector) record(start time.Time, err error) {
 	tm := c.opts.Telemetry
@@ -190,9 +212,11 @@ func (c *Collector) window() cloudwatch.Window {
 
 func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model.Described, w cloudwatch.Window) (part, error) {
 	var mine []model.Described
+	byKey := map[string]model.Described{}
 	for _, d := range resources {
 		if d.ServedByCloudWatch() && d.Target == f.Target() {
 			mine = append(mine, d)
+			byKey[d.Key()] = d
 		}
 	}
 	queries := model.Queries(mine)
@@ -203,7 +227,7 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model
 	if err != nil {
 		return part{}, fmt.Errorf("poll %s: %w", f.Target().Key(), err)
 	}
-	return part{metrics: c.descs.valueMetrics(series)}, nil
+	return part{metrics: c.descs.valueMetrics(series, byKey)}, nil
 }
 
 // Describe sends nothing: the set of series depends on the resources, so
@@ -211,8 +235,18 @@ func (c *Collector) pollTarget(ctx context.Context, f Fetcher, resources []model
 func (c *Collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect sends the snapshot's metrics.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.snap.Load()
+func (c *Collector) Collect(ch chan<- prometheus.Metric) { c.snap.Load().collect(ch) }
+
+// snapshot is immutable once stored.
+type snapshot struct {
+	parts map[model.Target]part
+	info  []prometheus.Metric
+	// rendered is the exposition of the metrics above.
+	rendered *exposition.Rendered
+}
+
+// collect sends the snapshot's metrics.
+func (s *snapshot) collect(ch chan<- prometheus.Metric) {
 	for _, m := range s.info {
 		ch <- m
 	}
@@ -223,11 +257,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// snapshot is immutable once stored.
-type snapshot struct {
-	parts map[model.Target]part
-	info  []prometheus.Metric
-}
+// snapshotCollector collects one snapshot, to render it.
+type snapshotCollector struct{ s *snapshot }
+
+func (snapshotCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (sc snapshotCollector) Collect(ch chan<- prometheus.Metric) { sc.s.collect(ch) }
 
 type part struct {
 	metrics []prometheus.Metric

@@ -48,28 +48,13 @@ func infoFields(d model.Described) []catalog.Label {
 	return nil
 }
 
-// tagLabels returns a resource's tags as labels, by label name, with
-// YACE's sanitizing; tags whose label name is not valid are left out, as
-// YACE does.
-func tagLabels(d model.Described, logger *slog.Logger) map[string]string {
-	out := make(map[string]string, len(d.Tags))
-	for _, k := range slices.Sorted(maps.Keys(d.Tags)) {
-		name, ok := catalog.TagLabel(k)
-		if !ok {
-			logger.Debug("tag key is not a valid label name; left out of aws_rds_info", "resource", d.Key(), "tag", k)
-			continue
-		}
-		out[name] = d.Tags[k]
-	}
-	return out
-}
-
 // infoMetrics returns one aws_rds_info series per DB instance, Aurora
 // cluster and RDS Proxy (not the aggregates), with the value 0. The series
-// of one kind share their label names: the identity labels, the kind's
+// of one kind share their label names: the identity labels, account_alias
+// when a resource of the kind has one (empty for the others), the kind's
 // fields, and a tag_<key> label for every tag key of the kind's resources
-// (empty for resources without the tag).
-func infoMetrics(resources []model.Described, logger *slog.Logger) []prometheus.Metric {
+// (empty for resources without the tag), named by l.
+func infoMetrics(resources []model.Described, l catalog.Labeling, logger *slog.Logger) []prometheus.Metric {
 	var out []prometheus.Metric
 	for _, k := range model.ResourceKinds() {
 		of := model.OfKind(resources, k)
@@ -78,28 +63,48 @@ func infoMetrics(resources []model.Described, logger *slog.Logger) []prometheus.
 		}
 		tags := make([]map[string]string, len(of))
 		union := map[string]bool{}
+		alias := false
 		for i, r := range of {
-			tags[i] = tagLabels(r, logger)
+			tags[i] = tagLabels(r, l, logger)
 			for name := range tags[i] {
 				union[name] = true
 			}
+			alias = alias || r.AccountAlias != ""
 		}
 		tagNames := slices.Sorted(maps.Keys(union))
-		names := catalog.LabelNames(k)
-		for _, l := range infoFields(model.Described{Resource: model.Resource{Kind: k}}) {
-			names = append(names, l.Name)
-		}
+		names := catalog.Names(infoLabels(model.Described{Resource: model.Resource{Kind: k}}, l, alias))
 		desc := prometheus.NewDesc(catalog.InfoMetric, infoHelp, append(names, tagNames...), nil)
 		for i, r := range of {
-			values := catalog.LabelValues(r.Resource)
-			for _, l := range infoFields(r) {
-				values = append(values, l.Value)
-			}
+			values := catalog.Values(infoLabels(r, l, alias))
 			for _, name := range tagNames {
 				values = append(values, tags[i][name])
 			}
 			out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, 0, values...))
 		}
+	}
+	return out
+}
+
+// infoLabels returns the labels of a resource's info series before its
+// tags: identity, account_alias if alias, the kind's fields.
+func infoLabels(d model.Described, l catalog.Labeling, alias bool) []catalog.Label {
+	out := l.Identity(d.Resource)
+	if alias {
+		out = append(out, catalog.Label{Name: catalog.LabelAccountAlias, Value: d.AccountAlias})
+	}
+	return append(out, infoFields(d)...)
+}
+
+// tagLabels returns a resource's tags as labels, by label name, named by
+// l; tags whose label name is not valid are left out, as YACE does.
+func tagLabels(d model.Described, l catalog.Labeling, logger *slog.Logger) map[string]string {
+	labels, dropped := l.Tags(d.Tags)
+	for _, k := range dropped {
+		logger.Debug("tag key is not a valid label name; left out of aws_rds_info", "resource", d.Key(), "tag", k)
+	}
+	out := make(map[string]string, len(labels))
+	for _, t := range labels {
+		out[t.Name] = t.Value
 	}
 	return out
 }

@@ -12,10 +12,12 @@ import (
 )
 
 // descKey names the Desc of one metric and statistic of a kind of
-// resource: each kind has its own identity labels.
+// resource, with or without account_alias: each kind has its own identity
+// labels.
 type descKey struct {
 	kind              model.Kind
 	metric, statistic string
+	alias             bool
 }
 
 // descs holds one Desc per kind, metric and statistic, built when first
@@ -23,23 +25,25 @@ type descKey struct {
 // config.
 type descs struct {
 	interval, period, delay time.Duration
+	labeling                catalog.Labeling
 
 	mu      sync.Mutex
 	byQuery map[descKey]*prometheus.Desc
 }
 
-func newDescs(interval, period, delay time.Duration) *descs {
-	return &descs{interval: interval, period: period, delay: delay, byQuery: map[descKey]*prometheus.Desc{}}
+func newDescs(interval, period, delay time.Duration, labeling catalog.Labeling) *descs {
+	return &descs{interval: interval, period: period, delay: delay, labeling: labeling, byQuery: map[descKey]*prometheus.Desc{}}
 }
 
-// of returns the Desc of a query's series.
-func (d *descs) of(q model.MetricQuery) *prometheus.Desc {
-	k := descKey{q.Resource.Kind, q.Metric, q.Statistic}
+// of returns the Desc of a query's series, whose labels have the names
+// of labels.
+func (d *descs) of(q model.MetricQuery, labels []catalog.Label, alias bool) *prometheus.Desc {
+	k := descKey{q.Resource.Kind, q.Metric, q.Statistic, alias}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	desc, ok := d.byQuery[k]
 	if !ok {
-		desc = prometheus.NewDesc(catalog.PromName(q.Metric, q.Statistic), d.help(q.Metric, q.Statistic), catalog.LabelNames(k.kind), nil)
+		desc = prometheus.NewDesc(catalog.PromName(q.Metric, q.Statistic), d.help(q.Metric, q.Statistic), catalog.Names(labels), nil)
 		d.byQuery[k] = desc
 	}
 	return desc
@@ -53,17 +57,35 @@ func (d *descs) help(name, stat string) string {
 }
 
 // valueMetrics turns the newest datapoint of each series into a gauge
-// with its resource's identity labels. A series without datapoints yields
-// nothing.
-func (d *descs) valueMetrics(series []model.Series) []prometheus.Metric {
+// with its resource's series labels (catalog.Labeling.Series); resources
+// holds the resources of the series by key. A series without datapoints
+// yields nothing, or 0 when its metric is selected with NilToZero (YACE's
+// nilToZero).
+func (d *descs) valueMetrics(series []model.Series, resources map[string]model.Described) []prometheus.Metric {
 	out := make([]prometheus.Metric, 0, len(series))
 	for _, s := range series {
-		if len(s.Points) == 0 {
+		q := s.Query
+		r := resources[q.Resource.Key()]
+		v, ok := latest(s, r)
+		if !ok {
 			continue
 		}
-		q := s.Query
-		v := s.Points[len(s.Points)-1].Value
-		out = append(out, prometheus.MustNewConstMetric(d.of(q), prometheus.GaugeValue, v, catalog.LabelValues(q.Resource)...))
+		labels := d.labeling.Series(r)
+		out = append(out, prometheus.MustNewConstMetric(d.of(q, labels, r.AccountAlias != ""), prometheus.GaugeValue, v, catalog.Values(labels)...))
 	}
 	return out
+}
+
+// latest returns the value of a series: its newest datapoint, or 0 for a
+// series without datapoints whose metric r selects with NilToZero.
+func latest(s model.Series, r model.Described) (float64, bool) {
+	if n := len(s.Points); n > 0 {
+		return s.Points[n-1].Value, true
+	}
+	for _, sel := range r.Metrics {
+		if sel.Metric == s.Query.Metric {
+			return 0, sel.NilToZero
+		}
+	}
+	return 0, false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sources"
@@ -58,6 +59,9 @@ type SourcesOptions struct {
 	// PIWaitEvents and PIStatements are how many top wait events and SQL
 	// digests are read (1 to 25).
 	PIWaitEvents, PIStatements int
+	// Labeling names the identity labels of the series, as the
+	// CloudWatch collector's and the backfill's.
+	Labeling catalog.Labeling
 	telemetry.Env
 }
 
@@ -242,19 +246,21 @@ func live(all []model.Described, t model.Target, src model.Source, f model.Sourc
 func (s *Sources) metrics(d model.Described, ts time.Time, samples []sources.Sample) []prometheus.Metric {
 	out := make([]prometheus.Metric, 0, len(samples))
 	for _, smp := range samples {
-		m := prometheus.MustNewConstMetric(s.desc(smp), prometheus.GaugeValue, smp.Value, smp.LabelValues(d.Resource)...)
+		labels := smp.SeriesLabels(s.opts.Labeling, d.Resource)
+		m := prometheus.MustNewConstMetric(s.desc(smp, labels), prometheus.GaugeValue, smp.Value, catalog.Values(labels)...)
 		out = append(out, prometheus.NewMetricWithTimestamp(ts, m))
 	}
 	return out
 }
 
-// desc returns the Desc of a sample's family.
-func (s *Sources) desc(smp sources.Sample) *prometheus.Desc {
+// desc returns the Desc of a sample's family, whose series have labels
+// named as labels are (the same for every DB instance).
+func (s *Sources) desc(smp sources.Sample, labels []catalog.Label) *prometheus.Desc {
 	if d, ok := s.descs.Load(smp.Name); ok {
 		return d.(*prometheus.Desc)
 	}
 	help := sources.Help(smp.Name) + " Read live and served with the time AWS took it."
-	d, _ := s.descs.LoadOrStore(smp.Name, prometheus.NewDesc(smp.Name, help, smp.LabelNames(), nil))
+	d, _ := s.descs.LoadOrStore(smp.Name, prometheus.NewDesc(smp.Name, help, catalog.Names(labels), nil))
 	return d.(*prometheus.Desc)
 }
 

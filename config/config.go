@@ -92,6 +92,9 @@ type Discovery struct {
 	// (DBClusterIdentifier and Role), database-class (DatabaseClass),
 	// engine-name (EngineName); default none.
 	Aggregates []string `yaml:"aggregates"`
+	// ExportedTagsOnMetrics are tag keys carried by every value series as
+	// tag_<key> labels (YACE's exportedTagsOnMetrics); default none.
+	ExportedTagsOnMetrics []string `yaml:"exported_tags_on_metrics"`
 }
 
 // ResourceKinds returns the kinds of Discovery.Kinds.
@@ -150,6 +153,10 @@ type Metrics struct {
 	Add []MetricSpec `yaml:"add"`
 	// Remove drops selected metrics, by CloudWatch name.
 	Remove []string `yaml:"remove"`
+	// NilToZero serves 0 for a statistic CloudWatch has no datapoint for
+	// in a poll, instead of no series (YACE's nilToZero), for every
+	// metric without its own setting; default false.
+	NilToZero bool `yaml:"nil_to_zero"`
 }
 
 // MetricSpec is one entry of metrics.add.
@@ -159,6 +166,8 @@ type MetricSpec struct {
 	// Statistics of this metric, standard or extended (p99, TM(10%:90%),
 	// ...); empty means Metrics.Statistics.
 	Statistics []string `yaml:"statistics"`
+	// NilToZero overrides Metrics.NilToZero for this metric when set.
+	NilToZero *bool `yaml:"nil_to_zero"`
 }
 
 // Poll is the schedule of the live collector.

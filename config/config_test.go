@@ -59,6 +59,9 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-static-id-case.yml", `2: static[0].id: "Legacy-DB" is not in lower case, as RDS stores identifiers and CloudWatch matches them (did you mean "legacy-db"?)`},
 		{"invalid-static-id-missing.yml", `2: static[0].id: missing: the DB instance identifier is required`},
 		{"invalid-static-duplicate.yml", `6: static[2].id: duplicate instance "x" (also static[0])`},
+		{"invalid-exported-tags.yml", `2: discovery.exported_tags_on_metrics[1]: tag key "été" gives the label name "tag_été", which is not valid (letters, digits and _ only)` + "\n" +
+			`testdata/invalid-exported-tags.yml:2: discovery.exported_tags_on_metrics[2]: tag key "Team" gives the label "tag_team", as discovery.exported_tags_on_metrics[0] does` + "\n" +
+			`testdata/invalid-exported-tags.yml:2: discovery.exported_tags_on_metrics[3]: empty tag key`},
 		{"invalid-static-account-id.yml", `3: static[0].account_id: "1234" is not an AWS account ID (12 digits)`},
 		{"invalid-static-provider.yml", `3: static[0].provider: "On Prem" is not a provider name (lower-case letters, digits, _ and -, e.g. aws or onprem)`},
 		// Metrics.

@@ -30,6 +30,7 @@ func (c *Config) validate(p *problems) {
 	validateRegions(p, "regions", c.Regions)
 	c.validateAccounts(p)
 	c.validateDiscovery(p)
+	c.validateExportedTags(p)
 	c.validateStatic(p)
 	c.validateMetrics(p)
 	c.validatePoll(p)

@@ -6,7 +6,7 @@
 // folder Grafana provisioning files for both.
 package dashboards
 
-//go:generate go run ./cmd/gen -out json
+//go:generate go run ./cmd/gen -out json -out-snake-case json-snake-case -rules rules
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ type File struct {
 
 // All builds every dashboard, in a stable order.
 func All() ([]File, error) {
-	layouts := []layout{fleetOverview(), instanceDetail(), exporterHealth()}
+	layouts := []layout{fleetOverview(), instanceDetail(), clustersAndProxies(), exporterHealth()}
 	files := make([]File, 0, len(layouts))
 	for _, l := range layouts {
 		d, err := l.build()
@@ -62,19 +62,47 @@ func Render(d dashboard.Dashboard) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Write renders every dashboard into dir, which must exist.
-func Write(dir string) error {
+// Write renders every dashboard into dir, which must exist, and its
+// snake-case variant into snakeDir, created if needed.
+func Write(dir, snakeDir string) error {
 	files, err := All()
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(snakeDir, 0o755); err != nil {
+		return fmt.Errorf("write dashboard: %w", err)
+	}
 	for _, f := range files {
-		b, err := Render(f.Dashboard)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
+		for _, v := range []struct {
+			path   string
+			render func(dashboard.Dashboard) ([]byte, error)
+		}{{filepath.Join(dir, f.Name), Render}, {filepath.Join(snakeDir, f.Name), RenderSnakeCase}} {
+			b, err := v.render(f.Dashboard)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+			if err := os.WriteFile(v.path, b, 0o644); err != nil {
+				return fmt.Errorf("write dashboard: %w", err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name), b, 0o644); err != nil {
-			return fmt.Errorf("write dashboard: %w", err)
+	}
+	return nil
+}
+
+// WriteRules writes the snake-case variants of the rule files of rulesDir
+// and their tests into rulesDir/SnakeCaseDir.
+func WriteRules(rulesDir string) error {
+	files, err := SnakeCaseRules(rulesDir)
+	if err != nil {
+		return err
+	}
+	for rel, b := range files {
+		path := filepath.Join(rulesDir, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write rules: %w", err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return fmt.Errorf("write rules: %w", err)
 		}
 	}
 	return nil
@@ -94,7 +122,10 @@ type layout struct {
 	description string
 	// jobSource is the series whose job label values fill the job variable.
 	jobSource string
-	rows      []row
+	// kinds are the kinds of resources whose variables the dashboard has,
+	// after job, account and region; default DB instances.
+	kinds []resourceKind
+	rows  []row
 }
 
 func (l layout) build() (dashboard.Dashboard, error) {
@@ -115,7 +146,11 @@ func (l layout) build() (dashboard.Dashboard, error) {
 			AsDropdown(true).
 			IncludeVars(true).
 			KeepTime(true))
-	for _, v := range variables(l.jobSource) {
+	kinds := l.kinds
+	if len(kinds) == 0 {
+		kinds = []resourceKind{instances()}
+	}
+	for _, v := range variables(l.jobSource, kinds) {
 		b = b.WithVariable(v)
 	}
 	for _, r := range l.rows {
@@ -148,23 +183,30 @@ func numberPanels(d *dashboard.Dashboard) {
 	}
 }
 
-// variables returns the datasource, job, region and instance variables.
-// Region and instance list the values of RDS series; job lists those of
-// jobSource. Every query variable is multi-select with an All value of ".*",
-// so that "All" is a short regex however large the fleet.
-func variables(jobSource string) []cog.Builder[dashboard.VariableModel] {
-	rdsSource := catalog.PromName("CPUUtilization", catalog.Average)
-	return []cog.Builder[dashboard.VariableModel]{
+// variables returns the datasource, job, account, region and resource
+// variables (one per kind). Account and region list the values of the
+// first kind's RDS series, each resource variable those of its kind; job
+// lists those of jobSource. Every query variable is multi-select with an
+// All value of ".*", so that "All" is a short regex however large the
+// fleet.
+func variables(jobSource string, kinds []resourceKind) []cog.Builder[dashboard.VariableModel] {
+	rdsSource := kinds[0].source
+	vars := []cog.Builder[dashboard.VariableModel]{
 		dashboard.NewDatasourceVariableBuilder(varDatasource).
 			Label("Data source").
 			Type("prometheus"),
 		queryVariable(varJob, "Job", fmt.Sprintf("label_values(%s, job)", jobSource)),
+		queryVariable(varAccount, "Account",
+			fmt.Sprintf(`label_values(%s{job=~"$%s"}, %s)`, rdsSource, varJob, catalog.LabelAccountID)),
 		queryVariable(varRegion, "Region",
-			fmt.Sprintf(`label_values(%s{job=~"$%s"}, region)`, rdsSource, varJob)),
-		queryVariable(varInstance, "DB instance",
-			fmt.Sprintf(`label_values(%s{job=~"$%s", region=~"$%s"}, dimension_DBInstanceIdentifier)`,
-				rdsSource, varJob, varRegion)),
+			fmt.Sprintf(`label_values(%s{job=~"$%s", %s=~"$%s"}, %s)`, rdsSource, varJob, catalog.LabelAccountID, varAccount, catalog.LabelRegion)),
 	}
+	for _, k := range kinds {
+		vars = append(vars, queryVariable(k.variable, k.title,
+			fmt.Sprintf(`label_values(%s{job=~"$%s", %s=~"$%s", %s=~"$%s"}, %s)`,
+				k.source, varJob, catalog.LabelAccountID, varAccount, catalog.LabelRegion, varRegion, k.label)))
+	}
+	return vars
 }
 
 func queryVariable(name, label, q string) cog.Builder[dashboard.VariableModel] {

@@ -51,9 +51,8 @@ func cloudWatchPanels() []cog.Builder[dashboard.Panel] {
 			title: "Projected CloudWatch cost per day",
 			description: "GetMetricData cost per day at the request rate of the last hour. " + costNote + " " +
 				liveOnlyNote,
-			unit: units.Dollars,
-			queries: []query{{expr: fmt.Sprintf("sum(rate(%s[1h])) * 86400 * %s", metrics,
-				getMetricDataDollarsPerMetric)}},
+			unit:    units.Dollars,
+			queries: []query{{expr: projectedCostPerDay()}},
 		}),
 		single(spec{
 			title: "CloudWatch throttles, last 24 hours",

@@ -32,6 +32,7 @@ func fleetOverview() layout {
 					title:       "Instances",
 					description: "DB instances with a CPUUtilization sample in the past hour. " + lastValueNote,
 					unit:        units.Short,
+					width:       5,
 					queries:     []query{{expr: fmt.Sprintf("count(%s)", cpu)}},
 				}),
 				single(spec{
@@ -39,19 +40,32 @@ func fleetOverview() layout {
 					description: "DB instances whose free storage, at its linear trend of the last " +
 						storageTrendWindow + ", reaches zero within 14 days. " + lastValueNote,
 					unit:    units.Short,
+					width:   5,
 					queries: []query{{expr: fmt.Sprintf("count((%s) < 14) or vector(0)", daysUntilFull())}},
 				}),
 				single(spec{
 					title:       "Highest CPU utilization",
 					description: "Highest average CPU utilization of any DB instance. " + lastValueNote,
 					unit:        units.Percent,
+					width:       5,
 					queries:     []query{{expr: fmt.Sprintf("max(%s)", cpu)}},
 				}),
 				single(spec{
 					title:       "Highest replica lag",
 					description: "Highest replica lag (Maximum statistic) of any read replica. " + lastValueNote,
 					unit:        units.Seconds,
+					width:       5,
 					queries:     []query{{expr: fmt.Sprintf("max(%s)", continuous("ReplicaLag", catalog.Maximum))}},
+				}),
+				single(spec{
+					title: "CloudWatch cost per day",
+					description: "What the exporter's GetMetricData requests cost per day, live polls and backfills, at " +
+						"the rate of the last hour: metrics requested (rds_backfill_exporter_cloudwatch_metrics_requested_total) " +
+						"at $0.01 per 1,000, the list price (check your region and free tier). The exporter's own metric: it " +
+						"exists where Prometheus scraped the exporter, with no backfilled history.",
+					unit:    units.Dollars,
+					width:   4,
+					queries: []query{{expr: projectedCostPerDay()}},
 				}),
 			}},
 			{title: "Instances", panels: []cog.Builder[dashboard.Panel]{instanceTable()}},

@@ -78,9 +78,15 @@ type (
 // loadDashboards reads the committed dashboard JSON files.
 func loadDashboards(t testing.TB) []grafanaDashboard {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(dashboards.JSONDir, "*.json"))
+	return loadDashboardsIn(t, dashboards.JSONDir)
+}
+
+// loadDashboardsIn reads the committed dashboard JSON files of dir.
+func loadDashboardsIn(t testing.TB, dir string) []grafanaDashboard {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(paths) == 0 {
-		t.Fatalf("no dashboards in %s: %v", dashboards.JSONDir, err)
+		t.Fatalf("no dashboards in %s: %v", dir, err)
 	}
 	var ds []grafanaDashboard
 	for _, p := range paths {

@@ -38,11 +38,13 @@ import (
 
 // The test fleet and how Prometheus scrapes the exporter.
 const (
-	// historyInstances: engines rotate through postgres, mysql, mariadb and
-	// aurora-postgresql, so six instances publish every metric the panels
-	// read. The sixth is a read replica (replica lag), the third a burstable
-	// class (CPU credits) with stopped windows (hours without data).
-	historyInstances = 6
+	// historyInstances: engines rotate through historyEngines, so fifteen
+	// instances and a proxy publish every metric the panels read: the sixth
+	// is a read replica (replica lag), some are burstable (CPU credits) or
+	// stopped for a while (hours without data), and the Aurora instances
+	// form four clusters, the second Serverless v2 and the third in a
+	// global database.
+	historyInstances = 15
 	historyJob       = "rds"            // job label of every series, live and backfilled
 	historyTarget    = "exporter:19106" // instance label of live series: the scrape target
 	scrapeEvery      = time.Minute
@@ -61,6 +63,11 @@ func historyMonitoring(awssim.Instance) awssim.Monitoring {
 	return awssim.Monitoring{MonitoringInterval: 60, PerformanceInsightsEnabled: true, PerformanceInsightsRetentionPeriod: 731}
 }
 
+// historyEngines are the engines of the test fleet's instances, in turn.
+func historyEngines() []string {
+	return []string{"postgres", "mysql", "mariadb", "aurora-postgresql", "aurora-mysql"}
+}
+
 // historyNow is the fixed clock of the test at the last scrape: awssim,
 // the collector, discovery and the backfill all read it.
 func historyNow() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC) }
@@ -69,8 +76,9 @@ func historyNow() time.Time { return time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC
 // by time since the first scrape, so that the self-metric panels of errors
 // and throttles have series for real: one poll whose GetMetricData calls
 // fail with 5xx, and ten minutes in which the account's quota is exhausted
-// (the first call still gets the bucket's one token; the next poll is
-// throttled on every attempt and fails).
+// (a poll takes several GetMetricData calls for this fleet: the first gets
+// the bucket's one token, the others are throttled on every attempt, so
+// both polls of the ten minutes fail).
 func liveFaults(since time.Duration) awssim.Faults {
 	switch {
 	case since == 65*time.Minute:
@@ -83,7 +91,9 @@ func liveFaults(since time.Duration) awssim.Faults {
 
 // failingPolls are the polls liveFaults makes fail, by time since the first
 // scrape.
-func failingPolls() []time.Duration { return []time.Duration{65 * time.Minute, 95 * time.Minute} }
+func failingPolls() []time.Duration {
+	return []time.Duration{65 * time.Minute, 90 * time.Minute, 95 * time.Minute}
+}
 
 // history is a TSDB as a user of the exporter gets it, made by the real
 // parts on awssim: Prometheus scraped the exporter every minute for the
@@ -140,14 +150,42 @@ type exporter struct {
 	exp   *rdsexporter.Exporter
 }
 
-// buildHistory runs the exporter on awssim and writes the history into a
-// temporary folder.
+// historySpec is what a history is made of: the fleet, the exporter's
+// config, the days backfilled, and whether awssim injects liveFaults.
+type historySpec struct {
+	sim       awssim.Options // the harness sets Now
+	config    string
+	days      int
+	faults    bool
+	snakeCase bool           // --labels.snake-case
+	sources   []model.Source // backfilled; nil: CloudWatch
+}
+
+// fullHistory is the history of the continuity tests: a fleet that
+// publishes every metric the panels read, 7 days backfilled, and faults
+// during the scrapes.
+func fullHistory(t *testing.T) historySpec {
+	return historySpec{sim: awssim.Options{Instances: historyInstances, Engines: historyEngines(), Proxies: 1, Monitoring: historyMonitoring},
+		config: historyConfig(t), days: 7, faults: true, sources: model.Sources()}
+}
+
+// buildHistory runs the exporter on awssim and writes the full history
+// into a temporary folder.
 func buildHistory(t *testing.T) *history {
+	t.Helper()
+	h := buildHistoryOf(t, fullHistory(t))
+	checkHistory(t, h)
+	return h
+}
+
+// buildHistoryOf runs the exporter on the fleet of spec and writes its
+// history into a temporary folder.
+func buildHistoryOf(t *testing.T, spec historySpec) *history {
 	t.Helper()
 	ctx := t.Context()
 	now := historyNow()
 	h := &history{dir: t.TempDir(), liveStart: now.Add(-liveFor), now: now}
-	x := startExporter(t, h.dir, h.liveStart)
+	x := startExporter(t, h.dir, h.liveStart, spec)
 	var samples []sample
 	sc := &scraper{gatherer: x.exp.Gatherer(), add: func(s sample) { samples = append(samples, s) }}
 	var failed []time.Duration
@@ -155,7 +193,10 @@ func buildHistory(t *testing.T) *history {
 	for ts := h.liveStart; !ts.After(now); ts = ts.Add(scrapeEvery) {
 		since := ts.Sub(h.liveStart)
 		x.clock.set(ts)
-		f := liveFaults(since)
+		f := awssim.Faults{}
+		if spec.faults {
+			f = liveFaults(since)
+		}
 		if f != faults {
 			x.sim.SetFaults(f) // refills the throttling bucket: set on changes only
 			faults = f
@@ -177,16 +218,20 @@ func buildHistory(t *testing.T) *history {
 			}
 		}
 		if ts.Equal(now) {
-			h.backfill = runBackfill(t, x)
+			h.backfill = runBackfill(t, x, spec)
 		}
 		if err := sc.scrape(ts); err != nil {
 			t.Fatalf("scrape at %s: %v", ts, err)
 		}
 	}
-	if !slices.Equal(failed, failingPolls()) {
-		t.Fatalf("polls failed at %v after the first scrape, want %v", failed, failingPolls())
+	if want := failingPolls(); !spec.faults {
+		if len(failed) > 0 {
+			t.Fatalf("polls failed at %v after the first scrape without faults", failed)
+		}
+	} else if !slices.Equal(failed, want) {
+		t.Fatalf("polls failed at %v after the first scrape, want %v", failed, want)
 	}
-	if c := x.sim.Counters(); c.Throttled == 0 || c.InjectedErrors == 0 {
+	if c := x.sim.Counters(); spec.faults && (c.Throttled == 0 || c.InjectedErrors == 0) {
 		t.Fatalf("awssim throttled %d and failed %d requests; the self-metric panels of errors and throttles see no event",
 			c.Throttled, c.InjectedErrors)
 	}
@@ -196,28 +241,30 @@ func buildHistory(t *testing.T) *history {
 		}
 	})
 	h.sim, h.instances, h.start = x.sim, model.OfKind(x.exp.Resources(), model.KindDBInstance), h.backfill.From
-	checkHistory(t, h)
 	return h
 }
 
 // startExporter starts awssim and the exporter on it, with the clock at
 // start; the test drives discovery, polls and the backfill. Everything
 // stops when the test ends.
-func startExporter(t *testing.T, dir string, start time.Time) *exporter {
+func startExporter(t *testing.T, dir string, start time.Time, spec historySpec) *exporter {
 	t.Helper()
 	x := &exporter{clock: &clock{}}
 	x.clock.set(start)
-	x.sim = awssim.New(awssim.Options{Instances: historyInstances, Now: x.clock.Now, Monitoring: historyMonitoring})
+	opts := spec.sim
+	opts.Now = x.clock.Now
+	x.sim = awssim.New(opts)
 	if err := x.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = x.sim.Close() })
-	cfg, err := config.Parse([]byte(historyConfig(t)), "history.yml")
+	cfg, err := config.Parse([]byte(spec.config), "history.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.exp, err = rdsexporter.New(t.Context(), cfg, rdsexporter.Options{
-		Backfill: rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
+		LabelsSnakeCase: spec.snakeCase,
+		Backfill:        rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
 	}, rdsexporter.Env{
 		Now:    x.clock.Now,
 		Logger: slog.New(slog.DiscardHandler),
@@ -251,11 +298,11 @@ func historyConfig(t *testing.T) string {
 	return b.String()
 }
 
-// runBackfill runs a 7-day backfill job of every instance (and cluster),
-// as the backfill API does.
-func runBackfill(t *testing.T, x *exporter) backfill.Result {
+// runBackfill runs a backfill job of spec's days and sources of every
+// instance, cluster and proxy, as the backfill API does.
+func runBackfill(t *testing.T, x *exporter, spec historySpec) backfill.Result {
 	t.Helper()
-	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: 7, Sources: model.Sources()})
+	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: spec.days, Sources: spec.sources})
 	if err != nil {
 		t.Fatalf("backfill job %s: %v", status.ID, err)
 	}

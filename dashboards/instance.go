@@ -20,8 +20,9 @@ func instanceDetail() layout {
 		uid:   "rds-instance",
 		title: "RDS instance",
 		description: "CloudWatch metrics of the selected DB instances over live and backfilled history, " +
-			"grouped by resource. Rows at the bottom show engine-specific metrics the exporter fetches only " +
-			"when configured to, the OS from Enhanced Monitoring and the database load from Performance Insights.",
+			"grouped by resource. Rows at the bottom show replication and the metrics of PostgreSQL, MySQL and " +
+			"Aurora, which CloudWatch publishes for those engines only, the OS from Enhanced Monitoring and the " +
+			"database load from Performance Insights.",
 		jobSource: catalog.PromName("CPUUtilization", catalog.Average),
 		rows: []row{
 			{panels: []cog.Builder[dashboard.Panel]{grid(spec{
@@ -80,24 +81,49 @@ func instanceDetail() layout {
 			{title: "Replication", panels: []cog.Builder[dashboard.Panel]{
 				metricGraph("Replica lag", "How far read replicas lag behind their source (peak of each "+
 					"period). Empty for instances that are not replicas.", line{"ReplicaLag", maximum, ""}),
+				metricGraph("Aurora replica lag", "How far an Aurora reader lags behind its cluster's writer, and, "+
+					"on the writer, the largest lag of any of its readers (peak of each period).",
+					line{"AuroraReplicaLag", maximum, " reader"}, line{"AuroraReplicaLagMaximum", maximum, " writer: largest"}),
+			}},
+			{title: "PostgreSQL health", panels: []cog.Builder[dashboard.Panel]{
+				metricGraph("Maximum used transaction IDs", "Age of the oldest unvacuumed transaction ID "+
+					"(PostgreSQL). Wraparound protection stops writes near 2.1 billion; investigate autovacuum "+
+					"above 1 billion.", line{"MaximumUsedTransactionIDs", maximum, ""}),
 				metricGraph("Replication slot lag", "WAL the most lagging replication slot has not received "+
 					"yet (PostgreSQL); physical and logical slots.",
 					line{"OldestReplicationSlotLag", maximum, " physical"}, line{"OldestLogicalReplicationSlotLag", maximum, " logical"}),
 				metricGraph("Replication slot disk usage", "Disk used by WAL retained for replication slots "+
 					"(PostgreSQL); a stuck slot fills the disk.", line{"ReplicationSlotDiskUsage", average, ""}),
-			}},
-			{title: "Engine specifics", panels: []cog.Builder[dashboard.Panel]{
-				metricGraph("Maximum used transaction IDs", "Age of the oldest unvacuumed transaction ID "+
-					"(PostgreSQL). Wraparound protection stops writes near 2.1 billion; investigate autovacuum "+
-					"above 1 billion.", line{"MaximumUsedTransactionIDs", maximum, ""}),
 				metricGraph("Transaction logs disk usage", "Disk used by transaction logs (PostgreSQL WAL).",
 					line{"TransactionLogsDiskUsage", average, ""}),
 				metricGraph("Transaction logs generation", "Transaction logs written per second (PostgreSQL WAL).",
 					line{"TransactionLogsGeneration", average, ""}),
-				metricGraph("Binary log disk usage", "Disk used by binary logs (MySQL, MariaDB).",
-					line{"BinLogDiskUsage", average, ""}),
 				metricGraph("Checkpoint lag", "Time since the most recent checkpoint (PostgreSQL).",
 					line{"CheckpointLag", maximum, ""}),
+			}},
+			{title: "MySQL health", panels: []cog.Builder[dashboard.Panel]{
+				metricGraph("Binary log disk usage", "Disk used by binary logs (MySQL, MariaDB).",
+					line{"BinLogDiskUsage", average, ""}),
+				metricGraph("Queries", "Queries executed per second (Aurora MySQL).",
+					line{"Queries", average, ""}),
+				metricGraph("Query latency", "Average duration of inserts, updates and deletes, and of selects "+
+					"(Aurora MySQL).", line{"DMLLatency", average, " DML"}, line{"SelectLatency", average, " select"}),
+			}},
+			{title: "Aurora", panels: []cog.Builder[dashboard.Panel]{
+				metricGraph("Buffer cache hit ratio", "Share of requests the buffer cache served (Aurora); a "+
+					"falling ratio means more reads from the cluster volume.", line{"BufferCacheHitRatio", average, ""}),
+				metricGraph("Commits", "Commit operations per second (Aurora).",
+					line{"CommitThroughput", average, ""}),
+				metricGraph("Commit latency", "Average duration of commit operations (Aurora).",
+					line{"CommitLatency", average, ""}),
+				metricGraph("Deadlocks", "Deadlocks per second (Aurora).", line{"Deadlocks", average, ""}),
+				metricGraph("Free local storage", "Local storage left for temporary tables and logs (Aurora).",
+					line{"FreeLocalStorage", average, ""}),
+				metricGraph("Serverless v2 capacity", "Aurora capacity units (ACUs) of an Aurora Serverless v2 "+
+					"instance.",
+					line{"ServerlessDatabaseCapacity", average, " ACUs"}),
+				metricGraph("Serverless v2 utilization", "Capacity in use as a percentage of the maximum capacity "+
+					"of an Aurora Serverless v2 instance.", line{"ACUUtilization", average, ""}),
 			}},
 			osRow(),
 			dbLoadRow(),

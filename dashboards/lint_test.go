@@ -16,8 +16,21 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 )
 
-// dashboardVariables are the variables every dashboard declares, in order.
-func dashboardVariables() []string { return []string{"datasource", "job", "region", "instance"} }
+// dashboardVariables are the variables a dashboard declares, in order:
+// those of every dashboard, then one per kind of resource it shows.
+func dashboardVariables(uid string) []string {
+	vars := []string{"datasource", "job", "account_id", "region"}
+	if uid == "rds-clusters-proxies" {
+		return append(vars, "cluster", "proxy")
+	}
+	return append(vars, "instance")
+}
+
+// kindVariables maps the label that names a resource of each kind to the
+// variable that selects it.
+func kindVariables() map[string]string {
+	return map[string]string{catalog.LabelInstanceID: "$instance", catalog.LabelClusterID: "$cluster", catalog.LabelProxyName: "$proxy"}
+}
 
 // datasourceRef is how panels, queries and variables name the datasource.
 const datasourceRef = "${datasource}"
@@ -31,7 +44,7 @@ func parsePromQL(s string) (parser.Expr, error) {
 // filters by which variable.
 func lintVars(d grafanaDashboard) map[string]string {
 	vars := d.allVars(5*time.Minute, 7*24*time.Hour, time.Minute)
-	for _, name := range dashboardVariables() {
+	for _, name := range dashboardVariables(d.UID) {
 		vars[name] = "$" + name
 	}
 	return vars
@@ -98,13 +111,13 @@ func TestDashboardsDeclareVariables(t *testing.T) {
 		for _, v := range d.Templating.List {
 			names = append(names, v.Name)
 		}
-		if !slices.Equal(names, dashboardVariables()) {
-			t.Errorf("%s: variables %v, want %v", d.UID, names, dashboardVariables())
+		if !slices.Equal(names, dashboardVariables(d.UID)) {
+			t.Errorf("%s: variables %v, want %v", d.UID, names, dashboardVariables(d.UID))
 		}
 		if v, _ := d.variable("datasource"); v.Type != "datasource" || v.Query != "prometheus" {
 			t.Errorf("%s: datasource variable must be a prometheus datasource variable: %+v", d.UID, v)
 		}
-		for _, name := range dashboardVariables()[1:] {
+		for _, name := range dashboardVariables(d.UID)[1:] {
 			v, _ := d.variable(name)
 			if v.Type != "query" || !v.Multi || !v.IncludeAll || v.AllValue != ".*" {
 				t.Errorf("%s: variable %s must be a multi-select query with All = .*: %+v", d.UID, name, v)
@@ -228,8 +241,9 @@ func metricNameOf(ms []*labels.Matcher) string {
 }
 
 // filterProblems checks that every selector filters by the variables that
-// apply to it: RDS series by job, region and DB instance; self-metrics by job
-// (and DB instance where they carry it).
+// apply to it: RDS series by job, account, region and the resource of
+// their kind (the one whose label they require not empty); self-metrics by
+// job.
 func filterProblems(expr parser.Expr) []string {
 	var problems []string
 	parser.Inspect(expr, func(node parser.Node, _ []parser.Node) error {
@@ -240,8 +254,20 @@ func filterProblems(expr parser.Expr) []string {
 		want := map[string]string{"job": "$job"}
 		name := metricNameOf(vs.LabelMatchers)
 		if _, ok := catalogMetricOf(name); ok || name == catalog.InfoMetric || slices.Contains(sourceFamilies(), name) {
+			want[catalog.LabelAccountID] = "$account_id"
 			want[catalog.LabelRegion] = "$region"
-			want[catalog.LabelInstanceID] = "$instance"
+			kinds := 0
+			for label, variable := range kindVariables() {
+				if slices.ContainsFunc(vs.LabelMatchers, func(m *labels.Matcher) bool {
+					return m.Name == label && m.Type == labels.MatchNotEqual && m.Value == ""
+				}) {
+					want[label] = variable
+					kinds++
+				}
+			}
+			if kinds != 1 {
+				problems = append(problems, fmt.Sprintf("%s requires %d resource labels not empty, want 1 (the kind it shows)", name, kinds))
+			}
 		}
 		for label, value := range want {
 			if !slices.ContainsFunc(vs.LabelMatchers, func(m *labels.Matcher) bool {
@@ -285,6 +311,10 @@ func unitsFor(cloudWatchUnit string) []string {
 		return []string{"Bps", "binBps"}
 	case "Seconds":
 		return []string{"s", "dtdurations"}
+	case "Milliseconds":
+		return []string{"ms"}
+	case "Microseconds":
+		return []string{"µs"}
 	case "Percent":
 		return []string{"percent"}
 	case "Count/Second":
@@ -393,7 +423,7 @@ func TestFleetOverviewUsesDefaultMetrics(t *testing.T) {
 
 // TestLintCatches shows the lint finds what it is meant to find.
 func TestLintCatches(t *testing.T) {
-	const sel = `{job=~"$job", region=~"$region", dimension_DBInstanceIdentifier=~"$instance"}`
+	const sel = `{job=~"$job", account_id=~"$account_id", region=~"$region", dimension_DBInstanceIdentifier=~"$instance", dimension_DBInstanceIdentifier!=""}`
 	tests := []struct {
 		expr, unit, want string
 	}{
@@ -409,7 +439,9 @@ func TestLintCatches(t *testing.T) {
 		{`aws_rds_cpuutilization_average{job=~"$job"}`, "percent", `does not filter region=~"$region"`},
 		{`max by (mode) (last_over_time(rdsosmetrics_cpu_utilization_percent` + sel + `[5m]))`, "percent", ""},
 		{`max by (device) (last_over_time(rdsosmetrics_disk_await_seconds` + sel + `[5m]))`, "ms", `unit "ms" should be one of [s dtdurations]`},
-		{`rds_pi_db_load_average{job=~"$job", region=~"$region"}`, "short", `does not filter dimension_DBInstanceIdentifier=~"$instance"`},
+		{`rds_pi_db_load_average{job=~"$job", region=~"$region"}`, "short", `does not filter account_id=~"$account_id"`},
+		{`aws_rds_cpuutilization_average{job=~"$job", account_id=~"$account_id", region=~"$region", dimension_DBInstanceIdentifier=~"$instance"}`, "percent", "requires 0 resource labels not empty"},
+		{`aws_rds_client_connections_average{job=~"$job", region=~"$region", dimension_ProxyName=~"$instance", dimension_ProxyName!=""}`, "short", `does not filter dimension_ProxyName=~"$proxy"`},
 	}
 	produced := producedMetrics()
 	for _, tt := range tests {

@@ -24,6 +24,12 @@ type line struct {
 // says what about says, which of the metrics the exporter does not fetch by
 // default, and why the query is wrapped as it is.
 func metricGraph(title, about string, lines ...line) cog.Builder[dashboard.Panel] {
+	return kindGraph(instances(), title, about, lines...)
+}
+
+// kindGraph is metricGraph for resources of kind k: one line per
+// resource and line.
+func kindGraph(k resourceKind, title, about string, lines ...line) cog.Builder[dashboard.Panel] {
 	s := spec{
 		title:       title,
 		description: describe(about, metricsOf(lines)...),
@@ -31,8 +37,8 @@ func metricGraph(title, about string, lines ...line) cog.Builder[dashboard.Panel
 	}
 	for _, l := range lines {
 		s.queries = append(s.queries, query{
-			expr:   continuous(l.metric, l.statistic),
-			legend: "{{" + catalog.LabelInstanceID + "}}" + l.legend,
+			expr:   k.continuous(l.metric, l.statistic),
+			legend: "{{" + k.label + "}}" + l.legend,
 		})
 	}
 	return graph(s)
@@ -88,6 +94,10 @@ func unitOf(metric string) string {
 		return units.BytesPerSecondSI
 	case "Seconds":
 		return units.Seconds
+	case "Milliseconds":
+		return units.Milliseconds
+	case "Microseconds":
+		return units.Microseconds
 	case "Count/Second":
 		return units.IOOpsPerSecond
 	default:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // Names of the template variables every dashboard declares. Queries refer to
@@ -12,9 +13,65 @@ import (
 const (
 	varDatasource = "datasource"
 	varJob        = "job"
+	varAccount    = "account_id"
 	varRegion     = "region"
 	varInstance   = "instance"
+	varCluster    = "cluster"
+	varProxy      = "proxy"
 )
+
+// resourceKind is the kind of resource the RDS series of a panel belong
+// to: the dimension label that names one, the dashboard variable that
+// selects them, the dimension labels its series must not have (Aurora
+// clusters' series by role share DBClusterIdentifier), and the series the
+// variable lists its values from.
+type resourceKind struct {
+	label, variable, title string
+	without                []string
+	source                 string
+}
+
+// The kinds of resources the dashboards show.
+func instances() resourceKind {
+	return resourceKind{label: catalog.LabelInstanceID, variable: varInstance, title: "DB instance",
+		source: catalog.PromName("CPUUtilization", catalog.Average)}
+}
+
+func clusters() resourceKind {
+	return resourceKind{label: catalog.LabelClusterID, variable: varCluster, title: "Aurora cluster",
+		without: []string{(catalog.Labeling{}).DimensionLabel(model.DimRole)}, source: catalog.PromName("VolumeBytesUsed", catalog.Average)}
+}
+
+func proxies() resourceKind {
+	return resourceKind{label: catalog.LabelProxyName, variable: varProxy, title: "RDS Proxy",
+		source: catalog.PromName("ClientConnections", catalog.Average)}
+}
+
+// by are the labels that identify one resource of the kind (see byInstance).
+func (k resourceKind) by() string {
+	return catalog.LabelAccountID + ", " + catalog.LabelRegion + ", " + k.label
+}
+
+// selector selects an RDS series (metric or info) of resources of the
+// kind, filtered by the variables. The kind's label must not be empty:
+// series of other kinds share metric names (DatabaseConnections of
+// instances and proxies, aws_rds_info of every kind) but not that label,
+// and the All value ".*" of its variable matches its absence.
+func (k resourceKind) selector(name string) string {
+	s := fmt.Sprintf(`%s{job=~"$%s", %s=~"$%s", %s=~"$%s", %s=~"$%s", %s!=""`,
+		name, varJob, catalog.LabelAccountID, varAccount, catalog.LabelRegion, varRegion, k.label, k.variable, k.label)
+	for _, l := range k.without {
+		s += fmt.Sprintf(`, %s=""`, l)
+	}
+	return s + "}"
+}
+
+// continuous returns one gap-free series per resource of the kind of a
+// metric statistic, joining live and backfilled samples (see
+// continuityNote).
+func (k resourceKind) continuous(metric, statistic string) string {
+	return fmt.Sprintf("max by (%s) (last_over_time(%s[%s]))", k.by(), k.selector(catalog.PromName(metric, statistic)), holdWindow)
+}
 
 // byInstance are the labels that identify one DB instance. Live series carry
 // an extra `instance` label (the scrape target) and may carry another `job`
@@ -37,28 +94,13 @@ const continuityNote = "History comes from two sources: backfilled CloudWatch hi
 	"(1m, 5m, 1h), and `max by (" + byInstance + ")` joins the live and backfilled series of an instance " +
 	"into one line. A series that stops is drawn for up to one more hour."
 
-// rdsSelector selects one statistic of one catalog metric, filtered by the
-// dashboard variables.
-func rdsSelector(metric, statistic string) string {
-	return selector(catalog.PromName(metric, statistic))
-}
-
 // selector selects an RDS series (metric or info) of DB instances,
-// filtered by the variables. The instance label must not be empty: the
-// series of Aurora clusters, RDS Proxies and the aggregates share metric
-// names with the instances' (DatabaseConnections, CPUUtilization per
-// cluster role, aws_rds_info...) but not that label, and the All value
-// ".*" of the instance variable matches its absence.
-func selector(name string) string {
-	return fmt.Sprintf(`%s{job=~"$%s", %s=~"$%s", %s=~"$%s", %s!=""}`,
-		name, varJob, catalog.LabelRegion, varRegion, catalog.LabelInstanceID, varInstance, catalog.LabelInstanceID)
-}
+// filtered by the variables (see resourceKind.selector).
+func selector(name string) string { return instances().selector(name) }
 
 // continuous returns one gap-free series per DB instance of a metric
 // statistic, joining live and backfilled samples (see continuityNote).
-func continuous(metric, statistic string) string {
-	return fmt.Sprintf("max by (%s) (last_over_time(%s[%s]))", byInstance, rdsSelector(metric, statistic), holdWindow)
-}
+func continuous(metric, statistic string) string { return instances().continuous(metric, statistic) }
 
 // rank keeps the k instances whose expr ranks highest (fn "topk") or lowest
 // (fn "bottomk") over the whole dashboard range. Ranking once at the end of
@@ -106,3 +148,9 @@ func rate(counter, by string) string {
 // getMetricDataDollarsPerMetric is what CloudWatch charges for one metric
 // requested through GetMetricData: $0.01 per 1,000 metrics.
 const getMetricDataDollarsPerMetric = "0.00001"
+
+// projectedCostPerDay is the GetMetricData cost per day, live and
+// backfill, at the rate of metrics requested of the last hour.
+func projectedCostPerDay() string {
+	return fmt.Sprintf("sum(rate(%s[1h])) * 86400 * %s", selfSelector("cloudwatch_metrics_requested_total"), getMetricDataDollarsPerMetric)
+}

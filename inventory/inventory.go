@@ -34,6 +34,9 @@ type Describer interface {
 	ListMetrics(ctx context.Context) (model.Listing, error)
 	// ResolveAccount makes the account of Target known (asking STS).
 	ResolveAccount(ctx context.Context) error
+	// AccountAlias returns the IAM alias of the account, "" for none; an
+	// error wrapping cloudwatch.ErrAliasDenied when it may not be read.
+	AccountAlias(ctx context.Context) (string, error)
 }
 
 // Options configure an Inventory.
@@ -78,16 +81,21 @@ type found struct {
 	byKind map[model.Kind][]model.Described
 	// listing is what ListMetrics said, nil when it never answered.
 	listing model.Listing
+	// alias is the account's IAM alias, "" when it has none or it could
+	// not be read.
+	alias string
 }
 
 // Inventory is the current resource list. It is safe for concurrent use.
 type Inventory struct {
 	opts Options
 
-	mu        sync.RWMutex
-	found     map[model.Target]found
-	all       []model.Described
-	refreshed time.Time
+	mu    sync.RWMutex
+	found map[model.Target]found
+	// aliasDenied are the targets whose alias may not be read: said once.
+	aliasDenied map[model.Target]bool
+	all         []model.Described
+	refreshed   time.Time
 
 	ready     chan struct{} // closed by the first refresh that succeeds
 	readyOnce sync.Once
@@ -108,7 +116,7 @@ func New(opts Options) *Inventory {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = DefaultRetryMax
 	}
-	inv := &Inventory{opts: opts, found: map[model.Target]found{}, ready: make(chan struct{})}
+	inv := &Inventory{opts: opts, found: map[model.Target]found{}, aliasDenied: map[model.Target]bool{}, ready: make(chan struct{})}
 	inv.all = inv.build(inv.found)
 	return inv
 }
@@ -178,6 +186,7 @@ func (inv *Inventory) discover(ctx context.Context, d Describer, prev found) (fo
 	case err == nil:
 		next.listing = listing
 	}
+	next.alias = inv.alias(ctx, d, prev.alias)
 	return next, errors.Join(errs...)
 }
 
@@ -256,15 +265,22 @@ func (inv *Inventory) All() []model.Described {
 func (inv *Inventory) build(f map[model.Target]found) []model.Described {
 	discovered := map[model.Target][]model.Described{}
 	listings := map[model.Target]model.Listing{}
+	aliases := map[string]string{}
 	for tg, fd := range f {
 		for _, k := range model.ResourceKinds() {
 			discovered[tg] = append(discovered[tg], fd.byKind[k]...)
 		}
 		listings[tg] = fd.listing
+		if fd.alias != "" {
+			aliases[tg.AccountID] = fd.alias
+		}
 	}
 	all := merge(inv.static(), discovered)
 	linkWriters(all)
 	all = append(all, aggregates(all, inv.opts.Aggregates)...)
+	for i := range all {
+		all[i].AccountAlias = aliases[all[i].AccountID]
+	}
 	sortResources(all)
 	for i := range all {
 		d := &all[i]

@@ -27,6 +27,8 @@ type fakeDescriber struct {
 	instances, clusters, proxies []model.Described
 	listing                      model.Listing
 	err, clusterErr, listErr     error
+	alias                        string
+	aliasErr                     error
 	resolveErr                   error
 	got                          cloudwatch.DiscoveryFilter
 	calls                        int // DescribeInstances calls
@@ -36,6 +38,12 @@ func (f *fakeDescriber) Target() model.Target {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.target
+}
+
+func (f *fakeDescriber) AccountAlias(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.alias, f.aliasErr
 }
 
 func (f *fakeDescriber) DescribeInstances(_ context.Context, filter cloudwatch.DiscoveryFilter) ([]model.Described, error) {

@@ -25,6 +25,9 @@ type Described struct {
 	EngineVersion string
 	Status        string
 	Tags          map[string]string
+	// AccountAlias is the IAM alias of the resource's account, empty when
+	// it has none or it could not be read.
+	AccountAlias string
 	// Static is true for a resource declared in the config file.
 	Static   bool
 	Instance InstanceInfo
@@ -147,6 +150,11 @@ func Aurora(engine string) bool { return strings.HasPrefix(engine, "aurora") }
 type Selection struct {
 	Metric     string
 	Statistics []string
+	// NilToZero makes the live value of a statistic 0 when CloudWatch has
+	// no datapoint for it in a poll, instead of no series (YACE's
+	// nilToZero). The backfill writes what CloudWatch has, whatever it
+	// says.
+	NilToZero bool
 }
 
 // MetricQuery asks for one statistic of one CloudWatch metric of one

@@ -3,6 +3,7 @@ package model
 import (
 	"slices"
 	"strings"
+	"unique"
 )
 
 // Target is one AWS account and region: the unit that owns a set of SDK
@@ -47,7 +48,7 @@ func (t Target) ARN(k Kind, id string) string {
 // AWS/RDS.
 //
 // A new kind is a constant here, an entry in Kinds and its dimensions in
-// Dimensions; catalog.SeriesLabels and the catalog's metrics then apply.
+// Dimensions; catalog.Labeling and the catalog's metrics then apply.
 type Kind string
 
 // The kinds of resources the exporter serves.
@@ -191,11 +192,14 @@ func DimensionsKey(ds []Dimension) string {
 // AWS/RDS metric names of each dimension set, keyed by DimensionsKey.
 type Listing map[string]map[string]bool
 
-// Add records that the series of metric with dimensions ds exists.
+// Add records that the series of metric with dimensions ds exists. The
+// metric's name is interned: a listing holds a handful of names thousands
+// of times, and a name decoded from a response would keep the decoder's
+// whole buffer alive.
 func (l Listing) Add(metric string, ds []Dimension) {
 	k := DimensionsKey(ds)
 	if l[k] == nil {
 		l[k] = map[string]bool{}
 	}
-	l[k][metric] = true
+	l[k][unique.Make(metric).Value()] = true
 }

@@ -20,24 +20,12 @@ type Sample struct {
 	Value  float64
 }
 
-// LabelNames returns the names of a sample's series' labels: the identity
-// labels of a DB instance, then the family's.
-func (s Sample) LabelNames() []string {
-	names := catalog.LabelNames(model.KindDBInstance)
-	for _, l := range s.Labels {
-		names = append(names, l.Name)
-	}
-	return names
-}
-
-// LabelValues returns the values of the labels LabelNames names, for the
-// DB instance r.
-func (s Sample) LabelValues(r model.Resource) []string {
-	values := catalog.LabelValues(r)
-	for _, l := range s.Labels {
-		values = append(values, l.Value)
-	}
-	return values
+// SeriesLabels returns the labels of a sample's series of the DB instance
+// r: r's identity labels as l names them (catalog.Labeling.Identity, the
+// same names for every DB instance), then the family's. Live and
+// backfilled series both take theirs from here.
+func (s Sample) SeriesLabels(l catalog.Labeling, r model.Resource) []catalog.Label {
+	return append(l.Identity(r), s.Labels...)
 }
 
 // Help returns the HELP text of a family of either source.

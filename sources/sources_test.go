@@ -12,6 +12,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 // key names a sample by family and labels.
@@ -249,6 +250,31 @@ func TestREADMEListsSeries(t *testing.T) {
 	for _, m := range catalog.PIMetrics() {
 		if !strings.Contains(string(b), "| `"+m.Name+"` |") {
 			t.Errorf("README.md has no row of %s", m.Name)
+		}
+	}
+}
+
+// A sample's series has the DB instance's identity labels as the
+// exporter's labeling names them (YACE's camelCase or snake case), then
+// the family's labels.
+func TestSeriesLabels(t *testing.T) {
+	tg := model.Target{AccountID: "123456789012", Region: "eu-west-1"}
+	r := model.Resource{Target: tg, Kind: model.KindDBInstance, ID: "db-1", ARN: tg.ARN(model.KindDBInstance, "db-1")}
+	s := Sample{Name: catalog.OSDiskAwait, Labels: []catalog.Label{{Name: catalog.LabelDevice, Value: "rdsdev"}}}
+	for _, tc := range []struct {
+		l        catalog.Labeling
+		instance string
+	}{
+		{catalog.Labeling{}, "dimension_DBInstanceIdentifier"},
+		{catalog.Labeling{SnakeCase: true}, "dimension_dbinstance_identifier"},
+	} {
+		want := []catalog.Label{
+			{Name: catalog.LabelName, Value: r.ARN}, {Name: tc.instance, Value: "db-1"},
+			{Name: catalog.LabelRegion, Value: "eu-west-1"}, {Name: catalog.LabelAccountID, Value: "123456789012"},
+			{Name: catalog.LabelDevice, Value: "rdsdev"},
+		}
+		if got := s.SeriesLabels(tc.l, r); !slices.Equal(got, want) {
+			t.Errorf("snake case %t: %v, want %v", tc.l.SnakeCase, got, want)
 		}
 	}
 }

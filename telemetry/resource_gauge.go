@@ -10,11 +10,12 @@ import (
 )
 
 // ResourceGauge is a gauge per RDS resource whose labels are the
-// resource's identity labels (catalog.SeriesLabels), so that resources of
-// different kinds, with different dimension labels, share it. It is safe
-// for concurrent use.
+// resource's identity labels (catalog.Labeling.Identity), so that resources
+// of different kinds, with different dimension labels, share it. It is
+// safe for concurrent use.
 type ResourceGauge struct {
 	name, help string
+	labeling   catalog.Labeling
 
 	mu     sync.Mutex
 	values map[string]resourceValue // by resource key
@@ -47,9 +48,10 @@ func (g *ResourceGauge) Collect(ch chan<- prometheus.Metric) {
 	descs := map[model.Kind]*prometheus.Desc{}
 	for _, rv := range g.values {
 		kind := rv.resource.Kind
+		labels := g.labeling.Identity(rv.resource)
 		if descs[kind] == nil {
-			descs[kind] = prometheus.NewDesc(g.name, g.help, catalog.LabelNames(kind), nil)
+			descs[kind] = prometheus.NewDesc(g.name, g.help, catalog.Names(labels), nil)
 		}
-		ch <- prometheus.MustNewConstMetric(descs[kind], prometheus.GaugeValue, rv.v, catalog.LabelValues(rv.resource)...)
+		ch <- prometheus.MustNewConstMetric(descs[kind], prometheus.GaugeValue, rv.v, catalog.Values(labels)...)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors/version"
 
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
@@ -54,12 +55,18 @@ type Metrics struct {
 	UploadedBytes       prometheus.Counter
 }
 
-// New creates the self-metrics, unregistered. Counters and gauges start at
-// 0 for every label value they can have (every API, outcome, caller and
-// kind), so that a dashboard shows 0 rather than no data and increase()
-// sees the first event.
-func New() *Metrics {
+// New creates the self-metrics, unregistered, with the default labeling
+// of the per-resource ones (see NewLabeled).
+func New() *Metrics { return NewLabeled(catalog.Labeling{}) }
+
+// NewLabeled creates the self-metrics, unregistered; the per-resource
+// ones carry the identity labels of l. Counters and gauges start at 0 for
+// every label value they can have (every API, outcome, caller and kind),
+// so that a dashboard shows 0 rather than no data and increase() sees the
+// first event.
+func NewLabeled(l catalog.Labeling) *Metrics {
 	m := newMetrics()
+	m.BackfillCoverage.labeling = l
 	for _, o := range []string{"success", "failure", "canceled"} {
 		m.BackfillJobs.WithLabelValues(o)
 	}

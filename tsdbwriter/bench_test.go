@@ -2,22 +2,16 @@ package tsdbwriter
 
 import (
 	"fmt"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/tsdb/chunks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 // benchFleets are the write benchmarks' inputs: a week of hourly samples;
@@ -63,8 +57,12 @@ func BenchmarkBareBlockWriter(b *testing.B) {
 	}
 }
 
+// bareCommitEvery is how often the bare loop commits: as often as
+// tsdbwriter did when it wrote through a TSDB head.
+const bareCommitEvery = 5000
+
 // bareBlock writes the samples of series in [start, end) as one block with
-// a BlockWriter, committing every DefaultCommitEvery samples.
+// a BlockWriter, committing every bareCommitEvery samples.
 func bareBlock(b *testing.B, dir string, series []Series, start, end int64) {
 	bw, err := tsdb.NewBlockWriter(promslog.NewNopLogger(), dir, 2*dayMs)
 	require.NoError(b, err)
@@ -77,7 +75,7 @@ func bareBlock(b *testing.B, dir string, series []Series, start, end int64) {
 			}
 			ref, err = app.Append(ref, s.Labels, 0, smp.T, smp.V, nil, nil, storage.AOptions{})
 			require.NoError(b, err)
-			if n++; n%DefaultCommitEvery == 0 {
+			if n++; n%bareCommitEvery == 0 {
 				require.NoError(b, app.Commit())
 				app = bw.AppenderV2(b.Context())
 			}
@@ -93,7 +91,7 @@ func bareBlock(b *testing.B, dir string, series []Series, start, end int64) {
 // samples/s and the peak memory.
 func benchWrite(b *testing.B, spec fleetSpec, write func(dir string)) {
 	b.ReportAllocs()
-	peak := watchMemory(b)
+	peak := testtools.WatchMemory(b)
 	b.ResetTimer()
 	for range b.N {
 		write(b.TempDir())
@@ -101,61 +99,6 @@ func benchWrite(b *testing.B, spec fleetSpec, write func(dir string)) {
 	b.StopTimer()
 	peak()
 	b.ReportMetric(float64(spec.samples()*b.N)/b.Elapsed().Seconds(), "samples/s")
-}
-
-// watchMemory samples the heap from now until the returned function is
-// called, which reports the peaks as metrics of b: the heap's objects (live
-// and not yet swept), the live heap as of the last GC, and the process's
-// resident set (VmHWM, reset where Linux allows it), all including the
-// benchmark's input.
-func watchMemory(b *testing.B) func() {
-	runtime.GC()
-	debug.FreeOSMemory()
-	rssReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-	var (
-		wg    sync.WaitGroup
-		peaks [2]uint64
-		stop  = make(chan struct{})
-	)
-	wg.Go(func() {
-		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
-		for tick := time.NewTicker(time.Millisecond); ; {
-			metrics.Read(samples)
-			for i, s := range samples {
-				peaks[i] = max(peaks[i], s.Value.Uint64())
-			}
-			select {
-			case <-stop:
-				tick.Stop()
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() {
-		close(stop)
-		wg.Wait()
-		b.ReportMetric(float64(peaks[0])/1e6, "peak-heap-MB")
-		b.ReportMetric(float64(peaks[1])/1e6, "peak-live-MB")
-		if rss := peakRSS(); rssReset && rss > 0 {
-			b.ReportMetric(float64(rss)/1e6, "peak-RSS-MB")
-		}
-	}
-}
-
-// peakRSS returns VmHWM of this process in bytes, or 0 if unknown.
-func peakRSS() uint64 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 // BenchmarkScanCoverage scans 7 daily blocks of 1000 instances x 20

@@ -88,7 +88,7 @@ func readMeta(dir string) (tsdb.BlockMeta, error) {
 // error, when the block has vanished since it was listed: Prometheus
 // deletes blocks it compacted into others.
 func openBlock(dir string, logger *slog.Logger) (b *tsdb.Block, ok bool, err error) {
-	b, err = tsdb.OpenBlock(logger, dir, nil, nil)
+	b, err = tsdb.OpenBlock(tsdbLogger(logger), dir, nil, nil)
 	if errors.Is(err, fs.ErrNotExist) {
 		logger.Debug("Block vanished before it was opened", "dir", dir)
 		return nil, false, nil

@@ -96,6 +96,13 @@ func (wl windowLoad) blockBytes() uint64 {
 	return wl.samples*bytesPerSample + wl.series*bytesPerSeries + bytesPerBlock
 }
 
+// finishBytes bounds what finishing the window's block writes: its chunks
+// are on disk already (see WindowWriter.Append), its index, the index
+// writer's temporary postings files and the rest are not.
+func (wl windowLoad) finishBytes() uint64 {
+	return 2*wl.series*bytesPerSeries + bytesPerBlock
+}
+
 // transientBytes bounds what writing the window's block holds on disk
 // besides the block: the rest of its last chunk segment, preallocated
 // whole, and the index writer's temporary postings files.

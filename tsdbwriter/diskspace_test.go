@@ -97,23 +97,34 @@ func TestWriteBlocksChecksSpaceFirst(t *testing.T) {
 	require.Empty(t, blockDirs(t, dir))
 }
 
-// The backfill writes through window writers: Finish checks the space its
-// block needs before writing it.
-func TestFinishChecksSpace(t *testing.T) {
+// The backfill writes through window writers: the first Append checks the
+// space of the chunk segment it starts, Finish the space of the index;
+// either leaves nothing behind when it lacks.
+func TestWindowWriterChecksSpace(t *testing.T) {
 	dir := t.TempDir()
 	w := newTestWriter(t, Options{Dir: dir})
+	series := cloudWatchSeries(oneInstanceDay)
 	w.freeBytes = freeSpace(1 << 20)
 	ww, err := w.BeginWindow(t.Context(), t0)
 	require.NoError(t, err)
-	for _, s := range cloudWatchSeries(oneInstanceDay) {
+	err = ww.Append(series[0].Labels, series[0].Samples)
+	var se *SpaceError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, uint64(ChunkSegmentSize), se.Need)
+	require.NoError(t, ww.Abort())
+
+	w.freeBytes = statfsFree
+	ww, err = w.BeginWindow(t.Context(), t0)
+	require.NoError(t, err)
+	for _, s := range series {
 		require.NoError(t, ww.Append(s.Labels, s.Samples))
 	}
+	w.freeBytes = freeSpace(1 << 10)
 	_, err = ww.Finish()
-	var se *SpaceError
 	require.ErrorAs(t, err, &se)
 	day := oneDayLoad(t)
 	require.Equal(t, day.samples, se.Samples)
-	require.Equal(t, day.blockBytes()+day.transientBytes(), se.Need)
+	require.Equal(t, day.finishBytes(), se.Need)
 	require.Empty(t, blockDirs(t, dir))
 	staging, err := os.ReadDir(w.staging.dir)
 	require.NoError(t, err)

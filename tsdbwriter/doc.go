@@ -10,11 +10,16 @@
 // whose names are ULIDs, so it ignores the staging folder even when the
 // output folder is its data folder.
 //
-// Writing needs free space on the output folder's file system only: the
-// head's chunks stay in the staging folder, and a block's chunk segments
-// are ChunkSegmentSize, preallocated one at a time. Writer.CheckSpace says
-// whether a Load fits, WriteBlocks and WindowWriter.Finish check before
-// writing, and a write that runs out of space anyway leaves nothing.
+// Blocks are written without a TSDB head: a window writer writes chunks
+// into the staging folder as they are appended and the index when it
+// finishes, so it holds only labels and chunk references in memory.
+//
+// Writing needs free space on the output folder's file system only: a
+// block's chunk segments are ChunkSegmentSize, preallocated one at a time.
+// Writer.CheckSpace says whether a Load fits; WriteBlocks checks before
+// writing, a window writer's first Append checks the chunk segment it
+// starts and Finish the index; a write that runs out of space anyway
+// leaves nothing.
 //
 // Reading (ScanCoverage, ReadSeries) opens blocks read-only and never writes
 // into the folders it reads, so it may be pointed at a live Prometheus data

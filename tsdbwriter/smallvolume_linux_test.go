@@ -54,8 +54,8 @@ func neededSize(spec cloudWatchSpec) string {
 
 // On a volume too small, the write fails before it starts with an error
 // that says how much it needs and how much is free, and leaves nothing
-// behind: through WriteBlocks and through a window writer (the backfill's
-// way).
+// behind: through WriteBlocks, and through a window writer (the
+// backfill's way), at its first Append.
 func TestTooSmallVolume(t *testing.T) {
 	testtools.OnTmpfs(t, "1m", func(t *testing.T, dir string) {
 		w, err := New(Options{Dir: dir})
@@ -72,11 +72,8 @@ func TestTooSmallVolume(t *testing.T) {
 
 		ww, err := w.BeginWindow(t.Context(), t0)
 		require.NoError(t, err)
-		for _, s := range series {
-			require.NoError(t, ww.Append(s.Labels, s.Samples))
-		}
-		_, err = ww.Finish()
-		require.ErrorIs(t, err, ErrNoSpace)
+		require.ErrorIs(t, ww.Append(series[0].Labels, series[0].Samples), ErrNoSpace, "the first chunk segment does not fit")
+		require.NoError(t, ww.Abort())
 
 		require.Empty(t, blockDirs(t, dir))
 		require.NoError(t, w.Close())
@@ -86,8 +83,8 @@ func TestTooSmallVolume(t *testing.T) {
 
 // When the disk fills up during a write (another process took the space
 // after the check), the write fails with the file system's error, leaves
-// no partial block and no staging data, and the process goes on: closing
-// the head, which writes its chunks to disk, used to panic there. Once
+// no partial block and no staging data, and the process goes on (closing a
+// TSDB head, which wrote its chunks to disk, used to panic there). Once
 // space is freed, the same window writes.
 func TestDiskFillsDuringWrite(t *testing.T) {
 	testtools.OnTmpfs(t, "16m", func(t *testing.T, dir string) {
@@ -96,14 +93,18 @@ func TestDiskFillsDuringWrite(t *testing.T) {
 		series := cloudWatchSeries(cloudWatchSpec{instances: 1, start: t0, days: 1, period: time.Minute})
 		ww, err := w.BeginWindow(t.Context(), t0)
 		require.NoError(t, err)
-		for _, s := range series {
-			require.NoError(t, ww.Append(s.Labels, s.Samples))
-		}
 		ballast := fillUp(t, dir, 64<<10)
 		w.freeBytes = freeSpace(1 << 40)
-
-		_, err = ww.Finish()
+		for _, s := range series {
+			if err = ww.Append(s.Labels, s.Samples); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			_, err = ww.Finish()
+		}
 		require.ErrorIs(t, err, syscall.ENOSPC)
+		require.NoError(t, ww.Abort())
 		require.Empty(t, blockDirs(t, dir))
 		staging, err := os.ReadDir(w.staging.dir)
 		require.NoError(t, err)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb/chunks"
 	"github.com/prometheus/prometheus/tsdb/fileutil"
 )
 
@@ -26,22 +28,38 @@ var (
 	ErrFinished = errors.New("window writer already finished or aborted")
 )
 
-// WindowWriter writes the samples of one window as one block. It is not safe
-// for concurrent use. It holds what it was given in memory, compressed,
-// until Finish. The caller must call Finish or Abort; Abort after Finish
-// does nothing, so `defer ww.Abort()` is the usual pattern.
+// WindowWriter writes the samples of one window as one block. It is not
+// safe for concurrent use. It writes blocks without a TSDB head: Append
+// encodes its samples as chunks (XOR, as Prometheus's own) and writes them
+// to the block's chunk files in the staging folder at once, so that the
+// window writer holds only each series' labels and chunk references;
+// Finish writes the index and meta.json and renames the block into the
+// output folder. Series appended in label order are written as they come;
+// otherwise Finish rewrites the chunks in label order. The caller must call
+// Finish or Abort; Abort after Finish does nothing, so `defer ww.Abort()`
+// is the usual pattern.
 type WindowWriter struct {
 	w          *Writer
 	ctx        context.Context
 	start, end int64
 	dir        string // this window's folder in the staging folder
-	bw         *blockWriter
-	app        storage.AppenderV2 // nil once committed for good
-	pending    int                // samples appended since the last commit
-	appended   int
-	lastT      map[storage.SeriesRef]int64
+	block      *blockFiles
+	order      []*windowSeries            // in the order of their first Append
+	sorted     bool                       // order is in label order
+	series     map[uint64][]*windowSeries // by the hash of their labels, once not sorted
 	done       bool
 }
+
+// windowSeries is one series of a window: its labels, and the
+// references and time ranges of its chunks.
+type windowSeries struct {
+	lbls    labels.Labels
+	chunks  []chunks.Meta
+	samples int
+}
+
+// lastT returns the time of the series' last sample.
+func (s *windowSeries) lastT() int64 { return s.chunks[len(s.chunks)-1].MaxTime }
 
 // BeginWindow starts writing the window that contains t. A caller may have
 // several window writers open at once, of the same Writer, for different
@@ -52,17 +70,11 @@ func (w *Writer) BeginWindow(ctx context.Context, t int64) (*WindowWriter, error
 	if err != nil {
 		return nil, fmt.Errorf("begin window: %w", err)
 	}
-	// Twice the window: after a commit the head rejects samples older than
-	// its max time minus half its chunk range.
-	bw, err := newBlockWriter(w.logger, dir, 2*w.window)
+	b, err := newBlockFiles(dir)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("begin window: %w", err), os.RemoveAll(dir))
 	}
-	return &WindowWriter{
-		w: w, ctx: ctx, start: start, end: end, dir: dir, bw: bw,
-		app:   bw.AppenderV2(ctx),
-		lastT: map[storage.SeriesRef]int64{},
-	}, nil
+	return &WindowWriter{w: w, ctx: ctx, start: start, end: end, dir: dir, block: b, sorted: true}, nil
 }
 
 // Start returns the window's first millisecond.
@@ -75,8 +87,11 @@ func (ww *WindowWriter) End() int64 { return ww.end }
 // lbls are valid (sorted names, no duplicate names, a metric name), that
 // samples are in strictly ascending time order within [Start, End), and,
 // when it appends one series in several calls, that each call's samples
-// are later than the previous call's. After an error the window writer can
-// only be aborted. Append does not keep samples.
+// are later than the previous call's. Each call makes at least one chunk:
+// append a series' samples of the window in one call where possible.
+// Series may come in any order; in label order (labels.Compare), Finish
+// has nothing to reorder. After an error the window writer can only be
+// aborted. Append does not keep samples.
 func (ww *WindowWriter) Append(lbls labels.Labels, samples []Sample) error {
 	if ww.done {
 		return ErrFinished
@@ -84,12 +99,28 @@ func (ww *WindowWriter) Append(lbls labels.Labels, samples []Sample) error {
 	if len(samples) == 0 {
 		return nil
 	}
+	if err := ww.ctx.Err(); err != nil {
+		return err
+	}
 	if err := ww.check(samples); err != nil {
 		return fmt.Errorf("append %s: %w", lbls, err)
 	}
-	if err := ww.appendSeries(lbls, samples); err != nil {
+	if len(ww.order) == 0 {
+		// The first chunks start a chunk segment, preallocated whole.
+		if err := ww.w.requireFree(ChunkSegmentSize, uint64(len(samples))); err != nil {
+			return err
+		}
+	}
+	s := ww.seriesOf(lbls)
+	if len(s.chunks) > 0 && samples[0].T <= s.lastT() {
+		return fmt.Errorf("append %s: %w", lbls, ErrUnordered)
+	}
+	metas, err := ww.block.writeChunks(samples)
+	if err != nil {
 		return fmt.Errorf("append %s: %w", lbls, err)
 	}
+	s.chunks = append(s.chunks, metas...)
+	s.samples += len(samples)
 	return nil
 }
 
@@ -114,53 +145,45 @@ func ascending(samples []Sample) bool {
 	return true
 }
 
-// appendSeries appends samples of one series, reusing its reference, and
-// commits every CommitEvery samples.
-func (ww *WindowWriter) appendSeries(lbls labels.Labels, samples []Sample) error {
-	var ref storage.SeriesRef
-	for i, s := range samples {
-		var err error
-		ref, err = ww.app.Append(ref, lbls, 0, s.T, s.V, nil, nil, storage.AOptions{})
-		if err != nil {
-			return err
-		}
-		// The head checks order against committed samples only.
-		if last, ok := ww.lastT[ref]; i == 0 && ok && s.T <= last {
-			return ErrUnordered
-		}
-		if err := ww.count(); err != nil {
-			return err
+// seriesOf returns the series lbls, adding it if new. While series come
+// in label order it needs no index: a series is new unless it is the
+// last one.
+func (ww *WindowWriter) seriesOf(lbls labels.Labels) *windowSeries {
+	n := len(ww.order)
+	if ww.sorted && n > 0 {
+		switch c := labels.Compare(ww.order[n-1].lbls, lbls); {
+		case c == 0:
+			return ww.order[n-1]
+		case c > 0:
+			ww.indexSeries()
 		}
 	}
-	ww.lastT[ref] = samples[len(samples)-1].T
-	return nil
+	if !ww.sorted {
+		h := lbls.Hash()
+		for _, s := range ww.series[h] {
+			if labels.Equal(s.lbls, lbls) {
+				return s
+			}
+		}
+		s := &windowSeries{lbls: lbls}
+		ww.series[h] = append(ww.series[h], s)
+		ww.order = append(ww.order, s)
+		return s
+	}
+	s := &windowSeries{lbls: lbls}
+	ww.order = append(ww.order, s)
+	return s
 }
 
-// count counts one appended sample and commits when enough are pending.
-func (ww *WindowWriter) count() error {
-	ww.appended++
-	ww.pending++
-	if ww.pending < ww.w.commitEvery {
-		return nil
+// indexSeries indexes the series so far by the hash of their labels: a
+// series came out of label order, so a later one may repeat any.
+func (ww *WindowWriter) indexSeries() {
+	ww.sorted = false
+	ww.series = make(map[uint64][]*windowSeries, len(ww.order))
+	for _, s := range ww.order {
+		h := s.lbls.Hash()
+		ww.series[h] = append(ww.series[h], s)
 	}
-	if err := ww.commit(); err != nil {
-		return err
-	}
-	ww.app = ww.bw.AppenderV2(ww.ctx)
-	return nil
-}
-
-// commit commits the pending samples, unless ctx is done.
-func (ww *WindowWriter) commit() error {
-	if err := ww.ctx.Err(); err != nil {
-		return err
-	}
-	app := ww.app
-	ww.app, ww.pending = nil, 0
-	if err := app.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // Finish writes the block, moves it into the output folder and frees the
@@ -178,33 +201,48 @@ func (ww *WindowWriter) Finish() (BlockStats, error) {
 	return stats, nil
 }
 
-// flush commits, writes the block in staging and renames it into place.
+// flush writes the index and meta.json in staging and renames the block
+// into place.
 func (ww *WindowWriter) flush() (BlockStats, error) {
-	if ww.appended == 0 {
+	if len(ww.order) == 0 {
 		return BlockStats{}, ErrEmptyWindow
 	}
-	if err := ww.commit(); err != nil {
+	if err := ww.ctx.Err(); err != nil {
 		return BlockStats{}, err
 	}
-	wl := windowLoad{series: ww.bw.head.NumSeries(), samples: uint64(ww.appended)}
-	if err := ww.w.requireFree(wl.blockBytes()+wl.transientBytes(), wl.samples); err != nil {
+	wl := ww.load()
+	if err := ww.w.requireFree(wl.finishBytes(), wl.samples); err != nil {
 		return BlockStats{}, err
 	}
-	id, err := ww.bw.Flush(ww.ctx)
+	if !ww.sorted {
+		slices.SortFunc(ww.order, func(a, b *windowSeries) int { return labels.Compare(a.lbls, b.lbls) })
+		if err := ww.block.reorder(ww.order); err != nil {
+			return BlockStats{}, err
+		}
+	}
+	meta, err := ww.block.finish(ww.ctx, ww.order, tsdbLogger(ww.w.logger))
 	if err != nil {
-		return BlockStats{}, err
+		return BlockStats{}, fmt.Errorf("write block: %w", err)
 	}
-	src := filepath.Join(ww.dir, id.String())
-	stats, err := readStats(src)
-	if err != nil {
-		return BlockStats{}, err
-	}
-	stats.Dir = filepath.Join(ww.w.dir, id.String())
-	if err := fileutil.Rename(src, stats.Dir); err != nil {
+	dst := filepath.Join(ww.w.dir, meta.ULID.String())
+	if err := fileutil.Rename(ww.block.dir, dst); err != nil {
 		return BlockStats{}, fmt.Errorf("move block into place: %w", err)
 	}
-	ww.w.logger.Debug("Wrote block", "block", id, "mint", stats.MinTime, "maxt", stats.MaxTime, "samples", stats.Samples)
-	return stats, nil
+	ww.w.logger.Info("block written", "block", meta.ULID, "from", time.UnixMilli(meta.MinTime).UTC(), "to", time.UnixMilli(meta.MaxTime).UTC(),
+		"series", meta.Stats.NumSeries, "samples", meta.Stats.NumSamples)
+	return BlockStats{
+		ULID: meta.ULID, Dir: dst, MinTime: meta.MinTime, MaxTime: meta.MaxTime,
+		Samples: meta.Stats.NumSamples, Series: meta.Stats.NumSeries,
+	}, nil
+}
+
+// load returns what the window's block holds.
+func (ww *WindowWriter) load() windowLoad {
+	wl := windowLoad{series: uint64(len(ww.order))}
+	for _, s := range ww.order {
+		wl.samples += uint64(s.samples)
+	}
+	return wl
 }
 
 // Abort drops what was appended and removes the window's staging data.
@@ -214,21 +252,6 @@ func (ww *WindowWriter) Abort() error {
 		return nil
 	}
 	ww.done = true
-	var err error
-	if ww.app != nil {
-		err = ww.app.Rollback()
-	}
-	return errors.Join(err, ww.bw.Close(), os.RemoveAll(ww.dir))
-}
-
-// readStats reads the stats of the block in dir from its meta.json.
-func readStats(dir string) (BlockStats, error) {
-	m, err := readMeta(dir)
-	if err != nil {
-		return BlockStats{}, err
-	}
-	return BlockStats{
-		ULID: m.ULID, MinTime: m.MinTime, MaxTime: m.MaxTime,
-		Samples: m.Stats.NumSamples, Series: m.Stats.NumSeries,
-	}, nil
+	ww.series, ww.order = nil, nil
+	return errors.Join(ww.block.closeChunks(), os.RemoveAll(ww.dir))
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // Result sums up a WriteBlocks call.
@@ -44,13 +47,19 @@ func (w *Writer) WriteBlocks(ctx context.Context, series []Series) (Result, erro
 	if err := w.CheckSpace(w.loadOf(series)); err != nil {
 		return res, fmt.Errorf("write blocks: %w", err)
 	}
+	// Appended in label order, a window's chunks go to disk as they come.
+	order := make([]int, len(series))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return labels.Compare(series[a].Labels, series[b].Labels) })
 	cursor := make([]int, len(series)) // index of each series' next sample
 	for {
 		t, ok := nextSample(series, cursor)
 		if !ok {
 			return res, nil
 		}
-		stats, err := w.writeWindow(ctx, series, cursor, t)
+		stats, err := w.writeWindow(ctx, series, order, cursor, t)
 		if err != nil {
 			return res, fmt.Errorf("write blocks: %w", err)
 		}
@@ -71,9 +80,9 @@ func nextSample(series []Series, cursor []int) (int64, bool) {
 	return t, found
 }
 
-// writeWindow writes the samples of the window that contains t and
-// advances cursor past them.
-func (w *Writer) writeWindow(ctx context.Context, series []Series, cursor []int, t int64) (BlockStats, error) {
+// writeWindow writes the samples of the window that contains t, series in
+// the given order, and advances cursor past them.
+func (w *Writer) writeWindow(ctx context.Context, series []Series, order, cursor []int, t int64) (BlockStats, error) {
 	if err := ctx.Err(); err != nil {
 		return BlockStats{}, err
 	}
@@ -81,19 +90,19 @@ func (w *Writer) writeWindow(ctx context.Context, series []Series, cursor []int,
 	if err != nil {
 		return BlockStats{}, err
 	}
-	if err := appendWindow(ww, series, cursor); err != nil {
+	if err := appendWindow(ww, series, order, cursor); err != nil {
 		return BlockStats{}, errors.Join(err, ww.Abort())
 	}
 	return ww.Finish()
 }
 
 // appendWindow appends to ww the samples of series in its window, which
-// start at cursor, and advances cursor past them.
-func appendWindow(ww *WindowWriter, series []Series, cursor []int) error {
-	for i, s := range series {
-		rest := s.Samples[cursor[i]:]
+// start at cursor, in the given order, and advances cursor past them.
+func appendWindow(ww *WindowWriter, series []Series, order, cursor []int) error {
+	for _, i := range order {
+		rest := series[i].Samples[cursor[i]:]
 		n := sort.Search(len(rest), func(j int) bool { return rest[j].T >= ww.End() })
-		if err := ww.Append(s.Labels, rest[:n]); err != nil {
+		if err := ww.Append(series[i].Labels, rest[:n]); err != nil {
 			return err
 		}
 		cursor[i] += n

@@ -12,10 +12,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 )
 
-// DefaultCommitEvery is how many samples a window writer appends between
-// commits unless Options says otherwise.
-const DefaultCommitEvery = 5000
-
 // Sample is one float sample. T is in milliseconds since the epoch.
 type Sample struct {
 	T int64
@@ -50,19 +46,15 @@ type Options struct {
 	Window time.Duration
 	// Logger receives the writer's logs. Default: discard.
 	Logger *slog.Logger
-	// CommitEvery is how many samples are appended between commits.
-	// Default DefaultCommitEvery.
-	CommitEvery int
 }
 
 // Writer writes blocks into one output folder. Its methods are safe for
 // concurrent use. It holds a staging folder in the output folder until Close.
 type Writer struct {
-	dir         string
-	window      int64 // ms
-	commitEvery int
-	logger      *slog.Logger
-	staging     *staging
+	dir     string
+	window  int64 // ms
+	logger  *slog.Logger
+	staging *staging
 	// freeBytes returns the free space of the file system of a folder.
 	freeBytes func(dir string) (uint64, error)
 }
@@ -83,12 +75,11 @@ func New(opts Options) (*Writer, error) {
 		return nil, err
 	}
 	return &Writer{
-		dir:         opts.Dir,
-		window:      opts.Window.Milliseconds(),
-		commitEvery: opts.CommitEvery,
-		logger:      opts.Logger,
-		staging:     st,
-		freeBytes:   statfsFree,
+		dir:       opts.Dir,
+		window:    opts.Window.Milliseconds(),
+		logger:    opts.Logger,
+		staging:   st,
+		freeBytes: statfsFree,
 	}, nil
 }
 
@@ -105,9 +96,6 @@ func withDefaults(opts Options) (Options, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = promslog.NewNopLogger()
-	}
-	if opts.CommitEvery <= 0 {
-		opts.CommitEvery = DefaultCommitEvery
 	}
 	return opts, nil
 }

@@ -42,7 +42,7 @@ func TestOptionsValidation(t *testing.T) {
 
 func TestWriteBlocksRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	w := newTestWriter(t, Options{Dir: dir, CommitEvery: 7})
+	w := newTestWriter(t, Options{Dir: dir})
 	series := fleet(fleetSpec{instances: 3, metrics: 2, start: t0 + 22*hourMs, hours: 5})
 	series = append(series, Series{ // A series with a gap and odd timestamps.
 		Labels:  labels.FromStrings("__name__", "odd", instance, "db-odd", "region", "eu-west-1"),
@@ -136,12 +136,13 @@ func (c *cancelAfter) Err() error {
 
 func TestWriteBlocksCancelledMidWindow(t *testing.T) {
 	dir := t.TempDir()
-	w, err := New(Options{Dir: dir, CommitEvery: 100})
+	w, err := New(Options{Dir: dir})
 	require.NoError(t, err)
 	series := fleet(fleetSpec{instances: 10, metrics: 10, start: t0, hours: 72})
-	// A window of 2400 samples checks ctx 26 times: once at its start, at
-	// each of 24 commits and at the last. The third window is canceled.
-	ctx := &cancelAfter{Context: t.Context(), n: 2*26 + 10}
+	// A window of 100 series checks ctx 102 times: once at its start, at
+	// each series' Append and before writing the block. The third window
+	// is canceled.
+	ctx := &cancelAfter{Context: t.Context(), n: 2*102 + 10}
 	res, err := w.WriteBlocks(ctx, series)
 	require.ErrorIs(t, err, context.Canceled)
 	require.Len(t, res.Blocks, 2)
@@ -247,4 +248,32 @@ func TestWriterConcurrentWindows(t *testing.T) {
 	}
 	require.NoError(t, g.Wait())
 	require.Len(t, blockDirs(t, dir), 6)
+}
+
+// Series may come in any order and in several appends each, also after
+// coming out of label order: the block holds each series once, with all
+// its samples, in label order.
+func TestWindowWriterSeriesInAnyOrder(t *testing.T) {
+	dir := t.TempDir()
+	w := newTestWriter(t, Options{Dir: dir})
+	a, b, c := fleetLabels(0, 0), fleetLabels(0, 1), fleetLabels(0, 2)
+	appends := []struct {
+		lbls  labels.Labels
+		from  int64
+		hours int
+	}{{a, t0, 2}, {a, t0 + 2*hourMs, 1}, {c, t0, 3}, {b, t0, 3}, {a, t0 + 3*hourMs, 2}, {c, t0 + 3*hourMs, 1}}
+	ww, err := w.BeginWindow(t.Context(), t0)
+	require.NoError(t, err)
+	for _, ap := range appends {
+		require.NoError(t, ww.Append(ap.lbls, hourly(ap.from, ap.hours, 0)))
+	}
+	stats, err := ww.Finish()
+	require.NoError(t, err)
+	require.Equal(t, uint64(3), stats.Series)
+	require.Equal(t, uint64(12), stats.Samples)
+	got := queryBlock(t, stats.Dir)
+	for lbls, n := range map[string]int{a.String(): 5, b.String(): 3, c.String(): 4} {
+		require.Len(t, got[lbls], n, lbls)
+		require.True(t, ascending(got[lbls]), lbls)
+	}
 }

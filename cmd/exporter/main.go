@@ -46,12 +46,16 @@ const envPrefix = "RDS_BACKFILL_EXPORTER_"
 type CLI struct {
 	LogLevel  string `name:"log.level" default:"info" enum:"debug,info,warn,error" help:"Only log messages with the given severity or above: ${enum}."`
 	LogFormat string `name:"log.format" default:"logfmt" enum:"logfmt,json" help:"Output format of log messages: ${enum}."`
+	// LabelsSnakeCase is YACE's -labels-snake-case, under both names.
+	LabelsSnakeCase bool             `name:"labels.snake-case" aliases:"labels-snake-case" help:"Name dimension and tag labels in snake case (dimension_dbinstance_identifier), as YACE's -labels-snake-case does, live and backfilled."`
+	Version         kong.VersionFlag `name:"version" help:"Print version information and exit (as the version command)."`
 
-	Serve       ServeCmd       `cmd:"" default:"withargs" help:"Serve live CloudWatch metrics of RDS instances on /metrics (the default command)."`
-	Backfill    BackfillCmd    `cmd:"" help:"Backfill CloudWatch history of instances as TSDB blocks, once, without a server."`
-	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a config file and exit 0 if it is valid, 1 if not."`
-	Simulate    SimulateCmd    `cmd:"" help:"Run the simulated AWS (CloudWatch, RDS, STS) alone, for trying the exporter or other tools offline."`
-	Version     VersionCmd     `cmd:"" help:"Print version information."`
+	Serve       ServeCmd         `cmd:"" default:"withargs" help:"Serve live CloudWatch metrics of RDS instances on /metrics (the default command)."`
+	Backfill    BackfillCmd      `cmd:"" help:"Backfill CloudWatch history of instances as TSDB blocks, once, without a server."`
+	CheckConfig CheckConfigCmd   `cmd:"" name:"check-config" help:"Validate a config file and exit 0 if it is valid, 1 if not."`
+	Convert     ConvertConfigCmd `cmd:"" name:"convert-config" help:"Convert the AWS/RDS jobs of a YACE config file: this exporter's config on stdout, what could not be carried over on stderr."`
+	Simulate    SimulateCmd      `cmd:"" help:"Run the simulated AWS (CloudWatch, RDS, STS) alone, for trying the exporter or other tools offline."`
+	VersionCmd  VersionCmd       `cmd:"" name:"version" help:"Print version information."`
 }
 
 // globals are handed to every command's Run.

@@ -344,6 +344,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"simulate an outage of nothing", []string{"simulate", "--fault.outage==1m", "--listen=127.0.0.1:0"}, 2, "--fault.outage==1m: no action"},
 		{"simulate an unknown engine", []string{"simulate", "--engines=postgres,oracle", "--listen=127.0.0.1:0"}, 1, `unknown engine "oracle"`},
 		{"version", []string{"version"}, 0, ""},
+		{"version flag", []string{"--version"}, 0, ""},
+		{"convert-config", []string{"convert-config", "../../config/yace/testdata/rds.yml"}, 0, "rds.yml:5: discovery: differs: YACE asks for every dimension set"},
+		{"convert-config strict", []string{"convert-config", "../../config/yace/testdata/invalid-unknown-key.yml"}, 1, `invalid-unknown-key.yml:6: unknown key "metric" in a YACE job`},
+		{"convert-config no RDS job", []string{"convert-config", "../../config/yace/testdata/invalid-no-rds-job.yml"}, 1, "no AWS/RDS job"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer

@@ -18,6 +18,7 @@ import (
 type ServeCmd struct {
 	ListenAddresses []string      `name:"web.listen-address" default:":19106" help:"Addresses on which to expose metrics and the API (repeatable)."`
 	WebConfigFile   string        `name:"web.config.file" default:"" help:"Path to a web configuration file for TLS and basic authentication (exporter-toolkit format)."`
+	SystemdSocket   bool          `name:"web.systemd-socket" help:"Listen on the sockets systemd passes (socket activation) instead of --web.listen-address."`
 	TelemetryPath   string        `name:"web.telemetry-path" default:"${default_telemetry_path}" help:"Path under which to expose metrics."`
 	ConfigFile      string        `name:"config.file" default:"" help:"Path to the YAML config file; none: discovery in the default region with the default metrics."`
 	AWS             awsFlags      `embed:""`
@@ -55,8 +56,7 @@ func newServer(h http.Handler) *http.Server {
 
 func (s *ServeCmd) listen(ctx context.Context, h http.Handler, logger *slog.Logger) error {
 	srv := newServer(h)
-	systemd := false
-	flags := &web.FlagConfig{WebListenAddresses: &s.ListenAddresses, WebSystemdSocket: &systemd, WebConfigFile: &s.WebConfigFile}
+	flags := &web.FlagConfig{WebListenAddresses: &s.ListenAddresses, WebSystemdSocket: &s.SystemdSocket, WebConfigFile: &s.WebConfigFile}
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, flags, logger) }()
 	select {

@@ -34,7 +34,7 @@ func openSession(ctx context.Context, g *globals, configFile string, aws awsFlag
 	if err != nil {
 		return nil, err
 	}
-	opts.Parallel, opts.Version = aws.Parallel, version.Version
+	opts.Parallel, opts.Version, opts.LabelsSnakeCase = aws.Parallel, version.Version, g.cli.LabelsSnakeCase
 	exp, err := exporter.New(ctx, cfg, opts, exporter.Env{Logger: logger, AWSLoadOptions: load})
 	if err != nil {
 		release()

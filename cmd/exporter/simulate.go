@@ -24,6 +24,7 @@ type SimulateCmd struct {
 	Engines       []string      `name:"engines" help:"Engines the instances rotate through, comma-separated: postgres, mysql, mariadb, aurora-postgresql, aurora-mysql (default: the first four)."`
 	Proxies       int           `name:"proxies" default:"0" help:"Number of simulated RDS Proxies of each fleet."`
 	Seed          int64         `name:"seed" default:"1" help:"Seed of the simulated data."`
+	Dense         bool          `name:"dense" help:"A fleet of a fixed shape, for benchmarks: every instance publishes every DB instance metric, with a datapoint every period (no stopped hours)."`
 	ThrottleAbove float64       `name:"fault.throttle-above" default:"0" help:"Answer GetMetricData with Throttling above this many requests per second (0: never)."`
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
 	Latency       time.Duration `name:"fault.latency" default:"0s" help:"Latency added to every request."`
@@ -83,7 +84,7 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	}
 	opts := awssim.Options{
 		Region: s.Region, AccountID: s.AccountID, Regions: s.Regions, Accounts: s.Accounts,
-		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed,
+		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed, Dense: s.Dense,
 		Faults:           awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outage: outage},
 		LogRetentionDays: s.LogRetentionDays,
 	}

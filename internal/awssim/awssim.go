@@ -6,6 +6,7 @@
 //   - RDS (awsQuery, XML): DescribeDBInstances, DescribeDBClusters,
 //     DescribeDBProxies and ListTagsForResource;
 //   - STS (awsQuery, XML): AssumeRole and GetCallerIdentity;
+//   - IAM (awsQuery, XML): ListAccountAliases;
 //   - CloudWatch Logs (JSON 1.1): Enhanced Monitoring's log group
 //     RDSOSMetrics, with GetLogEvents, FilterLogEvents and DescribeLogStreams;
 //   - Performance Insights (JSON 1.1): GetResourceMetrics and
@@ -129,6 +130,14 @@ type Options struct {
 	// LogRetentionDays is the retention of the RDSOSMetrics log group,
 	// default 30 days (what RDS sets when it creates the group).
 	LogRetentionDays int
+	// Dense makes a fleet of a fixed shape for benchmarks: every DB
+	// instance publishes every DB instance metric AWS documents, whatever
+	// its engine, class, role, storage or Performance Insights, and none
+	// has stopped windows, so that a query for an instance metric has a
+	// datapoint every period.
+	Dense bool
+	// IAM shapes IAM's answers (account aliases).
+	IAM IAMOptions
 }
 
 // Faults are failures the simulator injects. The zero value injects none.
@@ -194,7 +203,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:     opts,
 		seedHash: mix64(uint64(opts.Seed)),
-		docs:     newDocIndex(),
+		docs:     newDocIndex(opts.Dense),
 		shapes:   newShapes(),
 	}
 	s.indexFleets(newFleets(opts, sh))

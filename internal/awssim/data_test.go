@@ -64,7 +64,7 @@ func TestValueDeterministic(t *testing.T) {
 func TestValueStatisticsConsistent(t *testing.T) {
 	s := newTestSim(Options{Instances: 12, Engines: allEngines(), Proxies: 2})
 	periods := []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 24 * time.Hour}
-	units := newDocIndex().units
+	units := newDocIndex(false).units
 	for _, sr := range s.PublishedSeries(s.AccountID(), s.Region()) {
 		for _, per := range periods {
 			for k := range 5 {

@@ -10,11 +10,14 @@ type docIndex struct {
 	proxyOrder    []string
 	proxy         map[string]proxyDoc
 	units         map[string]string
+	// dense: every instance publishes every instance metric (Options.Dense).
+	dense bool
 }
 
-// newDocIndex indexes the tables of metrics.go.
-func newDocIndex() *docIndex {
+// newDocIndex indexes the tables of metrics.go; dense is Options.Dense.
+func newDocIndex(dense bool) *docIndex {
 	c := &docIndex{
+		dense:    dense,
 		instance: map[string][]metricDoc{}, cluster: map[string]metricDoc{},
 		clusterEngine: map[string]bool{}, proxy: map[string]proxyDoc{}, units: map[string]string{},
 	}
@@ -103,6 +106,9 @@ func (d metricDoc) appliesTo(t traits) bool {
 // instancePublishes reports whether the instance publishes the instance
 // metric.
 func (c *docIndex) instancePublishes(metric string, in *instance) bool {
+	if c.dense {
+		return len(c.instance[metric]) > 0
+	}
 	t := in.traits()
 	for _, d := range c.instance[metric] {
 		if d.appliesTo(t) {

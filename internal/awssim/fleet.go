@@ -16,6 +16,7 @@ type fleetShape struct {
 	clusterSize  int
 	replicaEvery int // 0: no replicas
 	proxies      int
+	dense        bool // Options.Dense: no stopped windows
 	// monitoring chooses each instance's Enhanced Monitoring and
 	// Performance Insights settings (Options.Monitoring); nil: the
 	// defaults.
@@ -28,7 +29,7 @@ func newFleetShape(o Options) (*fleetShape, error) {
 	if err != nil {
 		return nil, err
 	}
-	sh := &fleetShape{seed: o.Seed, instances: o.Instances, engines: engs, clusterSize: o.ClusterSize, replicaEvery: max(o.ReplicaEvery, 0), proxies: o.Proxies, monitoring: o.Monitoring}
+	sh := &fleetShape{seed: o.Seed, instances: o.Instances, engines: engs, clusterSize: o.ClusterSize, replicaEvery: max(o.ReplicaEvery, 0), proxies: o.Proxies, monitoring: o.Monitoring, dense: o.Dense}
 	for _, name := range o.Classes {
 		c, err := parseClass(name)
 		if err != nil {

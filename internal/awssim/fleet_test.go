@@ -130,3 +130,28 @@ func TestOptionsCheck(t *testing.T) {
 	}()
 	New(Options{Engines: []string{"oracle-ee"}})
 }
+
+// A dense fleet has every instance metric for every instance, and no
+// stopped hours; the default fleet has neither.
+func TestDenseFleet(t *testing.T) {
+	all := newDocIndex(false).instanceOrder
+	for _, dense := range []bool{false, true} {
+		s := newTestSim(Options{Instances: 20, Dense: dense})
+		byInstance := metricsByInstance(s)
+		var full, gaps int
+		for _, in := range s.Instances() {
+			if len(byInstance[in.ID]) == len(all) {
+				full++
+			}
+			if in.HasGaps {
+				gaps++
+			}
+		}
+		if want := 20; dense && (full != want || gaps != 0) {
+			t.Errorf("dense: %d of %d instances publish all %d instance metrics, %d have gaps; want all and none", full, want, len(all), gaps)
+		}
+		if !dense && (full == 20 || gaps == 0) {
+			t.Errorf("default: %d instances publish every instance metric, %d have gaps; want fewer than all, and some", full, gaps)
+		}
+	}
+}

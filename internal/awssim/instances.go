@@ -81,6 +81,7 @@ func newInstances(sh *fleetShape, sc scope) []instance {
 		h := hash3(uint64(sh.seed), uint64(i), strHash(eng.name))
 		in := instance{engine: eng, class: sh.classOf(i, eng)}
 		in.Instance = describe(sc, i, eng, h)
+		in.HasGaps = in.HasGaps && !sh.dense
 		if sh.replicaEvery > 0 && i%sh.replicaEvery == sh.replicaEvery-1 && !eng.aurora() && i >= len(sh.engines) {
 			in.ReplicaSource = out[i-len(sh.engines)].ID
 		}

@@ -109,7 +109,7 @@ func TestInstanceMetricSetsMatchDocumentation(t *testing.T) {
 }
 
 func TestClusterAndProxyMetricSetsMatchDocumentation(t *testing.T) {
-	cat := newDocIndex()
+	cat := newDocIndex(false)
 	clusterNames := func(tr traits) []string {
 		var out []string
 		for _, d := range clusterMetrics() {
@@ -151,7 +151,7 @@ func TestClusterAndProxyMetricSetsMatchDocumentation(t *testing.T) {
 // TestEveryMetricHasAShape checks that every documented metric has data,
 // and every shape a documented metric.
 func TestEveryMetricHasAShape(t *testing.T) {
-	cat, shapes := newDocIndex(), newShapes()
+	cat, shapes := newDocIndex(false), newShapes()
 	for name := range cat.units {
 		if shapes[name] == nil {
 			t.Errorf("%s has no shape", name)

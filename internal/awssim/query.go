@@ -35,9 +35,14 @@ func (s *Server) lookupAction(action, version string) (xmlns string, run queryAc
 		return stsXMLNS, s.assumeRole
 	case "GetCallerIdentity":
 		return stsXMLNS, s.getCallerIdentity
+	case "ListAccountAliases":
+		return iamXMLNS, s.listAccountAliases
 	}
-	if version == stsVersion {
+	switch version {
+	case stsVersion:
 		return stsXMLNS, nil
+	case iamVersion:
+		return iamXMLNS, nil
 	}
 	return rdsXMLNS, nil
 }

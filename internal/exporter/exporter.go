@@ -39,6 +39,9 @@ type Options struct {
 	Backfill BackfillOptions
 	// Version is shown on the landing page.
 	Version string
+	// LabelsSnakeCase names the dimension and tag labels of the RDS series
+	// in YACE's snake case (--labels.snake-case).
+	LabelsSnakeCase bool
 }
 
 // BackfillOptions configure the backfill; zero values take the backfill
@@ -80,8 +83,11 @@ type Exporter struct {
 	opts Options
 	env  Env
 
-	telemetry  *telemetry.Metrics
+	telemetry *telemetry.Metrics
+	// registry holds the self-metrics, encoded at each scrape; live holds
+	// the collector, whose series /metrics serves as rendered per poll.
 	registry   *prometheus.Registry
+	live       *prometheus.Registry
 	clients    []*cloudwatch.Client
 	inventory  *inventory.Inventory
 	collector  *collector.Collector
@@ -112,7 +118,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options, env Env) (*Expor
 		env.Logger = slog.New(slog.DiscardHandler)
 	}
 	base, stop := context.WithCancel(context.Background())
-	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.New(), base: base, stop: stop}
+	x := &Exporter{cfg: cfg, opts: opts, env: env, telemetry: telemetry.NewLabeled(cfg.Labeling(opts.LabelsSnakeCase)), base: base, stop: stop}
 	if err := x.build(ctx); err != nil {
 		return nil, errors.Join(err, x.Close())
 	}
@@ -135,7 +141,8 @@ func (x *Exporter) build(ctx context.Context) error {
 	}
 	x.inventory = x.newInventory()
 	x.collector = x.newCollector()
-	if err := x.registry.Register(x.collector); err != nil {
+	x.live = prometheus.NewRegistry()
+	if err := x.live.Register(x.collector); err != nil {
 		return fmt.Errorf("register collector: %w", err)
 	}
 	x.sources = x.newSources()
@@ -231,8 +238,9 @@ func (x *Exporter) PollSources(ctx context.Context) error {
 // Resources returns the known resources, each with its metrics.
 func (x *Exporter) Resources() []model.Described { return x.inventory.All() }
 
-// Gatherer returns the registry /metrics serves.
-func (x *Exporter) Gatherer() prometheus.Gatherer { return x.registry }
+// Gatherer returns every metric /metrics serves: the live series and the
+// self-metrics.
+func (x *Exporter) Gatherer() prometheus.Gatherer { return prometheus.Gatherers{x.live, x.registry} }
 
 // Jobs returns the backfill job manager, nil when the backfill is
 // disabled.
@@ -252,6 +260,7 @@ func (x *Exporter) BackfillErr() error { return x.backfillErr }
 func (x *Exporter) Handler() http.Handler {
 	opts := api.Options{
 		TelemetryPath: x.opts.TelemetryPath,
+		Exposition:    x.collector.Exposition,
 		Gatherer:      x.registry,
 		Resources:     x.inventory,
 		Ready:         x.collector.Ready(),

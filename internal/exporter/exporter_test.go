@@ -42,13 +42,19 @@ func startSim(t *testing.T, opts awssim.Options) *awssim.Server {
 // in dir, and discovers the instances.
 func newExporter(t *testing.T, sim *awssim.Server, yml, dir string) *exporter.Exporter {
 	t.Helper()
+	return newExporterWith(t, sim, yml, exporter.Options{
+		Backfill: exporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": "rds", "env": "test"}},
+	})
+}
+
+// newExporterWith is newExporter with the command line's options.
+func newExporterWith(t *testing.T, sim *awssim.Server, yml string, opts exporter.Options) *exporter.Exporter {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yml), "test.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := exporter.New(t.Context(), cfg, exporter.Options{
-		Backfill: exporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": "rds", "env": "test"}},
-	}, exporter.Env{
+	x, err := exporter.New(t.Context(), cfg, opts, exporter.Env{
 		Logger: slog.New(slog.DiscardHandler),
 		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
 			awsconfig.WithBaseEndpoint(sim.URL()),
@@ -103,6 +109,13 @@ func TestLiveAndBackfilledLabelsAreTheSame(t *testing.T) {
 // id that the registry serves, by metric name.
 func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels.Labels {
 	t.Helper()
+	return liveSeriesBy(t, x, catalog.LabelInstanceID, id)
+}
+
+// liveSeriesBy is liveSeries for instances whose identifier is the label
+// idLabel.
+func liveSeriesBy(t *testing.T, x *exporter.Exporter, idLabel, id string) map[string]labels.Labels {
+	t.Helper()
 	families, err := x.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +126,7 @@ func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			if ls := pairs(m.GetLabel()); ls.Get(catalog.LabelInstanceID) == id {
+			if ls := pairs(m.GetLabel()); ls.Get(idLabel) == id {
 				out[f.GetName()] = ls
 			}
 		}
@@ -121,10 +134,13 @@ func liveSeries(t *testing.T, x *exporter.Exporter, id string) map[string]labels
 	return out
 }
 
+// pairs returns the labels a scrape keeps: not the empty ones.
 func pairs(lps []*dto.LabelPair) labels.Labels {
 	b := labels.NewScratchBuilder(len(lps))
 	for _, lp := range lps {
-		b.Add(lp.GetName(), lp.GetValue())
+		if lp.GetValue() != "" {
+			b.Add(lp.GetName(), lp.GetValue())
+		}
 	}
 	b.Sort()
 	return b.Labels()
@@ -134,12 +150,19 @@ func pairs(lps []*dto.LabelPair) labels.Labels {
 // blocks in dir.
 func blockSeries(t *testing.T, dir, name, id string) []tsdbwriter.Series {
 	t.Helper()
+	return blockSeriesBy(t, dir, name, catalog.LabelInstanceID, id)
+}
+
+// blockSeriesBy is blockSeries for instances whose identifier is the label
+// idLabel.
+func blockSeriesBy(t *testing.T, dir, name, idLabel, id string) []tsdbwriter.Series {
+	t.Helper()
 	now := time.Now()
 	series, err := tsdbwriter.ReadSeries(context.Background(), []string{dir}, tsdbwriter.ReadOptions{
 		Mint: now.Add(-3 * 24 * time.Hour).UnixMilli(), Maxt: now.UnixMilli(),
 		Matchers: []*labels.Matcher{
 			labels.MustNewMatcher(labels.MatchEqual, "__name__", name),
-			labels.MustNewMatcher(labels.MatchEqual, catalog.LabelInstanceID, id),
+			labels.MustNewMatcher(labels.MatchEqual, idLabel, id),
 		},
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
@@ -80,6 +81,7 @@ func (x *Exporter) newCollector() *collector.Collector {
 		Interval:       p.Interval,
 		Period:         p.Period,
 		Delay:          p.Delay,
+		Labeling:       x.labeling(),
 		Env:            x.componentEnv("collector"),
 	})
 }
@@ -99,6 +101,7 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		HeadMargin:   o.HeadMargin,
 		MaxDays:      o.MaxDays,
 		Labels:       o.Labels,
+		Labeling:     x.labeling(),
 		ResweepEmpty: o.ResweepEmpty,
 		BlockWindow:  o.BlockDuration,
 		BatchSamples: o.BatchSamples,
@@ -122,3 +125,6 @@ func clientsAs[T any](clients []*cloudwatch.Client, as func(*cloudwatch.Client) 
 func (x *Exporter) componentEnv(component string) telemetry.Env {
 	return telemetry.Env{Now: x.env.Now, Logger: x.env.Logger.With("component", component), Telemetry: x.telemetry}
 }
+
+// labeling is how every RDS series is labeled, live and backfilled.
+func (x *Exporter) labeling() catalog.Labeling { return x.cfg.Labeling(x.opts.LabelsSnakeCase) }

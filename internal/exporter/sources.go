@@ -20,6 +20,7 @@ func (x *Exporter) newSources() *collector.Sources {
 		PerformanceInsights: liveSource(pi.LiveSource),
 		PIWaitEvents:        pi.TopWaitEvents,
 		PIStatements:        pi.TopStatements,
+		Labeling:            x.labeling(),
 		Env:                 x.componentEnv("sources"),
 	})
 }

@@ -2,9 +2,13 @@ package testtools
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// camelCaseFinding is promtool's finding on YACE's label names.
+const camelCaseFinding = "label names should be written in 'snake_case' not 'camelCase'"
 
 // CheckMetrics runs the pinned promtool's `check metrics` on an exposition
 // and fails the test for any finding but the camelCase of label names:
@@ -13,16 +17,28 @@ import (
 // and queries written for YACE work.
 func (t *Tools) CheckMetrics(tb testing.TB, exposition string) {
 	tb.Helper()
+	t.CheckMetricsAllowing(tb, exposition, camelCaseFinding)
+}
+
+// CheckMetricsAllowing runs the pinned promtool's `check metrics` on an
+// exposition and fails the test for any finding that contains none of
+// allowed (none allowed: any finding fails it).
+func (t *Tools) CheckMetricsAllowing(tb testing.TB, exposition string, allowed ...string) {
+	tb.Helper()
 	cmd := exec.CommandContext(tb.Context(), t.Promtool(tb), "check", "metrics")
 	cmd.Stdin = strings.NewReader(exposition)
 	out, err := cmd.CombinedOutput()
+	findings := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line == "" || strings.Contains(line, "label names should be written in 'snake_case' not 'camelCase'") {
+		if line == "" {
 			continue
 		}
-		tb.Errorf("promtool check metrics: %s", line)
+		findings++
+		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.Contains(line, a) }) {
+			tb.Errorf("promtool check metrics: %s", line)
+		}
 	}
-	if err != nil && !strings.Contains(string(out), "camelCase") {
+	if err != nil && findings == 0 {
 		tb.Errorf("promtool check metrics failed: %v\n%s", err, out)
 	}
 }
