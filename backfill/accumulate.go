@@ -121,8 +121,9 @@ func (b *Backfiller) sourceLabels(id seriesID) labels.Labels {
 
 // writeSeries writes series, their samples ascending, to the store one
 // block window at a time, in time order, each window's series in label
-// order (as the store wants them). It sorts series.
+// order (as the store wants them).
 func (b *Backfiller) writeSeries(ctx context.Context, series []tsdbwriter.Series, res *Result) error {
+	series = slices.Clone(series) // the accumulator's index refers to its order
 	slices.SortFunc(series, func(x, y tsdbwriter.Series) int { return labels.Compare(x.Labels, y.Labels) })
 	window := b.opts.BlockWindow.Milliseconds()
 	starts := map[int64]struct{}{}
