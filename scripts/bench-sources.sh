@@ -12,9 +12,9 @@
 #          100 instances x 7 days of Performance Insights: a few minutes.
 #   full:  adds 1 instance x 10 and 30 days of 1 s (864,000 and 2.59M
 #          events), 20 instances x 1 day at 1 s (1.73M events) and 100
-#          instances x 30 days at 60 s (4.32M events): about 25 minutes on a
+#          instances x 30 days at 60 s (4.32M events): about 20 minutes on a
 #          2-core machine, most of it the simulator writing the events' JSON.
-#   30 days x 100 instances at 1 s (259M events) would take about ten hours
+#   30 days x 100 instances at 1 s (259M events) would take about nine hours
 #   here; with one 1 s instance per batch it repeats the 1 x 30 days case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
