@@ -30,7 +30,7 @@ const sourcesNote = "History comes from the backfill (`?source=enhanced-monitori
 
 // osRow is the OS of the selected instances, from Enhanced Monitoring.
 func osRow() row {
-	return row{title: "OS (Enhanced Monitoring)", panels: []cog.Builder[dashboard.Panel]{
+	return row{title: "OS (Enhanced Monitoring, opt-in: enhanced_monitoring in the config)", panels: []cog.Builder[dashboard.Panel]{
 		sourceGraph("CPU by mode", "Share of CPU time in each mode but idle: user, system, I/O wait, steal (time "+
 			"another VM took), nice, irq, guest. Their sum is the CPU utilization; wait and steal are what "+
 			"CloudWatch's CPUUtilization hides.", units.Percent,
@@ -66,7 +66,7 @@ func osRow() row {
 // Performance Insights.
 func dbLoadRow() row {
 	sqlByDigest := piContinuous(catalog.PILoadBySQL, catalog.LabelDigest)
-	return row{title: "Database load (Performance Insights)", panels: []cog.Builder[dashboard.Panel]{
+	return row{title: "Database load (Performance Insights, opt-in: performance_insights in the config)", panels: []cog.Builder[dashboard.Panel]{
 		sourceGraph("Database load by wait event", "Average active sessions by what they wait on (CPU, I/O, locks, "+
 			"client...), the top wait events of each instance; their sum is the database load. Above the vCPU "+
 			"count, sessions queue.", units.Short,
