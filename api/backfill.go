@@ -134,7 +134,14 @@ func (s *Server) runBackfill(r *http.Request, resources []model.Described, sub s
 	if err != nil {
 		return 0, nil, backfillError(http.StatusBadRequest, sub, "async: %v", err)
 	}
-	req := backfill.Request{Resources: resources, Days: days}
+	sources, err := model.ParseSources(r.URL.Query().Get("source"))
+	if err != nil {
+		return 0, nil, backfillError(http.StatusBadRequest, sub, "source: %v", err)
+	}
+	if err := backfill.CheckSources(resources, sources); err != nil {
+		return 0, nil, backfillError(http.StatusBadRequest, sub, "%v", err)
+	}
+	req := backfill.Request{Resources: resources, Days: days, Sources: sources}
 	if async {
 		st, err := s.opts.Backfill.Start(req)
 		if err != nil {
@@ -193,7 +200,8 @@ func (s *Server) backfillFailure(err error, sub subject) *Error {
 		e.Fields["job_id"] = busy.JobID
 		e.Fields["job"] = jobPath(busy.JobID)
 		return e
-	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget), errors.Is(err, backfill.ErrBadDays):
+	case errors.Is(err, backfill.ErrNotCloudWatch), errors.Is(err, backfill.ErrNoTarget), errors.Is(err, backfill.ErrBadDays),
+		errors.Is(err, model.ErrSourceOff), errors.Is(err, model.ErrBadSource):
 		return backfillError(http.StatusBadRequest, sub, "%v", err)
 	case errors.As(err, &apiErr):
 		return backfillError(http.StatusBadGateway, sub, "%v", err)

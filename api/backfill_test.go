@@ -166,6 +166,16 @@ func TestBackfillContract(t *testing.T) {
 		{"days zero", "POST", "/api/v1/instances/db-1/metrics/backfill?days=0", 400, nil, `days="0"`},
 		{"days fraction", "POST", "/api/v1/instances/db-1/metrics/backfill?days=1.5", 400, nil, `days="1.5"`},
 		{"bad async", "POST", "/api/v1/instances/db-1/metrics/backfill?async=maybe", 400, nil, "async"},
+		{"bad source", "POST", "/api/v1/instances/db-1/metrics/backfill?source=pi", 400, map[string]any{"instance_id": "db-1"},
+			`Backfill failed: source: unknown source "pi": want cloudwatch, enhanced-monitoring, performance-insights or all`},
+		{"Enhanced Monitoring off", "POST", "/api/v1/instances/db-1/metrics/backfill?source=enhanced-monitoring", 400, map[string]any{"instance_id": "db-1"},
+			`Backfill failed: enhanced-monitoring: Enhanced Monitoring is not enabled for DB instance db-1 (its MonitoringInterval is 0)`},
+		{"Performance Insights of a cluster", "POST", "/api/v1/clusters/db-1/metrics/backfill?source=performance-insights", 400, map[string]any{"cluster_id": "db-1"},
+			`Backfill failed: performance-insights: cluster db-1 is not a DB instance, and Performance Insights serves DB instances only`},
+		{"fleet without Enhanced Monitoring", "POST", "/api/v1/metrics/backfill?source=enhanced-monitoring", 400, nil,
+			`Backfill failed: none of the 6 resources can be swept: enhanced-monitoring: Enhanced Monitoring is not enabled for DB instance db-1`},
+		{"all sources of an instance without them", "POST", "/api/v1/instances/db-1/metrics/backfill?region=eu-west-1&source=all", 200,
+			map[string]any{"success": true, "hours_backfilled": 168.0, "cloudwatch_requests": 1.0}, ""},
 		{"not AWS", "POST", "/api/v1/instances/legacy/metrics/backfill", 400,
 			map[string]any{"instance_id": "legacy"}, `Backfill failed: DB instance "legacy" has provider "onprem", which CloudWatch does not serve; only provider "aws" resources can be backfilled`},
 		{"other region", "POST", "/api/v1/instances/db-1/metrics/backfill?region=ap-south-1", 404,
@@ -326,7 +336,7 @@ func TestBackfillAnswerIsTheJob(t *testing.T) {
 	// Every field of the typed answer is in the JSON, and nothing else;
 	// those omitted when empty are left out.
 	fields := jsonFields(reflect.TypeFor[BackfillJSON]())
-	omitted := []string{"phase", "error", "cluster_id", "proxy_id"}
+	omitted := []string{"source", "phase", "error", "cluster_id", "proxy_id"}
 	for _, f := range fields {
 		if _, ok := posted[f]; !ok && !slices.Contains(omitted, f) {
 			t.Errorf("field %s missing from %v", f, posted)
@@ -384,7 +394,7 @@ func TestBackfillFailureSaysWhatWasCommitted(t *testing.T) {
 }
 
 // The README's example answer has exactly the fields of BackfillJSON (but
-// phase and error, empty in a finished job, and the identifiers of
+// source, phase and error, empty in a finished job, and the identifiers of
 // clusters and proxies, empty in an instance's job).
 func TestReadmeExampleIsTheAnswer(t *testing.T) {
 	block := testtools.ReadmeBlock(t, "../README.md", "```json\n{\n  \"success\"")
@@ -394,7 +404,7 @@ func TestReadmeExampleIsTheAnswer(t *testing.T) {
 	}
 	var want []string
 	for _, f := range jsonFields(reflect.TypeFor[BackfillJSON]()) {
-		if !slices.Contains([]string{"phase", "error", "cluster_id", "proxy_id"}, f) {
+		if !slices.Contains([]string{"source", "phase", "error", "cluster_id", "proxy_id"}, f) {
 			want = append(want, f)
 		}
 	}

@@ -21,7 +21,11 @@ type Auto struct {
 	Resources func() []model.Described
 	Interval  time.Duration
 	Days      int
-	Logger    *slog.Logger
+	// Sources and Select are those of each run's Request: the sources read
+	// live and the resources each reads.
+	Sources []model.Source
+	Select  func(model.Source, model.Described) bool
+	Logger  *slog.Logger
 }
 
 // Run backfills at once and then every Interval until ctx ends.
@@ -45,7 +49,7 @@ func (a *Auto) once(ctx context.Context) {
 	if len(all) == 0 {
 		return
 	}
-	st, err := a.Jobs.Run(ctx, Request{Resources: all, Days: a.Days})
+	st, err := a.Jobs.Run(ctx, Request{Resources: all, Days: a.Days, Sources: a.Sources, Select: a.Select})
 	var busy *BusyError
 	switch {
 	case errors.As(err, &busy):

@@ -98,6 +98,12 @@ type Options struct {
 	// Fetchers fetch the history of the instances of their account and
 	// region, one per account and region.
 	Fetchers []Fetcher
+	// Readers read Enhanced Monitoring and Performance Insights in their
+	// account and region, one per account and region.
+	Readers []SourceReaders
+	// PIWaitEvents and PIStatements are how many top wait events and SQL
+	// digests Performance Insights backfills (1 to 25); default 10 each.
+	PIWaitEvents, PIStatements int
 	// Period of the CloudWatch datapoints: 1h by default; 1m (within 15
 	// days) and 5m (within 63 days) are allowed.
 	Period time.Duration
@@ -193,6 +199,7 @@ func applyDefaults(o *Options) error {
 	if o.QueriesPerFetch <= 0 {
 		o.QueriesPerFetch = 4 * cloudwatch.MaxQueriesPerCall
 	}
+	sourceDefaults(o)
 	o.Env = o.WithDefaults()
 	return nil
 }
@@ -227,12 +234,26 @@ func (b *Backfiller) dirs() []string {
 	return dirs
 }
 
-// seriesMatchers select the series that count as coverage: the aws_rds_*
-// value series, not the info series (it exists whether CloudWatch has data
-// or not).
-func seriesMatchers() []*labels.Matcher {
-	return []*labels.Matcher{
-		labels.MustNewMatcher(labels.MatchRegexp, pmodel.MetricNameLabel, "aws_rds_.+"),
-		labels.MustNewMatcher(labels.MatchNotEqual, pmodel.MetricNameLabel, catalog.InfoMetric),
+// seriesMatchers select the series that count as CloudWatch's coverage:
+// the aws_rds_* value series, not the info series (it exists whether
+// CloudWatch has data or not).
+func seriesMatchers() []*labels.Matcher { return sourceMatchers(model.SourceCloudWatch) }
+
+// sourceMatchers select the series of a source that count as its
+// coverage: CloudWatch's aws_rds_* value series, Enhanced Monitoring's
+// rdsosmetrics_*, Performance Insights' rds_pi_* but its info series.
+// Their name prefixes tell the sources apart.
+func sourceMatchers(src model.Source) []*labels.Matcher {
+	prefix, info := "aws_rds_", catalog.InfoMetric
+	switch src {
+	case model.SourceEnhancedMonitoring:
+		prefix, info = catalog.OSMetricsPrefix, ""
+	case model.SourcePerformanceInsights:
+		prefix, info = catalog.PIPrefix, catalog.PISQLInfo
 	}
+	ms := []*labels.Matcher{labels.MustNewMatcher(labels.MatchRegexp, pmodel.MetricNameLabel, prefix+".+")}
+	if info != "" {
+		ms = append(ms, labels.MustNewMatcher(labels.MatchNotEqual, pmodel.MetricNameLabel, info))
+	}
+	return ms
 }

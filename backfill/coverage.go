@@ -3,11 +3,13 @@ package backfill
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/promcoverage"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
@@ -59,8 +61,9 @@ func (c *Coverage) Count(key string) int {
 	return n
 }
 
-// coverageSource reads which hours of a range a store holds.
-type coverageSource func(ctx context.Context, r Range) (covered, error)
+// coverageSource reads which hours of a range a store holds, counting the
+// series ms select.
+type coverageSource func(ctx context.Context, r Range, ms []*labels.Matcher) (covered, error)
 
 // coverageSources returns where the backfiller reads coverage, for the
 // store it writes to: the query API when given, and the store's own
@@ -76,8 +79,8 @@ func (b *Backfiller) coverageSources() []coverageSource {
 		out = append(out, b.localCoverage)
 	case *bucketStore:
 		if b.opts.CoverageQuery == nil {
-			out = append(out, func(ctx context.Context, r Range) (covered, error) {
-				return s.coverage(ctx, b.coverageOptions(r))
+			out = append(out, func(ctx context.Context, r Range, ms []*labels.Matcher) (covered, error) {
+				return s.coverage(ctx, b.coverageOptions(r, ms))
 			})
 		}
 	}
@@ -85,12 +88,20 @@ func (b *Backfiller) coverageSources() []coverageSource {
 }
 
 // Coverage returns, per resource key (the ARN: the name label of every
-// series), the hours of the last days that the store holds.
+// series), the hours of the last days that the store holds of CloudWatch's
+// series.
 func (b *Backfiller) Coverage(ctx context.Context, days int) (*Coverage, Range, error) {
+	return b.SourceCoverage(ctx, days, model.SourceCloudWatch)
+}
+
+// SourceCoverage returns, per resource key, the hours of the last days
+// that the store holds of the series of src (sourceMatchers).
+func (b *Backfiller) SourceCoverage(ctx context.Context, days int, src model.Source) (*Coverage, Range, error) {
 	r := sweepRange(b.opts.Now(), b.opts.HeadMargin, days)
 	cov := &Coverage{r: r}
+	ms := sourceMatchers(src)
 	for _, source := range b.sources {
-		c, err := source(ctx, r)
+		c, err := source(ctx, r, ms)
 		if err != nil {
 			return nil, r, fmt.Errorf("read coverage: %w", err)
 		}
@@ -99,18 +110,19 @@ func (b *Backfiller) Coverage(ctx context.Context, days int) (*Coverage, Range, 
 	return cov, r, nil
 }
 
-// coverageOptions are the options of a scan of blocks for coverage of r.
-func (b *Backfiller) coverageOptions(r Range) tsdbwriter.CoverageOptions {
+// coverageOptions are the options of a scan of blocks for coverage of r
+// by the series ms select.
+func (b *Backfiller) coverageOptions(r Range, ms []*labels.Matcher) tsdbwriter.CoverageOptions {
 	return tsdbwriter.CoverageOptions{
 		Label: catalog.LabelName, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
-		Step: time.Hour, Matchers: seriesMatchers(), Logger: b.opts.Logger,
+		Step: time.Hour, Matchers: ms, Logger: b.opts.Logger,
 	}
 }
 
 // localCoverage scans the blocks of the output folder and of Prometheus's
 // data folder.
-func (b *Backfiller) localCoverage(ctx context.Context, r Range) (covered, error) {
-	cov, err := tsdbwriter.ScanCoverage(ctx, b.dirs(), b.coverageOptions(r))
+func (b *Backfiller) localCoverage(ctx context.Context, r Range, ms []*labels.Matcher) (covered, error) {
+	cov, err := tsdbwriter.ScanCoverage(ctx, b.dirs(), b.coverageOptions(r, ms))
 	if err != nil {
 		return nil, fmt.Errorf("scan coverage: %w", err)
 	}
@@ -118,9 +130,9 @@ func (b *Backfiller) localCoverage(ctx context.Context, r Range) (covered, error
 }
 
 // queryCoverage asks the query API for the hours that hold samples of the
-// value series with the target labels, for the whole fleet at once.
-func (b *Backfiller) queryCoverage(ctx context.Context, r Range) (covered, error) {
-	ms := seriesMatchers()
+// series ms select with the target labels, for the whole fleet at once.
+func (b *Backfiller) queryCoverage(ctx context.Context, r Range, ms []*labels.Matcher) (covered, error) {
+	ms = slices.Clone(ms)
 	labels.FromMap(b.opts.Labels).Range(func(l labels.Label) {
 		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
 	})

@@ -44,7 +44,9 @@ var ErrUnknownJob = errors.New("unknown backfill job")
 type JobStatus struct {
 	ID    string `json:"job_id"`
 	State string `json:"state"`
-	Phase string `json:"phase,omitempty"`
+	// Source is the source being swept while the job runs.
+	Source model.Source `json:"source,omitempty"`
+	Phase  string       `json:"phase,omitempty"`
 	// InstanceIDs are the identifiers of the job's DB instances.
 	InstanceIDs []string `json:"instance_ids"`
 	// Resources are all the job's resources.
@@ -65,6 +67,11 @@ type ResourceRef struct {
 	ARN       string     `json:"arn"`
 	Region    string     `json:"region"`
 	AccountID string     `json:"account_id"`
+}
+
+// refOf returns the reference of a resource.
+func refOf(d model.Described) ResourceRef {
+	return ResourceRef{Kind: d.Kind, ID: d.ID, ARN: d.ARN, Region: d.Region, AccountID: d.AccountID}
 }
 
 type job struct {
@@ -171,7 +178,7 @@ func (j *Jobs) register(ctx context.Context, req Request) (*job, context.Context
 		if d.Kind == model.KindDBInstance {
 			ids = append(ids, d.ID)
 		}
-		refs = append(refs, ResourceRef{Kind: d.Kind, ID: d.ID, ARN: d.ARN, Region: d.Region, AccountID: d.AccountID})
+		refs = append(refs, refOf(d))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	jb := &job{
@@ -206,7 +213,7 @@ func (j *Jobs) execute(ctx context.Context, jb *job, req Request) error {
 	defer jb.cancel()
 	req.Progress = func(p Progress) {
 		j.mu.Lock()
-		jb.status.Phase, jb.status.HoursDone, jb.status.HoursToFetch = p.Phase, p.HoursDone, p.HoursTotal
+		jb.status.Source, jb.status.Phase, jb.status.HoursDone, jb.status.HoursToFetch = p.Source, p.Phase, p.HoursDone, p.HoursTotal
 		j.mu.Unlock()
 	}
 	res, err := j.b.Backfill(ctx, req)
@@ -219,7 +226,7 @@ func (j *Jobs) finish(jb *job, res Result, err error, canceled bool) {
 	defer j.mu.Unlock()
 	now := time.Now().UTC()
 	jb.status.Finished = &now
-	jb.status.Phase = ""
+	jb.status.Phase, jb.status.Source = "", ""
 	jb.status.Result = res
 	switch {
 	case err == nil:

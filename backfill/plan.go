@@ -29,6 +29,8 @@ type span struct{ start, end int64 }
 
 func (s span) hours() int { return int((s.end - s.start) / 3600) }
 
+func (s span) duration() time.Duration { return time.Duration(s.end-s.start) * time.Second }
+
 // assignHulls puts each span into a hull, a window fetched for every span
 // in it, and returns the hulls and the hull of each span. spans must be
 // sorted by start. A span joins the last hull when the hull grown to
@@ -60,4 +62,25 @@ func assignHulls(spans []span, maxHours int) (hulls []span, of []int) {
 func joins(h, s span, maxLen int64) bool {
 	grown := max(h.end, s.end) - h.start
 	return grown <= maxLen || (2*(h.end-h.start) >= grown && 2*(s.end-s.start) >= grown)
+}
+
+// splitBatches splits plans, in order, into batches whose costs add up to
+// at most budget; a plan that costs more is a batch alone.
+func splitBatches[P any](plans []P, budget int, cost func(P) int) [][]P {
+	var out [][]P
+	var cur []P
+	n := 0
+	for _, p := range plans {
+		c := cost(p)
+		if len(cur) > 0 && n+c > budget {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+		cur = append(cur, p)
+		n += c
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }

@@ -1,9 +1,12 @@
 package backfill
 
+import "github.com/rds-backfill-exporter/rds-backfill-exporter/model"
+
 // progress reports instance-hours fetched to a callback, and logs every 24
 // hours of history swept (instance-hours divided by instances).
 type progress struct {
 	b         *Backfiller
+	source    model.Source
 	cb        func(Progress)
 	done      int
 	total     int
@@ -12,8 +15,8 @@ type progress struct {
 	phase     string
 }
 
-func newProgress(b *Backfiller, cb func(Progress), total, instances int) *progress {
-	p := &progress{b: b, cb: cb, total: total, instances: max(1, instances), phase: PhaseFetching}
+func newProgress(b *Backfiller, src model.Source, cb func(Progress), total, instances int) *progress {
+	p := &progress{b: b, source: src, cb: cb, total: total, instances: max(1, instances), phase: PhaseFetching}
 	p.report()
 	return p
 }
@@ -23,7 +26,7 @@ func (p *progress) add(hours int) {
 	p.report()
 	history := p.done / p.instances
 	if history/24 > p.logged/24 || (p.done == p.total && p.logged != history) {
-		p.b.opts.Logger.Info("backfill progress", "hours_of_history_swept", history,
+		p.b.opts.Logger.Info("backfill progress", "source", p.source, "hours_of_history_swept", history,
 			"instance_hours_done", p.done, "instance_hours_total", p.total)
 		p.logged = history
 	}
@@ -44,6 +47,6 @@ func (p *progress) writing(phase string) {
 
 func (p *progress) report() {
 	if p.cb != nil {
-		p.cb(Progress{Phase: p.phase, HoursDone: p.done, HoursTotal: p.total})
+		p.cb(Progress{Source: p.source, Phase: p.phase, HoursDone: p.done, HoursTotal: p.total})
 	}
 }

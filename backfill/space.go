@@ -10,7 +10,11 @@ import (
 // fetches anything, when the folder its store writes blocks into (the
 // output folder, or a bucket's spool folder) lacks the space they need.
 // Remote write writes no blocks.
-func (b *Backfiller) checkSpace(plans []*instancePlan) error {
+func (b *Backfiller) checkSpace(plans []*instancePlan) error { return b.checkLoad(b.load(plans)) }
+
+// checkLoad checks that the folder blocks are written in has room for a
+// sweep's load; remote write needs none.
+func (b *Backfiller) checkLoad(l tsdbwriter.Load) error {
 	var w *tsdbwriter.Writer
 	switch s := b.store.(type) {
 	case localStore:
@@ -20,7 +24,7 @@ func (b *Backfiller) checkSpace(plans []*instancePlan) error {
 	default:
 		return nil
 	}
-	return w.CheckSpace(b.load(plans))
+	return w.CheckSpace(l)
 }
 
 // load bounds what a sweep of plans writes, for the writer's free-space
@@ -31,15 +35,20 @@ func (b *Backfiller) load(plans []*instancePlan) tsdbwriter.Load {
 	perHour := uint64(time.Hour / b.opts.Period)
 	var l tsdbwriter.Load
 	for _, p := range plans {
-		queries := uint64(p.inst.QueryCount())
-		hours := map[int64]uint64{} // by window start
-		p.missing.each(func(h int64) {
-			start, _ := b.writer.WindowOf(h * 1000)
-			hours[start]++
-		})
-		for start, n := range hours {
-			l.Add(start, queries, n*queries*perHour)
-		}
+		b.addLoad(&l, p.missing, uint64(p.inst.QueryCount()), perHour)
 	}
 	return l
+}
+
+// addLoad counts in l the series of a resource, with perHour samples each
+// in every missing hour, once in each block window the hours fall in.
+func (b *Backfiller) addLoad(l *tsdbwriter.Load, missing hours, series, perHour uint64) {
+	byWindow := map[int64]uint64{} // hours by window start
+	missing.each(func(h int64) {
+		start, _ := b.writer.WindowOf(h * 1000)
+		byWindow[start]++
+	})
+	for start, n := range byWindow {
+		l.Add(start, series, n*series*perHour)
+	}
 }

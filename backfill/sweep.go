@@ -28,8 +28,29 @@ type Request struct {
 	// Days back from now, at least 1 (see CheckDays); capped at
 	// Options.MaxDays.
 	Days int
+	// Sources to sweep, in order; nil means CloudWatch alone. Enhanced
+	// Monitoring and Performance Insights sweep the DB instances that
+	// have them on and report the others in the result (see
+	// CheckSources).
+	Sources []model.Source
+	// Select, if set, says which resources a source sweeps (for example
+	// the instances a live source selects); nil sweeps them all.
+	Select func(model.Source, model.Described) bool
 	// Progress, if set, is called as the sweep goes.
 	Progress func(Progress)
+}
+
+// sources returns the request's sources, CloudWatch when it names none.
+func (req Request) sources() []model.Source {
+	if len(req.Sources) == 0 {
+		return []model.Source{model.SourceCloudWatch}
+	}
+	return req.Sources
+}
+
+// selects reports whether the request sweeps d for src.
+func (req Request) selects(src model.Source, d model.Described) bool {
+	return req.Select == nil || req.Select(src, d)
 }
 
 // Phases of a sweep: fetching, then the write of the store (PhaseWriting
@@ -41,8 +62,11 @@ const (
 )
 
 // Progress is how far a sweep is: resource-hours fetched of those to
-// fetch, then the phase of the store's write.
+// fetch (of the sources swept so far: a source's are known once it
+// starts), then the phase of the store's write, and the source being
+// swept.
 type Progress struct {
+	Source                model.Source
 	Phase                 string
 	HoursDone, HoursTotal int
 }
@@ -56,18 +80,8 @@ type Result struct {
 	// From and To are the range swept, [From, To).
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
-	// HoursTotal is resources times hours in the range: the sum of the
-	// four counts below.
-	HoursTotal int `json:"hours_total"`
-	// HoursBackfilled are hours written to the store.
-	HoursBackfilled int `json:"hours_backfilled"`
-	// HoursSkipped are hours the store already held.
-	HoursSkipped int `json:"hours_skipped_covered"`
-	// HoursKnownEmpty are hours skipped because an earlier sweep found no
-	// datapoint in them.
-	HoursKnownEmpty int `json:"hours_skipped_known_empty"`
-	// HoursEmpty are hours swept now in which CloudWatch had no datapoint.
-	HoursEmpty int `json:"hours_empty"`
+	// Hours count the resource-hours of the range, of every source.
+	Hours
 	// Windows is the number of contiguous windows fetched.
 	Windows          int           `json:"windows_fetched"`
 	Samples          uint64        `json:"samples_written"`
@@ -77,6 +91,9 @@ type Result struct {
 	Datapoints       int           `json:"cloudwatch_datapoints"`
 	Duration         time.Duration `json:"-"`
 	DurationSeconds  float64       `json:"duration_seconds"`
+	// Sources says what each source swept: the hours above are their sums,
+	// the cloudwatch_* counts CloudWatch's alone.
+	Sources map[model.Source]*SourceResult `json:"sources,omitempty"`
 }
 
 // instancePlan is the hours one resource needs.
@@ -156,37 +173,80 @@ func (b *Backfiller) Backfill(ctx context.Context, req Request) (Result, error) 
 	if err := b.store.prepare(ctx); err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
-	cov, r, err := b.Coverage(ctx, res.Days)
-	if err != nil {
-		return res, err
-	}
-	res.From, res.To = r.From, r.To
-	plans := b.plan(req.Resources, r, cov, &res)
-	if err := b.checkSpace(plans); err != nil {
-		return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
-	}
-	batches := b.batches(plans)
-	b.opts.Logger.Info("backfill planned", "resources", len(plans), "from", r.From, "to", r.To,
-		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", res.HoursSkipped,
-		"hours_skipped_known_empty", res.HoursKnownEmpty, "batches", len(batches))
-	prog := newProgress(b, req.Progress, countMissing(plans), len(plans))
-	for _, batch := range batches {
-		if err := b.sweepBatch(ctx, batch, r, prog, &res); err != nil {
-			return b.finishResult(res, started), fmt.Errorf("backfill: %w", err)
+	res.Sources = map[model.Source]*SourceResult{}
+	done := 0 // resource-hours to fetch of the sources swept before
+	for _, src := range req.sources() {
+		sr := &SourceResult{}
+		res.Sources[src] = sr
+		sweep := b.sweepCloudWatch
+		if src != model.SourceCloudWatch {
+			sweep = b.sourceSweep(src)
+		}
+		one, total := req, 0
+		if req.Progress != nil {
+			one.Progress = func(p Progress) {
+				total = p.HoursTotal
+				p.HoursDone, p.HoursTotal = p.HoursDone+done, p.HoursTotal+done
+				req.Progress(p)
+			}
+		}
+		samples := res.Samples
+		err := sweep(ctx, one, sr, &res)
+		done += total
+		sr.Samples = res.Samples - samples
+		res.addSource(sr)
+		if err != nil {
+			return b.finishResult(res, started), fmt.Errorf("backfill: %s: %w", src, err)
 		}
 	}
 	res = b.finishResult(res, started)
-	b.opts.Logger.Info("backfill done", "resources", len(plans), "hours_backfilled", res.HoursBackfilled,
+	b.opts.Logger.Info("backfill done", "sources", len(res.Sources), "hours_backfilled", res.HoursBackfilled,
 		"hours_empty", res.HoursEmpty, "samples", res.Samples, "blocks", res.Blocks,
 		"requests", res.Requests, "metrics_requested", res.MetricsRequested, "duration", res.Duration)
 	return res, nil
 }
 
+// sweepCloudWatch sweeps CloudWatch's metrics of the request's resources:
+// coverage, plan, batches of shared GetMetricData calls, and the store.
+// Its hours and samples go to sr, its requests to res.
+func (b *Backfiller) sweepCloudWatch(ctx context.Context, req Request, sr *SourceResult, res *Result) error {
+	cov, r, err := b.Coverage(ctx, res.Days)
+	if err != nil {
+		return err
+	}
+	res.From, res.To = r.From, r.To
+	var resources []model.Described
+	for _, d := range req.Resources {
+		if req.selects(model.SourceCloudWatch, d) {
+			resources = append(resources, d)
+		}
+	}
+	plans := b.plan(resources, r, cov, sr)
+	if err := b.checkSpace(plans); err != nil {
+		return err
+	}
+	batches := b.batches(plans)
+	b.opts.Logger.Info("backfill planned", "source", model.SourceCloudWatch, "resources", len(plans), "from", r.From, "to", r.To,
+		"hours_to_fetch", countMissing(plans), "hours_skipped_covered", sr.HoursSkipped,
+		"hours_skipped_known_empty", sr.HoursKnownEmpty, "batches", len(batches))
+	sr.Resources = len(plans)
+	prog := newProgress(b, model.SourceCloudWatch, req.Progress, countMissing(plans), len(plans))
+	requests := res.Requests
+	defer func() { sr.Requests = res.Requests - requests }()
+	for _, batch := range batches {
+		if err := b.sweepBatch(ctx, batch, r, prog, &sr.Hours, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sweepBatch fetches the missing hours of a batch of resources, group by
 // group in time order, and writes each block window to the store once no
 // group left covers it; then it records what it learnt, also of the
-// windows written before a failure.
-func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, res *Result) error {
+// windows written before a failure. Its hours go to h, its requests,
+// blocks and samples to res.
+func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Range, prog *progress, h *Hours, res *Result) error {
 	groups := b.groups(plans)
 	res.Windows += len(groups)
 	g := b.newGrid(plans, r)
@@ -205,20 +265,15 @@ func (b *Backfiller) sweepBatch(ctx context.Context, plans []*instancePlan, r Ra
 			break
 		}
 	}
-	return errors.Join(err, b.store.flush(ctx), b.recordSwept(plans, g, res, r))
+	return errors.Join(err, b.store.flush(ctx), b.recordSwept(plans, g, h, r))
 }
 
 // writeReady writes the windows of g that no fetch starting at t or later
 // covers, in time order.
 func (b *Backfiller) writeReady(ctx context.Context, g *grid, t int64, prog *progress, res *Result) error {
-	tm := b.opts.Telemetry
 	for _, w := range g.ready(t) {
 		prog.writing(b.store.phase())
-		blocks, samples := res.Blocks, res.Samples
-		err := b.store.write(ctx, g.samples(w), res)
-		tm.BackfillBlocks.Add(float64(res.Blocks - blocks))
-		tm.BackfillSamples.Add(float64(res.Samples - samples))
-		if err != nil {
+		if err := b.writeWindow(ctx, g.samples(w), res); err != nil {
 			return err
 		}
 		big := len(w.values) >= gcAfterValues
@@ -241,22 +296,7 @@ const gcAfterValues = 100_000
 // batches splits plans, in order, into batches whose values in a grid fit
 // Options.BatchSamples; a resource larger than that is a batch alone.
 func (b *Backfiller) batches(plans []*instancePlan) [][]*instancePlan {
-	var out [][]*instancePlan
-	var cur []*instancePlan
-	n := 0
-	for _, p := range plans {
-		cost := p.cost(b.opts.Period)
-		if len(cur) > 0 && n+cost > b.opts.BatchSamples {
-			out = append(out, cur)
-			cur, n = nil, 0
-		}
-		cur = append(cur, p)
-		n += cost
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
+	return splitBatches(plans, b.opts.BatchSamples, func(p *instancePlan) int { return p.cost(b.opts.Period) })
 }
 
 func (b *Backfiller) newResult(days int) Result {
@@ -291,7 +331,12 @@ func (b *Backfiller) check(req Request) error {
 			return fmt.Errorf("%w: %s in %s", ErrNoTarget, d.ID, d.Target.Key())
 		}
 	}
-	return nil
+	for _, src := range req.Sources {
+		if !slices.Contains(model.Sources(), src) {
+			return fmt.Errorf("%w %q", model.ErrBadSource, src)
+		}
+	}
+	return CheckSources(req.Resources, req.sources())
 }
 
 // fetcher returns the fetcher of a target, or nil.
@@ -306,7 +351,7 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 
 // plan lists, per resource, the hours of r that are neither covered nor
 // known to be empty.
-func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *Result) []*instancePlan {
+func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *SourceResult) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(resources))
 	window := int64(b.opts.BlockWindow / time.Second)
 	for i := range resources {
@@ -441,7 +486,7 @@ func (b *Backfiller) fetchGroup(ctx context.Context, gr *group, g *grid, prog *p
 
 // recordSwept remembers the hours swept without data, of the windows
 // written, and counts hours.
-func (b *Backfiller) recordSwept(plans []*instancePlan, g *grid, res *Result, r Range) error {
+func (b *Backfiller) recordSwept(plans []*instancePlan, g *grid, res *Hours, r Range) error {
 	changes := make(map[string]change, len(plans))
 	history := 0
 	for i, p := range plans {

@@ -75,6 +75,10 @@ type Client struct {
 	// retryers of the operations whose client's own retryer counts
 	// another operation (see withRetryer).
 	retryers map[string]aws.Retryer
+	// em and pi read Enhanced Monitoring and Performance Insights in the
+	// client's account and region, waiting for the same limiter.
+	em *EnhancedMonitoring
+	pi *PerformanceInsights
 
 	mu      sync.RWMutex
 	account string // "" until known
@@ -202,6 +206,9 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 	if id, ok := accountFromARN(acc.RoleARN); ok {
 		c.account = id
 	}
+	if err := c.initSources(cfg, o); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -240,7 +247,13 @@ func accountFromARN(s string) (string, bool) {
 // quota (which would turn a burst of throttles into hard failures), and
 // which tells obs about every throttled attempt.
 func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
-	r := retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
+	return &observingRetryer{RetryerV2: adaptiveRetryer(maxAttempts), api: api, obs: obs}
+}
+
+// adaptiveRetryer returns the SDK's adaptive retryer without the standard
+// mode's retry quota, with maxAttempts attempts when positive.
+func adaptiveRetryer(maxAttempts int) aws.RetryerV2 {
+	return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 		ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 			so.RateLimiter = ratelimit.None
 			if maxAttempts > 0 {
@@ -248,7 +261,6 @@ func newRetryer(maxAttempts int, api string, obs Observer) aws.Retryer {
 			}
 		})
 	})
-	return &observingRetryer{RetryerV2: r, api: api, obs: obs}
 }
 
 // observingRetryer is a retryer that tells obs about every attempt AWS

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -94,6 +95,8 @@ func (c *Client) toInstance(db types.DBInstance) model.Described {
 			ClusterID:           aws.ToString(db.DBClusterIdentifier),
 			ReplicaSource:       aws.ToString(db.ReadReplicaSourceDBInstanceIdentifier),
 			PerformanceInsights: aws.ToBool(db.PerformanceInsightsEnabled),
+			PIRetentionDays:     int(aws.ToInt32(db.PerformanceInsightsRetentionPeriod)),
+			MonitoringInterval:  time.Duration(aws.ToInt32(db.MonitoringInterval)) * time.Second,
 		},
 	}
 }

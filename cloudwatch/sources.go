@@ -23,6 +23,12 @@ const (
 	APIDescribeDimensionKeys = "DescribeDimensionKeys"
 )
 
+// SourceAPIs returns every API name the Enhanced Monitoring and
+// Performance Insights readers report.
+func SourceAPIs() []string {
+	return []string{APIGetLogEvents, APIFilterLogEvents, APIDescribeLogStreams, APIGetResourceMetrics, APIDescribeDimensionKeys}
+}
+
 // SourceObserver is told about every request of the Enhanced Monitoring and
 // Performance Insights readers, so that the caller can count them. Its
 // methods are called concurrently and must not block.

@@ -51,6 +51,10 @@ type Config struct {
 	// Backfill says where backfilled history goes, if not to the local
 	// output folder, and where coverage is read.
 	Backfill Backfill `yaml:"backfill"`
+	// EnhancedMonitoring and PerformanceInsights read those sources live
+	// (sources.go).
+	EnhancedMonitoring  EnhancedMonitoring  `yaml:"enhanced_monitoring"`
+	PerformanceInsights PerformanceInsights `yaml:"performance_insights"`
 }
 
 // Account is one AWS account, reached by assuming a role with STS.
@@ -207,6 +211,9 @@ func Default() *Config {
 		Metrics:   Metrics{Defaults: true, Statistics: catalog.DefaultStatistics()},
 		Poll:      Poll{Interval: DefaultPollInterval, Period: DefaultPollPeriod, Delay: DefaultPollDelay},
 		RateLimit: RateLimit{RequestsPerSecond: DefaultRequestsPerSecond, Burst: DefaultBurst, MaxAttempts: DefaultMaxAttempts},
+
+		EnhancedMonitoring:  defaultEnhancedMonitoring(),
+		PerformanceInsights: defaultPerformanceInsights(),
 	}
 }
 

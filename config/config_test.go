@@ -170,6 +170,8 @@ func TestValidConfigs(t *testing.T) {
 		},
 		Poll:      Poll{Interval: 90 * time.Minute, Period: 5 * time.Minute, Delay: 0},
 		RateLimit: RateLimit{RequestsPerSecond: 2.5, Burst: 1, MaxAttempts: 3},
+
+		EnhancedMonitoring: defaultEnhancedMonitoring(), PerformanceInsights: defaultPerformanceInsights(),
 	}
 	staticOnly := Default()
 	staticOnly.Discovery.Enabled = false

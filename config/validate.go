@@ -36,6 +36,7 @@ func (c *Config) validate(p *problems) {
 	c.validatePoll(p)
 	c.validateRateLimit(p)
 	c.validateBackfill(p)
+	c.validateSources(p)
 }
 
 // validateRegions checks a list of region names.

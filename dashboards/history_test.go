@@ -56,6 +56,13 @@ const (
 	liveFor = backfill.DefaultHeadMargin
 )
 
+// historyMonitoring gives every instance Enhanced Monitoring every minute
+// and Performance Insights kept two years, so that the OS and database-load
+// rows have a week of history and live values for every instance.
+func historyMonitoring(awssim.Instance) awssim.Monitoring {
+	return awssim.Monitoring{MonitoringInterval: 60, PerformanceInsightsEnabled: true, PerformanceInsightsRetentionPeriod: 731}
+}
+
 // historyEngines are the engines of the test fleet's instances, in turn.
 func historyEngines() []string {
 	return []string{"postgres", "mysql", "mariadb", "aurora-postgresql", "aurora-mysql"}
@@ -150,15 +157,16 @@ type historySpec struct {
 	config    string
 	days      int
 	faults    bool
-	snakeCase bool // --labels.snake-case
+	snakeCase bool           // --labels.snake-case
+	sources   []model.Source // backfilled; nil: CloudWatch
 }
 
 // fullHistory is the history of the continuity tests: a fleet that
 // publishes every metric the panels read, 7 days backfilled, and faults
 // during the scrapes.
 func fullHistory(t *testing.T) historySpec {
-	return historySpec{sim: awssim.Options{Instances: historyInstances, Engines: historyEngines(), Proxies: 1},
-		config: historyConfig(t), days: 7, faults: true}
+	return historySpec{sim: awssim.Options{Instances: historyInstances, Engines: historyEngines(), Proxies: 1, Monitoring: historyMonitoring},
+		config: historyConfig(t), days: 7, faults: true, sources: model.Sources()}
 }
 
 // buildHistory runs the exporter on awssim and writes the full history
@@ -185,7 +193,11 @@ func buildHistoryOf(t *testing.T, spec historySpec) *history {
 	for ts := h.liveStart; !ts.After(now); ts = ts.Add(scrapeEvery) {
 		since := ts.Sub(h.liveStart)
 		x.clock.set(ts)
-		if f := liveFaults(since); spec.faults && f != faults {
+		f := awssim.Faults{}
+		if spec.faults {
+			f = liveFaults(since)
+		}
+		if f != faults {
 			x.sim.SetFaults(f) // refills the throttling bucket: set on changes only
 			faults = f
 		}
@@ -197,8 +209,16 @@ func buildHistoryOf(t *testing.T, spec historySpec) *history {
 		if since%pollEvery == 0 && x.exp.Poll(ctx) != nil {
 			failed = append(failed, since)
 		}
+		// The live sources are read every minute but under the faults,
+		// whose retries would wait in real time: their panels hold the
+		// values of before.
+		if f == (awssim.Faults{}) {
+			if err := x.exp.PollSources(ctx); err != nil {
+				t.Fatalf("live Enhanced Monitoring and Performance Insights at %s: %v", ts, err)
+			}
+		}
 		if ts.Equal(now) {
-			h.backfill = runBackfill(t, x, spec.days)
+			h.backfill = runBackfill(t, x, spec)
 		}
 		if err := sc.scrape(ts); err != nil {
 			t.Fatalf("scrape at %s: %v", ts, err)
@@ -267,6 +287,7 @@ func historyConfig(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "regions: [us-east-1]\npoll: {interval: %s, period: 1m, delay: 2m}\n", pollEvery)
+	fmt.Fprintf(&b, "enhanced_monitoring: {enabled: true, interval: %s}\nperformance_insights: {enabled: true, interval: %s}\n", scrapeEvery, scrapeEvery)
 	b.WriteString("rate_limit: {requests_per_second: 50, burst: 10, max_attempts: 2}\nmetrics:\n  add:\n")
 	defaults := catalog.DefaultMetrics(model.KindDBInstance)
 	for _, sel := range dashboardSelection(t) {
@@ -277,11 +298,11 @@ func historyConfig(t *testing.T) string {
 	return b.String()
 }
 
-// runBackfill runs a backfill job of days of every instance, cluster and
-// proxy, as the backfill API does.
-func runBackfill(t *testing.T, x *exporter, days int) backfill.Result {
+// runBackfill runs a backfill job of spec's days and sources of every
+// instance, cluster and proxy, as the backfill API does.
+func runBackfill(t *testing.T, x *exporter, spec historySpec) backfill.Result {
 	t.Helper()
-	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: days})
+	status, err := x.exp.Jobs().Run(t.Context(), backfill.Request{Resources: model.Backfillable(x.exp.Resources()), Days: spec.days, Sources: spec.sources})
 	if err != nil {
 		t.Fatalf("backfill job %s: %v", status.ID, err)
 	}
@@ -316,8 +337,14 @@ func checkHistory(t *testing.T, h *history) {
 	if want := h.liveStart.Add(-7 * 24 * time.Hour); !h.backfill.From.Equal(want) || !h.backfill.To.Equal(h.liveStart) {
 		t.Fatalf("backfill swept [%s, %s), want [%s, %s)", h.backfill.From, h.backfill.To, want, h.liveStart)
 	}
-	if len(h.instances) != historyInstances || h.backfill.HoursBackfilled+h.backfill.HoursEmpty != h.backfill.HoursTotal {
+	cw := h.backfill.Sources[model.SourceCloudWatch]
+	if len(h.instances) != historyInstances || cw.HoursBackfilled+cw.HoursEmpty != cw.HoursTotal {
 		t.Fatalf("backfill of %d instances: %+v", len(h.instances), h.backfill)
+	}
+	for _, src := range model.Sources()[1:] {
+		if sr := h.backfill.Sources[src]; sr.Resources != historyInstances || sr.HoursEmpty != cw.HoursEmpty || len(sr.Unavailable) != 0 {
+			t.Fatalf("%s: %+v; want every instance, the same empty hours as CloudWatch", src, sr)
+		}
 	}
 	gapHours := 0
 	for id, g := range h.gapHours() {
@@ -326,9 +353,9 @@ func checkHistory(t *testing.T, h *history) {
 			t.Fatalf("%s is stopped at %v, at or after the last backfilled hour: pick another clock", id, late)
 		}
 	}
-	if gapHours == 0 || h.backfill.HoursEmpty != gapHours {
+	if gapHours == 0 || cw.HoursEmpty != gapHours {
 		t.Fatalf("the backfill found %d hours without data, awssim has %d stopped hours; want the same, more than 0",
-			h.backfill.HoursEmpty, gapHours)
+			cw.HoursEmpty, gapHours)
 	}
 }
 
@@ -347,6 +374,8 @@ type scraper struct {
 	gatherer prometheus.Gatherer
 	add      func(sample)
 	last     map[uint64]labels.Labels
+	// stamped is the time of the last stamped sample of each series.
+	stamped map[uint64]time.Time
 }
 
 func (s *scraper) scrape(ts time.Time) error {
@@ -367,13 +396,17 @@ func (s *scraper) scrape(ts time.Time) error {
 		if entry != textparse.EntrySeries {
 			continue
 		}
-		_, _, v := p.Series()
+		_, at, v := p.Series()
 		var ls labels.Labels
 		p.Labels(&ls)
 		if ls.Has("job") || ls.Has("instance") {
 			return errors.New(ls.String() + " has a target label")
 		}
 		ls = labels.NewBuilder(ls).Set("job", historyJob).Set("instance", historyTarget).Labels()
+		if at != nil {
+			s.addStamped(ls, time.UnixMilli(*at).UTC(), v)
+			continue
+		}
 		seen[ls.Hash()] = ls
 		s.add(sample{ls, ts, v})
 	}
@@ -384,6 +417,21 @@ func (s *scraper) scrape(ts time.Time) error {
 	}
 	s.last = seen
 	return nil
+}
+
+// addStamped adds a sample the exposition stamped with its own time (the
+// live Enhanced Monitoring and Performance Insights series), as
+// Prometheus does: a sample at or before the series' last one is not
+// appended again, and such series get no staleness markers.
+func (s *scraper) addStamped(ls labels.Labels, at time.Time, v float64) {
+	if s.stamped == nil {
+		s.stamped = map[uint64]time.Time{}
+	}
+	if last, ok := s.stamped[ls.Hash()]; ok && !at.After(last) {
+		return
+	}
+	s.stamped[ls.Hash()] = at
+	s.add(sample{ls, at, v})
 }
 
 // render returns what /metrics would serve.

@@ -21,7 +21,8 @@ func instanceDetail() layout {
 		title: "RDS instance",
 		description: "CloudWatch metrics of the selected DB instances over live and backfilled history, " +
 			"grouped by resource. Rows at the bottom show replication and the metrics of PostgreSQL, MySQL and " +
-			"Aurora, which CloudWatch publishes for those engines only.",
+			"Aurora, which CloudWatch publishes for those engines only, the OS from Enhanced Monitoring and the " +
+			"database load from Performance Insights.",
 		jobSource: catalog.PromName("CPUUtilization", catalog.Average),
 		rows: []row{
 			{panels: []cog.Builder[dashboard.Panel]{grid(spec{
@@ -124,6 +125,8 @@ func instanceDetail() layout {
 				metricGraph("Serverless v2 utilization", "Capacity in use as a percentage of the maximum capacity "+
 					"of an Aurora Serverless v2 instance.", line{"ACUUtilization", average, ""}),
 			}},
+			osRow(),
+			dbLoadRow(),
 		},
 	}
 }

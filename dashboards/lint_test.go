@@ -185,6 +185,9 @@ func panelProblems(d grafanaDashboard, p grafanaPanel, produced map[string]metri
 		for _, problem := range unitProblems(expr, targetUnit(p, i)) {
 			problems = append(problems, tg.RefID+": "+problem)
 		}
+		for _, problem := range sourceUnitProblems(expr, targetUnit(p, i)) {
+			problems = append(problems, tg.RefID+": "+problem)
+		}
 		for _, problem := range descriptionProblems(p.Description, tg.Expr, expr) {
 			problems = append(problems, tg.RefID+": "+problem)
 		}
@@ -250,7 +253,7 @@ func filterProblems(expr parser.Expr) []string {
 		}
 		want := map[string]string{"job": "$job"}
 		name := metricNameOf(vs.LabelMatchers)
-		if _, ok := catalogMetricOf(name); ok || name == catalog.InfoMetric {
+		if _, ok := catalogMetricOf(name); ok || name == catalog.InfoMetric || slices.Contains(sourceFamilies(), name) {
 			want[catalog.LabelAccountID] = "$account_id"
 			want[catalog.LabelRegion] = "$region"
 			kinds := 0
@@ -434,6 +437,9 @@ func TestLintCatches(t *testing.T) {
 		{`max by (region) (last_over_time(aws_rds_network_receive_throughput_average` + sel + `[1h]))`, "bps", "should be one of [Bps binBps]"},
 		{`count(aws_rds_free_storage_space_average` + sel + `)`, "short", ""},
 		{`aws_rds_cpuutilization_average{job=~"$job"}`, "percent", `does not filter region=~"$region"`},
+		{`max by (mode) (last_over_time(rdsosmetrics_cpu_utilization_percent` + sel + `[5m]))`, "percent", ""},
+		{`max by (device) (last_over_time(rdsosmetrics_disk_await_seconds` + sel + `[5m]))`, "ms", `unit "ms" should be one of [s dtdurations]`},
+		{`rds_pi_db_load_average{job=~"$job", region=~"$region"}`, "short", `does not filter account_id=~"$account_id"`},
 		{`aws_rds_cpuutilization_average{job=~"$job", account_id=~"$account_id", region=~"$region", dimension_DBInstanceIdentifier=~"$instance"}`, "percent", "requires 0 resource labels not empty"},
 		{`aws_rds_client_connections_average{job=~"$job", region=~"$region", dimension_ProxyName=~"$instance", dimension_ProxyName!=""}`, "short", `does not filter dimension_ProxyName=~"$proxy"`},
 	}
@@ -443,7 +449,7 @@ func TestLintCatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := strings.Join(slices.Concat(exprProblems(expr, produced), filterProblems(expr), unitProblems(expr, tt.unit)), "; ")
+		got := strings.Join(slices.Concat(exprProblems(expr, produced), filterProblems(expr), unitProblems(expr, tt.unit), sourceUnitProblems(expr, tt.unit)), "; ")
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 			t.Errorf("%s: problems %q, want %q", tt.expr, got, tt.want)
 		}

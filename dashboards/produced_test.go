@@ -76,14 +76,18 @@ func selfMetrics() []selfMetric {
 
 // producedMetrics maps every metric name the exporter produces to its kind:
 // the catalog metrics with the statistics the exporter fetches (Average and
-// Maximum), the info series, and the self-metrics, histograms as their
-// _bucket, _count and _sum series (counters).
+// Maximum), the info series, Enhanced Monitoring's and Performance
+// Insights' series, and the self-metrics, histograms as their _bucket,
+// _count and _sum series (counters).
 func producedMetrics() map[string]metricKind {
 	names := map[string]metricKind{catalog.InfoMetric: gauge}
 	for _, m := range catalog.Metrics() {
 		for _, s := range catalog.DefaultStatistics() {
 			names[catalog.PromName(m.Name, s)] = gauge
 		}
+	}
+	for _, name := range sourceFamilies() {
+		names[name] = gauge
 	}
 	for _, m := range selfMetrics() {
 		if m.kind == histogram {

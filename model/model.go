@@ -60,6 +60,13 @@ type InstanceInfo struct {
 	// ReplicaSource is the source instance of a read replica.
 	ReplicaSource       string
 	PerformanceInsights bool
+	// PIRetentionDays is how many days Performance Insights keeps (its
+	// PerformanceInsightsRetentionPeriod: 7, a multiple of 31, or 731); 0
+	// when it is off or unknown.
+	PIRetentionDays int
+	// MonitoringInterval is Enhanced Monitoring's interval (1 to 60
+	// seconds); 0 when it is off or unknown.
+	MonitoringInterval time.Duration
 }
 
 // ClusterInfo is what DescribeDBClusters says of an Aurora cluster.

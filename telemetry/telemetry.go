@@ -1,5 +1,6 @@
 // Package telemetry holds the exporter's self-metrics, all named
-// rds_backfill_exporter_*. Metrics implements cloudwatch.Observer, so every
+// rds_backfill_exporter_*. Metrics implements cloudwatch.Observer and
+// cloudwatch.SourceObserver, so every
 // AWS request the exporter makes is counted in one place, whether the live
 // collector or a backfill made it.
 package telemetry
@@ -30,6 +31,7 @@ type Metrics struct {
 	Throttles             *prometheus.CounterVec
 	MetricsRequestedTotal *prometheus.CounterVec
 	DatapointsTotal       *prometheus.CounterVec
+	ResponseBytes         *prometheus.CounterVec
 
 	PollDuration           prometheus.Histogram
 	Polls                  *prometheus.CounterVec
@@ -71,11 +73,14 @@ func NewLabeled(l catalog.Labeling) *Metrics {
 	for _, o := range []string{"success", "failure"} {
 		m.Polls.WithLabelValues(o)
 	}
-	for _, api := range cloudwatch.APIs() {
+	for _, api := range append(cloudwatch.APIs(), cloudwatch.SourceAPIs()...) {
 		m.Throttles.WithLabelValues(api)
 		for _, o := range []string{"success", "error"} {
 			m.Requests.WithLabelValues(api, o)
 		}
+	}
+	for _, api := range cloudwatch.SourceAPIs() {
+		m.ResponseBytes.WithLabelValues(api)
 	}
 	for _, c := range []string{CallerLive, CallerBackfill} {
 		m.MetricsRequestedTotal.WithLabelValues(c)
@@ -106,13 +111,15 @@ func (m *Metrics) SetResources(all []model.Described) {
 func newMetrics() *Metrics {
 	return &Metrics{
 		Requests: counterVec("cloudwatch_requests_total",
-			"AWS API operations the exporter made (after the SDK's retries), by API (GetMetricData, ListMetrics, DescribeDBInstances, DescribeDBClusters, DescribeDBProxies, ListTagsForResource, GetCallerIdentity) and outcome (success or error).", "api", "outcome"),
+			"AWS API operations the exporter made (after the SDK's retries), by API (GetMetricData, ListMetrics, DescribeDBInstances, DescribeDBClusters, DescribeDBProxies, ListTagsForResource, GetCallerIdentity; CloudWatch Logs' GetLogEvents, FilterLogEvents, DescribeLogStreams for Enhanced Monitoring; Performance Insights' GetResourceMetrics, DescribeDimensionKeys) and outcome (success or error). A paged read counts one operation per page.", "api", "outcome"),
 		Throttles: counterVec("cloudwatch_throttles_total",
 			"AWS request attempts answered with a throttling error (for example \"Rate exceeded\"), retried ones included, by API.", "api"),
 		MetricsRequestedTotal: counterVec("cloudwatch_metrics_requested_total",
 			"Metric queries sent to GetMetricData, by caller (live or backfill). GetMetricData is billed per metric requested ($0.01 per 1,000 in most regions).", "caller"),
 		DatapointsTotal: counterVec("cloudwatch_datapoints_total",
 			"Datapoints received from GetMetricData, by caller (live or backfill).", "caller"),
+		ResponseBytes: counterVec("cloudwatch_response_bytes_total",
+			"Bytes of the response bodies read from CloudWatch Logs (Enhanced Monitoring events) and Performance Insights, by API, failed attempts included. CloudWatch Logs pages hold at most 1 MB.", "api"),
 		PollDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "poll_duration_seconds",
 			Help:    "Duration of live CloudWatch polls, successful or not.",
@@ -161,7 +168,7 @@ func newMetrics() *Metrics {
 func (m *Metrics) Register(reg prometheus.Registerer) error {
 	cs := []prometheus.Collector{
 		version.NewCollector(Namespace),
-		m.Requests, m.Throttles, m.MetricsRequestedTotal, m.DatapointsTotal,
+		m.Requests, m.Throttles, m.MetricsRequestedTotal, m.DatapointsTotal, m.ResponseBytes,
 		m.PollDuration, m.Polls, m.LastPollSuccess, m.LastPollSuccessTime,
 		m.Instances, m.Resources, m.DiscoveryLastSuccess, m.DiscoveryRefreshErrors,
 		m.BackfillHistory, m.BackfillSamples, m.BackfillBlocks,
@@ -183,6 +190,11 @@ func (m *Metrics) Request(api string, err error) {
 		outcome = "error"
 	}
 	m.Requests.WithLabelValues(api, outcome).Inc()
+}
+
+// BytesRead implements cloudwatch.SourceObserver.
+func (m *Metrics) BytesRead(api string, n int64) {
+	m.ResponseBytes.WithLabelValues(api).Add(float64(n))
 }
 
 // Throttled implements cloudwatch.Observer.

@@ -22,10 +22,11 @@ type BackfillCmd struct {
 	Proxies    []string `name:"proxy" help:"RDS Proxy name to backfill (repeatable)."`
 	All        bool     `name:"all" help:"Backfill every AWS instance, cluster and proxy the exporter knows (discovered or static)."`
 	Days       int      `name:"days" default:"${default_days}" help:"Days of history to backfill, capped at --backfill.max-days."`
+	Source     string   `name:"source" default:"cloudwatch" help:"What to backfill: cloudwatch (CloudWatch metrics), enhanced-monitoring (OS metrics), performance-insights (database load) or all."`
 	ConfigFile string   `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
 	// MemoryLimit is the command's own: serve's memory is the live
 	// path's as much as the backfill's.
-	MemoryLimit memoryLimit   `name:"memory-limit" default:"auto" help:"Soft limit of the Go runtime's memory during the sweep: auto (the memory held when the sweep starts, plus 48 MiB and 16 bytes per --backfill.batch-samples), off, or a size such as 256MiB. GOMEMLIMIT, if set, wins."`
+	MemoryLimit memoryLimit   `name:"memory-limit" default:"auto" help:"Soft limit of the Go runtime's memory during the sweep: auto (48 MiB plus 16 bytes per --backfill.batch-samples, or the memory held when the sweep starts plus 32 MiB if more), off, or a size such as 256MiB. GOMEMLIMIT, if set, wins."`
 	AWS         awsFlags      `embed:""`
 	Backfill    backfillFlags `embed:""`
 }
@@ -38,6 +39,9 @@ func (c *BackfillCmd) Validate() error {
 		return errors.New("name resources with --instance ID, --cluster ID or --proxy NAME (repeatable) or use --all, not both")
 	case backfill.CheckDays(c.Days) != nil:
 		return fmt.Errorf("--days=%d: %w", c.Days, backfill.CheckDays(c.Days))
+	}
+	if _, err := model.ParseSources(c.Source); err != nil {
+		return fmt.Errorf("--source: %w", err)
 	}
 	return nil
 }
@@ -61,21 +65,42 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 	if err != nil {
 		return err
 	}
+	sources, _ := model.ParseSources(c.Source) // Validate checked it
+	if err := backfill.CheckSources(resources, sources); err != nil {
+		return err
+	}
 	restore, err := c.MemoryLimit.apply(c.Backfill.BatchSamples, sess.logger)
 	if err != nil {
 		return err
 	}
 	defer restore()
 	bar := newProgressBar(g.stdout)
-	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Resources: resources, Days: c.Days, Progress: bar.update})
+	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Resources: resources, Days: c.Days, Sources: sources, Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		return err
 	}
+	printSources(g.stdout, res)
 	fmt.Fprintf(g.stdout, "backfilled %d hours of %d resources (%d days%s) into %s: %d samples%s; %d hours already covered, %d without data; %d GetMetricData calls, %d metrics requested, %.1fs\n",
 		res.HoursBackfilled, len(resources), res.Days, capped(res), sess.exp.Backfiller().Destination(), res.Samples, inBlocks(res),
 		res.HoursSkipped, res.HoursEmpty+res.HoursKnownEmpty, res.Requests, res.MetricsRequested, res.DurationSeconds)
 	return nil
+}
+
+// printSources prints a line per source other than CloudWatch: what it
+// swept, its requests, and the resources it had nothing of.
+func printSources(w io.Writer, res backfill.Result) {
+	for _, src := range model.Sources()[1:] {
+		sr := res.Sources[src]
+		if sr == nil {
+			continue
+		}
+		fmt.Fprintf(w, "%s: %d hours of %d instances backfilled, %d samples; %d hours already covered, %d without data, %d beyond retention; %d requests\n",
+			src, sr.HoursBackfilled, sr.Resources, sr.Samples, sr.HoursSkipped, sr.HoursEmpty+sr.HoursKnownEmpty, sr.HoursBeyondRetention, sr.Requests)
+		for _, u := range sr.Unavailable {
+			fmt.Fprintf(w, "%s: skipped %s: %s\n", src, u.ID, u.Reason)
+		}
+	}
 }
 
 // inBlocks says how many blocks held the samples, if blocks did.

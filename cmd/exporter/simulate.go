@@ -29,11 +29,17 @@ type SimulateCmd struct {
 	ErrorRate     float64       `name:"fault.error-rate" default:"0" help:"Share of requests (0 to 1) answered with a 5xx error."`
 	Latency       time.Duration `name:"fault.latency" default:"0s" help:"Latency added to every request."`
 	Outage        string        `name:"fault.outage" placeholder:"ACTION[=DURATION]" help:"Answer every request of one API action (GetCallerIdentity, DescribeDBInstances, GetMetricData...) with 503 ServiceUnavailable, for DURATION from start or for good."`
+
+	MonitoringInterval int32 `name:"monitoring-interval" default:"-1" help:"Enhanced Monitoring interval of every instance, in seconds: 0 (off), 1, 5, 10, 15, 30 or 60, with Performance Insights on (7 days) for all; -1: a mix of intervals, some instances without either."`
+	LogRetentionDays   int   `name:"log-retention-days" default:"30" help:"Retention of the RDSOSMetrics log group (Enhanced Monitoring's events), in days."`
 }
 
-// Validate checks --fault.outage.
+// Validate checks --fault.outage and --monitoring-interval.
 func (s *SimulateCmd) Validate() error {
-	_, err := parseOutage(s.Outage)
+	if _, err := parseOutage(s.Outage); err != nil {
+		return err
+	}
+	_, err := s.monitoring()
 	return err
 }
 
@@ -53,6 +59,19 @@ func parseOutage(spec string) (awssim.Outage, error) {
 	return o, nil
 }
 
+// monitoring returns the instances' Enhanced Monitoring and Performance
+// Insights settings of --monitoring-interval; nil for awssim's mix.
+func (s *SimulateCmd) monitoring() (func(awssim.Instance) awssim.Monitoring, error) {
+	switch s.MonitoringInterval {
+	case -1:
+		return nil, nil
+	case 0, 1, 5, 10, 15, 30, 60:
+		m := awssim.Monitoring{MonitoringInterval: s.MonitoringInterval, PerformanceInsightsEnabled: true}
+		return func(awssim.Instance) awssim.Monitoring { return m }, nil
+	}
+	return nil, fmt.Errorf("simulate: --monitoring-interval=%d: want 0, 1, 5, 10, 15, 30 or 60 (or -1 for a mix)", s.MonitoringInterval)
+}
+
 // Run serves until ctx ends.
 func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	logger, err := newLogger(g.cli, g.stderr)
@@ -66,7 +85,11 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	opts := awssim.Options{
 		Region: s.Region, AccountID: s.AccountID, Regions: s.Regions, Accounts: s.Accounts,
 		Instances: s.Instances, Engines: s.Engines, Proxies: s.Proxies, Seed: s.Seed, Dense: s.Dense,
-		Faults: awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outage: outage},
+		Faults:           awssim.Faults{ThrottleAboveRPS: s.ThrottleAbove, ErrorRate: s.ErrorRate, Latency: s.Latency, Outage: outage},
+		LogRetentionDays: s.LogRetentionDays,
+	}
+	if opts.Monitoring, err = s.monitoring(); err != nil {
+		return err
 	}
 	if err := opts.Check(); err != nil {
 		return fmt.Errorf("simulate: %w", err)
@@ -77,7 +100,7 @@ func (s *SimulateCmd) Run(ctx context.Context, g *globals) error {
 	}
 	defer func() { _ = sim.Close() }()
 	logger.Info("simulated AWS listening", "url", sim.URL(), "region", s.Region, "account_id", s.AccountID, "instances", s.Instances)
-	fmt.Fprintf(g.stdout, "Simulated AWS (CloudWatch, RDS, STS) at %s\nPoint the exporter at it with:\n  AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x rds-backfill-exporter serve\n",
+	fmt.Fprintf(g.stdout, "Simulated AWS (CloudWatch, RDS, STS, CloudWatch Logs, Performance Insights) at %s\nPoint the exporter at it with:\n  AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x rds-backfill-exporter serve\n",
 		sim.URL(), sim.URL(), s.Region)
 	<-ctx.Done()
 	return nil

@@ -91,6 +91,7 @@ type Exporter struct {
 	clients    []*cloudwatch.Client
 	inventory  *inventory.Inventory
 	collector  *collector.Collector
+	sources    *collector.Sources
 	backfiller *backfill.Backfiller // nil when the backfill is disabled or unavailable
 	jobs       *backfill.Jobs       // nil when the backfill is disabled or unavailable
 	stores     stores
@@ -144,6 +145,10 @@ func (x *Exporter) build(ctx context.Context) error {
 	if err := x.live.Register(x.collector); err != nil {
 		return fmt.Errorf("register collector: %w", err)
 	}
+	x.sources = x.newSources()
+	if err := x.registry.Register(x.sources); err != nil {
+		return fmt.Errorf("register the sources' collector: %w", err)
+	}
 	if x.opts.Backfill.Disabled {
 		return nil
 	}
@@ -169,6 +174,9 @@ func (x *Exporter) Start(ctx context.Context) {
 	context.AfterFunc(x.base, cancel)
 	x.wg.Go(func() { x.inventory.Run(ctx, x.cfg.Discovery.Interval) })
 	x.wg.Go(func() { x.collector.Run(ctx) })
+	if x.sources.Enabled() {
+		x.wg.Go(func() { x.sources.Run(ctx) })
+	}
 	if x.jobs != nil && x.opts.Backfill.Interval > 0 {
 		x.wg.Go(func() { x.runAuto(ctx) })
 	}
@@ -177,9 +185,11 @@ func (x *Exporter) Start(ctx context.Context) {
 // runAuto runs the automatic backfill after the first poll, so that its
 // first run does not delay it.
 func (x *Exporter) runAuto(ctx context.Context) {
+	sources, selects := x.liveSources()
 	auto := &backfill.Auto{
 		Jobs: x.jobs, Resources: x.inventory.All, Interval: x.opts.Backfill.Interval,
 		Days: x.backfiller.MaxDays(), Logger: x.env.Logger.With("component", "auto-backfill"),
+		Sources: sources, Select: selects,
 	}
 	select {
 	case <-x.collector.Ready():
@@ -211,6 +221,19 @@ func (x *Exporter) Refresh(ctx context.Context) error { return x.inventory.Refre
 
 // Poll polls CloudWatch once for the live values.
 func (x *Exporter) Poll(ctx context.Context) error { return x.collector.Poll(ctx) }
+
+// PollSources reads Enhanced Monitoring and Performance Insights once, as
+// the config's sections enable them.
+func (x *Exporter) PollSources(ctx context.Context) error {
+	var errs []error
+	if x.cfg.EnhancedMonitoring.Enabled {
+		errs = append(errs, x.sources.PollOS(ctx))
+	}
+	if x.cfg.PerformanceInsights.Enabled {
+		errs = append(errs, x.sources.PollPI(ctx))
+	}
+	return errors.Join(errs...)
+}
 
 // Resources returns the known resources, each with its metrics.
 func (x *Exporter) Resources() []model.Described { return x.inventory.All() }

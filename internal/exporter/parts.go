@@ -92,15 +92,20 @@ func (x *Exporter) newBackfiller() (*backfill.Backfiller, error) {
 		OutputDir:         o.OutputDir,
 		PrometheusDataDir: o.PrometheusDataDir,
 		Fetchers:          clientsAs(x.clients, func(c *cloudwatch.Client) backfill.Fetcher { return c }),
-		Period:            o.Period,
-		HeadMargin:        o.HeadMargin,
-		MaxDays:           o.MaxDays,
-		Labels:            o.Labels,
-		Labeling:          x.labeling(),
-		ResweepEmpty:      o.ResweepEmpty,
-		BlockWindow:       o.BlockDuration,
-		BatchSamples:      o.BatchSamples,
-		Env:               x.componentEnv("backfill"),
+		Readers: clientsAs(x.clients, func(c *cloudwatch.Client) backfill.SourceReaders {
+			return backfill.SourceReaders{Target: c.Target, OS: c.EnhancedMonitoring(), PI: c.PerformanceInsights()}
+		}),
+		PIWaitEvents: x.cfg.PerformanceInsights.TopWaitEvents,
+		PIStatements: x.cfg.PerformanceInsights.TopStatements,
+		Period:       o.Period,
+		HeadMargin:   o.HeadMargin,
+		MaxDays:      o.MaxDays,
+		Labels:       o.Labels,
+		Labeling:     x.labeling(),
+		ResweepEmpty: o.ResweepEmpty,
+		BlockWindow:  o.BlockDuration,
+		BatchSamples: o.BatchSamples,
+		Env:          x.componentEnv("backfill"),
 	}
 	x.stores.options(&opts)
 	return backfill.New(opts)
