@@ -26,7 +26,7 @@ type BackfillCmd struct {
 	ConfigFile string   `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
 	// MemoryLimit is the command's own: serve's memory is the live
 	// path's as much as the backfill's.
-	MemoryLimit memoryLimit   `name:"memory-limit" default:"auto" help:"Soft limit of the Go runtime's memory during the sweep: auto (48 MiB plus 16 bytes per --backfill.batch-samples, or the memory held when the sweep starts plus 32 MiB if more), off, or a size such as 256MiB. GOMEMLIMIT, if set, wins."`
+	MemoryLimit memoryLimit   `name:"memory-limit" default:"auto" help:"Soft limit of the Go runtime's memory during the sweep: auto (48 MiB plus 16 bytes per --backfill.batch-samples, or the memory held when the sweep starts plus 32 MiB if more; none for --source other than cloudwatch), off, or a size such as 256MiB. GOMEMLIMIT, if set, wins."`
 	AWS         awsFlags      `embed:""`
 	Backfill    backfillFlags `embed:""`
 }
@@ -69,7 +69,7 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 	if err := backfill.CheckSources(resources, sources); err != nil {
 		return err
 	}
-	restore, err := c.MemoryLimit.apply(c.Backfill.BatchSamples, sess.logger)
+	restore, err := c.MemoryLimit.apply(c.Backfill.BatchSamples, sources, sess.logger)
 	if err != nil {
 		return err
 	}

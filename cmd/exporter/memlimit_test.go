@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
 func TestMemoryLimitParse(t *testing.T) {
@@ -41,22 +43,25 @@ func TestMemoryLimitParse(t *testing.T) {
 func TestMemoryLimitApply(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	before := debug.SetMemoryLimit(-1)
+	cw, all := []model.Source{model.SourceCloudWatch}, model.Sources()
 	for _, tc := range []struct {
 		flag, env string
+		sources   []model.Source
 		min, max  int64
 	}{
-		{flag: "auto", min: memoryPerBatch + memoryPerSample*500_000, max: 1 << 40},
-		{flag: "96MiB", min: 96 << 20, max: 96 << 20},
-		{flag: "off", min: math.MaxInt64, max: math.MaxInt64},
-		{flag: "96MiB", env: "1GiB", min: before, max: before},
+		{flag: "auto", sources: cw, min: memoryPerBatch + memoryPerSample*500_000, max: 1 << 40},
+		{flag: "auto", sources: all, min: before, max: before},
+		{flag: "96MiB", sources: all, min: 96 << 20, max: 96 << 20},
+		{flag: "off", sources: cw, min: math.MaxInt64, max: math.MaxInt64},
+		{flag: "96MiB", env: "1GiB", sources: cw, min: before, max: before},
 	} {
 		t.Setenv("GOMEMLIMIT", tc.env)
-		restore, err := memoryLimit(tc.flag).apply(500_000, logger)
+		restore, err := memoryLimit(tc.flag).apply(500_000, tc.sources, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := debug.SetMemoryLimit(-1); got < tc.min || got > tc.max {
-			t.Errorf("--memory-limit=%s, GOMEMLIMIT=%q: limit %d, want %d to %d", tc.flag, tc.env, got, tc.min, tc.max)
+			t.Errorf("--memory-limit=%s, GOMEMLIMIT=%q, sources %v: limit %d, want %d to %d", tc.flag, tc.env, tc.sources, got, tc.min, tc.max)
 		}
 		restore()
 		if got := debug.SetMemoryLimit(-1); got != before {
