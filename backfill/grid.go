@@ -72,8 +72,8 @@ func (b *Backfiller) newGrid(plans []*instancePlan, r Range) *grid {
 		p.batchIndex = i
 		g.first[i] = len(g.series)
 		g.filled[i] = newHours(r)
-		for k, q := range model.Queries([]model.Described{p.inst}) {
-			g.series = append(g.series, gridSeries{plan: i, k: k, labels: b.seriesLabelsFor(p.inst, q)})
+		for k, q := range model.Queries([]model.Described{*p.inst}) {
+			g.series = append(g.series, gridSeries{plan: i, k: k, labels: b.seriesLabelsFor(*p.inst, q)})
 		}
 	}
 	g.order = make([]int, len(g.series))
@@ -101,7 +101,7 @@ func (g *grid) queriesIn(plans []*instancePlan, from, to int) ([]model.MetricQue
 	for _, p := range plans {
 		n := p.inst.QueryCount()
 		if off+n > from && off < to {
-			for k, q := range model.Queries([]model.Described{p.inst}) {
+			for k, q := range model.Queries([]model.Described{*p.inst}) {
 				if i := off + k; i >= from && i < to {
 					qs = append(qs, q)
 					series = append(series, g.first[p.batchIndex]+k)

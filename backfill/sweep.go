@@ -98,7 +98,7 @@ type Result struct {
 
 // instancePlan is the hours one resource needs.
 type instancePlan struct {
-	inst     model.Described
+	inst     *model.Described // in the Request, not a copy of it
 	resource model.Resource
 	missing  hours
 	nMissing int
@@ -279,10 +279,10 @@ func (b *Backfiller) writeReady(ctx context.Context, g *grid, t int64, prog *pro
 		big := len(w.values) >= gcAfterValues
 		g.done(w)
 		if big {
-			// A block's writers (Prometheus's chunk and index writers)
-			// take about 30 MB of buffers whatever its size: collected
-			// now, the next window's reuse their room instead of growing
-			// the heap by as much again.
+			// A block's index writer (Prometheus's) takes about 24 MB
+			// of buffers whatever its size: collected now, the next
+			// window's reuse their room instead of growing the heap by
+			// as much again.
 			runtime.GC()
 		}
 	}
@@ -354,7 +354,8 @@ func (b *Backfiller) fetcher(t model.Target) Fetcher {
 func (b *Backfiller) plan(resources []model.Described, r Range, cov *Coverage, res *SourceResult) []*instancePlan {
 	plans := make([]*instancePlan, 0, len(resources))
 	window := int64(b.opts.BlockWindow / time.Second)
-	for _, d := range resources {
+	for i := range resources {
+		d := &resources[i]
 		p := &instancePlan{inst: d, resource: d.Resource}
 		empty := hourSet{}
 		if !b.opts.ResweepEmpty {

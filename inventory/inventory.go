@@ -282,10 +282,12 @@ func (inv *Inventory) build(f map[model.Target]found) []model.Described {
 		all[i].AccountAlias = aliases[all[i].AccountID]
 	}
 	sortResources(all)
+	shared := selectionSets{}
 	for i := range all {
 		d := &all[i]
 		if d.ServedByCloudWatch() {
-			d.Metrics, d.MetricsListed = inv.opts.Rules.For(*d, listings[d.Target])
+			metrics, listed := inv.opts.Rules.For(*d, listings[d.Target])
+			d.Metrics, d.MetricsListed = shared.intern(metrics), listed
 		}
 	}
 	return all

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -385,5 +386,44 @@ func TestStaticInstancesTakeTheDescribersAccount(t *testing.T) {
 				t.Errorf("static instance %+v (listed %v)", s, ok)
 			}
 		})
+	}
+}
+
+// Resources whose metrics are equal share one list; unequal lists, also
+// those that would read alike if joined, stay apart.
+func TestSelectionListsShared(t *testing.T) {
+	s1, s2 := inst("s1", "us-east-1", "aws"), inst("s2", "us-east-1", "aws")
+	s1.Engine, s2.Engine = "postgres", "postgres"
+	my := inst("my", "us-east-1", "aws")
+	my.Engine = "mysql"
+	inv := New(Options{Static: []model.Described{s1, s2, my}, Describers: []Describer{&fakeDescriber{}}, Rules: catalog.Rules{Defaults: true}})
+	if err := inv.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string][]model.Selection{}
+	for _, r := range inv.All() {
+		byID[r.ID] = r.Metrics
+	}
+	if len(byID["s1"]) == 0 || &byID["s1"][0] != &byID["s2"][0] || &byID["s1"][0] == &byID["my"][0] {
+		t.Errorf("s1, s2 and my: %p %p %p, want s1 and s2 alone sharing", byID["s1"], byID["s2"], byID["my"])
+	}
+
+	sets := selectionSets{}
+	for _, tc := range []struct {
+		sel  []model.Selection
+		same bool // as the first
+	}{
+		{[]model.Selection{{Metric: "a", Statistics: []string{"b", "c"}}}, true},
+		{[]model.Selection{{Metric: "a", Statistics: []string{"b", "c"}}}, true},
+		{[]model.Selection{{Metric: "a", Statistics: []string{"bc"}}}, false},
+		{[]model.Selection{{Metric: "ab", Statistics: []string{"c"}}}, false},
+		{[]model.Selection{{Metric: "a", Statistics: []string{"b", "c"}, NilToZero: true}}, false},
+		{[]model.Selection{{Metric: "a", Statistics: []string{"b", "c"}}, {Metric: "a"}}, false},
+	} {
+		first := sets.intern(slices.Clone([]model.Selection{{Metric: "a", Statistics: []string{"b", "c"}}}))
+		got := sets.intern(tc.sel)
+		if (&got[0] == &first[0]) != tc.same || !reflect.DeepEqual(got, tc.sel) {
+			t.Errorf("intern(%+v) = %+v, shared with the first: %v, want %v", tc.sel, got, &got[0] == &first[0], tc.same)
+		}
 	}
 }

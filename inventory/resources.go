@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
@@ -123,4 +125,28 @@ func sortResources(all []model.Described) {
 // sortedTargets returns the targets of m, sorted by key.
 func sortedTargets[V any](m map[model.Target]V) []model.Target {
 	return slices.SortedFunc(maps.Keys(m), func(a, b model.Target) int { return cmp.Compare(a.Key(), b.Key()) })
+}
+
+// selectionSets holds one copy of each list of metrics: resources of the
+// same kind, engine and role get equal lists, and a fleet of thousands
+// keeps a few instead of one each. The lists are shared: nobody modifies
+// a resource's Metrics.
+type selectionSets map[string][]model.Selection
+
+// intern returns the list equal to sel that s holds, adding sel if none.
+func (s selectionSets) intern(sel []model.Selection) []model.Selection {
+	var k strings.Builder
+	for _, m := range sel {
+		k.WriteString(strconv.Quote(m.Metric))
+		for _, st := range m.Statistics {
+			k.WriteString(strconv.Quote(st))
+		}
+		k.WriteString(strconv.FormatBool(m.NilToZero))
+		k.WriteByte(';')
+	}
+	if have, ok := s[k.String()]; ok {
+		return have
+	}
+	s[k.String()] = sel
+	return sel
 }

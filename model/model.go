@@ -222,12 +222,26 @@ func Find(all []Described, k Kind, id, region, accountID string) (Described, boo
 
 // Backfillable returns the resources of all that the backfill can sweep:
 // those CloudWatch serves that have an ARN of their own (not the
-// aggregates, whose YACE name label does not tell them apart).
+// aggregates, whose YACE name label does not tell them apart). When
+// that is every one it returns all itself (its capacity clipped), not a
+// copy of a fleet's list per sweep: the caller must not modify the
+// result.
 func Backfillable(all []Described) []Described {
-	var out []Described
-	for _, d := range all {
-		if d.ServedByCloudWatch() && !d.Kind.Aggregate() {
-			out = append(out, d)
+	ok := func(d *Described) bool { return d.ServedByCloudWatch() && !d.Kind.Aggregate() }
+	n := 0
+	for i := range all {
+		if ok(&all[i]) {
+			n++
+		}
+	}
+	if n == len(all) {
+		// Every one: all itself, not a copy of a fleet's list per sweep.
+		return all[:n:n]
+	}
+	out := make([]Described, 0, n)
+	for i := range all {
+		if ok(&all[i]) {
+			out = append(out, all[i])
 		}
 	}
 	return out

@@ -39,6 +39,13 @@ func TestFindAndBackfillable(t *testing.T) {
 	if len(bf) != 3 || bf[2].Kind != KindCluster || all[2].ProviderName() != "onprem" {
 		t.Errorf("Backfillable = %+v", bf)
 	}
+	// Every one backfillable: the list itself, which an append does not
+	// write into.
+	aws := all[1:2:2]
+	aws = append(aws, all[3])
+	if bf := Backfillable(aws); len(bf) != 2 || &bf[0] != &aws[0] || cap(bf) != 2 {
+		t.Errorf("Backfillable of backfillable resources = %+v (cap %d), want the list itself", bf, cap(bf))
+	}
 	if n := len(OfKind(all, KindDBInstance)); n != 3 {
 		t.Errorf("OfKind(db) = %d", n)
 	}

@@ -13,7 +13,8 @@
 #     cluster) x 20 metrics x 2 statistics x 7 days (6.72M samples) and x
 #     Average (3.36M), of the default-config fleet (discovery), of 455 days
 #     of 50 dense instances, and of 100, 1000 and 5000 dense instances at a
-#     fixed --backfill.batch-samples.
+#     fixed --backfill.batch-samples (with the command's --memory-limit
+#     auto, its default, and off).
 #  3. The whole pipeline (fetch, decode, write; the simulator in another
 #     process) against the bare BlockWriter loop of section 1 on the same
 #     samples, as a ratio.
@@ -25,6 +26,8 @@
 #     poll, a scrape, a one-day backfill): time, AWS calls and peak RSS
 #     against fleet size, as a table and docs/fleet-scale.png.
 # Usage: scripts/bench.sh [full] [benchtime]   (benchtime default 3x).
+# BENCH_BASE=REV (a git revision) adds the fleet-size runs of section 2
+# with that revision's binary, for a before and after in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 full=false
@@ -70,8 +73,8 @@ cli() {
 	rm -rf "$tmp/out"
 	echo "### $label"
 	AWS_ENDPOINT_URL="http://$addr" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x \
-		/usr/bin/time -f '    wall %e s, peak RSS %M KiB' \
-		"$bin" --log.level=warn backfill --all --output-dir "$tmp/out" "$@" >"$tmp/cli.log" 2>&1
+		/usr/bin/time -f '    wall %e s, CPU %U s user + %S s system, peak RSS %M KiB' \
+		"${clibin:-$bin}" --log.level=warn backfill --all --output-dir "$tmp/out" "$@" >"$tmp/cli.log" 2>&1
 	sed 's/^/    /' "$tmp/cli.log"
 	echo "    blocks on disk: $(du -sh "$tmp/out" | cut -f1)"
 }
@@ -108,6 +111,13 @@ go test -run '^$' -benchmem -benchtime="$benchtime" -bench . ./sink/remotewrite/
 
 echo
 echo "## 2. Backfill memory: backfill --all, exporter process alone"
+if [ -n "${BENCH_BASE:-}" ]; then
+	# The fleet week and the fleet sizes also with the binary of another
+	# revision, for a before and after in one run.
+	mkdir "$tmp/base"
+	git archive "$BENCH_BASE" | tar -x -C "$tmp/base"
+	(cd "$tmp/base" && go build -o "$tmp/base-exporter" ./cmd/exporter)
+fi
 sim --instances 1000 --dense
 dense=$simaddr
 config "$tmp/twenty.yml" "Average, Maximum" 1000
@@ -115,6 +125,9 @@ config "$tmp/average.yml" "Average" 1000
 printf 'rate_limit: {requests_per_second: 50, burst: 50}\n' >"$tmp/default.yml"
 cli "$dense" "1000 dense instances x 20 metrics x Average, Maximum x 7 days (6.72M samples)" --days 7 --config.file="$tmp/twenty.yml"
 cp "$tmp/cli.log" "$tmp/pipeline.log"
+if [ -n "${BENCH_BASE:-}" ]; then
+	clibin=$tmp/base-exporter cli "$dense" "the same, $BENCH_BASE" --days 7 --config.file="$tmp/twenty.yml"
+fi
 cli "$dense" "1000 dense instances x 20 metrics x Average x 7 days (3.36M samples)" --days 7 --config.file="$tmp/average.yml"
 sim --instances 1000
 fleet=$simaddr
@@ -123,11 +136,16 @@ sim --instances 50 --dense
 config "$tmp/fifty.yml" "Average, Maximum" 50
 cli "$simaddr" "50 dense instances x 20 metrics x Average, Maximum x 455 days (21.8M samples)" --days 455 --backfill.max-days=455 --config.file="$tmp/fifty.yml"
 kill "${pids[-1]}"
-echo "### Fleet size at --backfill.batch-samples=500000, 7 days"
+echo "### Fleet size at --backfill.batch-samples=500000, 7 days: the default --memory-limit=auto, and off (the CPU it costs)"
 for n in 100 1000 5000; do
 	sim --instances "$n" --dense
 	config "$tmp/static.yml" "Average, Maximum" "$n"
-	cli "$simaddr" "$n dense instances x 20 metrics x Average, Maximum x 7 days" --days 7 --config.file="$tmp/static.yml" --backfill.batch-samples=500000
+	for limit in auto off; do
+		cli "$simaddr" "$n dense instances x 20 metrics x Average, Maximum x 7 days, --memory-limit=$limit" --days 7 --config.file="$tmp/static.yml" --backfill.batch-samples=500000 --memory-limit=$limit
+	done
+	if [ -n "${BENCH_BASE:-}" ]; then
+		clibin=$tmp/base-exporter cli "$simaddr" "$n dense instances x 20 metrics x Average, Maximum x 7 days, $BENCH_BASE" --days 7 --config.file="$tmp/static.yml" --backfill.batch-samples=500000
+	fi
 	kill "${pids[-1]}"
 done
 

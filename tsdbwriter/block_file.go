@@ -57,7 +57,7 @@ func appendChunks(metas []chunks.Meta, samples []Sample) []chunks.Meta {
 type blockFiles struct {
 	id  ulid.ULID
 	dir string         // the block's folder
-	cw  *chunks.Writer // nil once closed
+	cw  *segmentWriter // nil once closed
 }
 
 // newBlockFiles starts a block in a new folder in parent.
@@ -68,18 +68,10 @@ func newBlockFiles(parent string) (*blockFiles, error) {
 		return nil, fmt.Errorf("create block folder: %w", err)
 	}
 	var err error
-	if b.cw, err = newChunkWriter(b.chunkDir()); err != nil {
+	if b.cw, err = newSegmentWriter(b.chunkDir()); err != nil {
 		return nil, err
 	}
 	return b, nil
-}
-
-func newChunkWriter(dir string) (*chunks.Writer, error) {
-	cw, err := chunks.NewWriter(dir, chunks.WithSegmentSize(ChunkSegmentSize))
-	if err != nil {
-		return nil, fmt.Errorf("open chunk writer: %w", err)
-	}
-	return cw, nil
 }
 
 func (b *blockFiles) chunkDir() string { return filepath.Join(b.dir, "chunks") }
@@ -120,7 +112,7 @@ func (b *blockFiles) reorder(series []*windowSeries) error {
 	}
 	defer func() { _ = src.Close() }() // Read-only.
 	sorted := b.chunkDir() + ".sorted"
-	dst, err := newChunkWriter(sorted)
+	dst, err := newSegmentWriter(sorted)
 	if err != nil {
 		return err
 	}
@@ -140,7 +132,7 @@ func (b *blockFiles) reorder(series []*windowSeries) error {
 
 // copyChunks reads metas' chunks from src, writes them with dst and
 // updates their references.
-func copyChunks(src *chunks.Reader, dst *chunks.Writer, metas []chunks.Meta) error {
+func copyChunks(src *chunks.Reader, dst *segmentWriter, metas []chunks.Meta) error {
 	for i := range metas {
 		c, _, err := src.ChunkOrIterable(metas[i])
 		if err != nil {

@@ -17,15 +17,18 @@ import (
 
 // BackfillCmd runs one backfill sweep without a server.
 type BackfillCmd struct {
-	Instances  []string      `name:"instance" help:"DB instance identifier to backfill (repeatable)."`
-	Clusters   []string      `name:"cluster" help:"Aurora cluster identifier to backfill (repeatable)."`
-	Proxies    []string      `name:"proxy" help:"RDS Proxy name to backfill (repeatable)."`
-	All        bool          `name:"all" help:"Backfill every AWS instance, cluster and proxy the exporter knows (discovered or static)."`
-	Days       int           `name:"days" default:"${default_days}" help:"Days of history to backfill, capped at --backfill.max-days."`
-	Source     string        `name:"source" default:"cloudwatch" help:"What to backfill: cloudwatch (CloudWatch metrics), enhanced-monitoring (OS metrics), performance-insights (database load) or all."`
-	ConfigFile string        `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
-	AWS        awsFlags      `embed:""`
-	Backfill   backfillFlags `embed:""`
+	Instances  []string `name:"instance" help:"DB instance identifier to backfill (repeatable)."`
+	Clusters   []string `name:"cluster" help:"Aurora cluster identifier to backfill (repeatable)."`
+	Proxies    []string `name:"proxy" help:"RDS Proxy name to backfill (repeatable)."`
+	All        bool     `name:"all" help:"Backfill every AWS instance, cluster and proxy the exporter knows (discovered or static)."`
+	Days       int      `name:"days" default:"${default_days}" help:"Days of history to backfill, capped at --backfill.max-days."`
+	Source     string   `name:"source" default:"cloudwatch" help:"What to backfill: cloudwatch (CloudWatch metrics), enhanced-monitoring (OS metrics), performance-insights (database load) or all."`
+	ConfigFile string   `name:"config.file" default:"" help:"Path to the YAML config file (regions, accounts, discovery, metrics)."`
+	// MemoryLimit is the command's own: serve's memory is the live
+	// path's as much as the backfill's.
+	MemoryLimit memoryLimit   `name:"memory-limit" default:"auto" help:"Soft limit of the Go runtime's memory during the sweep: auto (48 MiB plus 16 bytes per --backfill.batch-samples, or the memory held when the sweep starts plus 32 MiB if more; none for --source other than cloudwatch), off, or a size such as 256MiB. GOMEMLIMIT, if set, wins."`
+	AWS         awsFlags      `embed:""`
+	Backfill    backfillFlags `embed:""`
 }
 
 // Validate checks that resources are named or --all is given, not both.
@@ -66,6 +69,11 @@ func (c *BackfillCmd) Run(ctx context.Context, g *globals) error {
 	if err := backfill.CheckSources(resources, sources); err != nil {
 		return err
 	}
+	restore, err := c.MemoryLimit.apply(c.Backfill.BatchSamples, sources, sess.logger)
+	if err != nil {
+		return err
+	}
+	defer restore()
 	bar := newProgressBar(g.stdout)
 	res, err := sess.exp.Backfiller().Backfill(ctx, backfill.Request{Resources: resources, Days: c.Days, Sources: sources, Progress: bar.update})
 	bar.finish()

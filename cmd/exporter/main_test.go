@@ -330,6 +330,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"backfill without resources", []string{"backfill", "--aws.simulate"}, 2, "--instance ID, --cluster ID or --proxy NAME"},
 		{"backfill resources and --all", []string{"backfill", "--aws.simulate", "--cluster=c", "--all"}, 2, "not both"},
 		{"backfill days", []string{"backfill", "--all", "--days=0"}, 2, "--days=0"},
+		{"backfill memory limit", []string{"backfill", "--all", "--memory-limit=lots"}, 2, "--memory-limit=lots: want auto, off or a size"},
 		{"backfill into a file", []string{"backfill", "--all", "--aws.simulate", "--output-dir=" + filepath.Join(bad, "out")}, 1,
 			"backfill: cannot write to the output folder " + filepath.Join(bad, "out") + ": "},
 		{"backfill max days", []string{"serve", "--backfill.max-days=456"}, 2, "--backfill.max-days=456"},
