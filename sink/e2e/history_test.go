@@ -7,34 +7,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
-
-// TestHistoryReadsTheStore: after a fleet backfill by remote write into
-// the pinned Prometheus, the history endpoint of every instance, cluster
-// and proxy answers, through the coverage query URL, exactly the samples
-// awssim serves for it (no local block exists to read).
-func TestHistoryReadsTheStore(t *testing.T) {
-	sim := startSim(t)
-	prom := startPrometheus(t)
-	a := startExporter(t, sim, "", exporter.StoreOptions{RemoteWriteURL: prom.url() + "/api/v1/write", CoverageQueryURL: prom.url()})
-	from, to, _ := a.backfillOK(t)
-	testtools.Eventually(t, time.Minute, 500*time.Millisecond, func() error {
-		h, err := a.historyOf(t, sim)
-		if err != nil {
-			return err
-		}
-		n, err := h.compare(sim, from, to)
-		if err == nil {
-			t.Logf("checked %d samples of the history endpoint against awssim", n)
-		}
-		return err
-	})
-}
 
 // historyOf reads every resource of sim through the history endpoint
 // (range=8d, more than the backfill's 7 days).
