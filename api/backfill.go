@@ -286,8 +286,9 @@ type HistorySeries struct {
 	Samples [][2]float64      `json:"samples"` // [unix seconds, value]
 }
 
-// history answers the samples the blocks hold for one resource of the
-// path's kind.
+// history answers the samples the store (its query API, else the local
+// blocks) holds for one resource of the path's kind: 400 for too many
+// samples, 502 when the store's query API fails.
 func (s *Server) history(kp kindPath) handler {
 	return func(r *http.Request, p httprouter.Params) (int, any, error) {
 		id := p.ByName("id")
@@ -302,10 +303,13 @@ func (s *Server) history(kp kindPath) handler {
 		}
 		to := time.Now()
 		series, err := s.opts.History.History(r.Context(), d.Resource, to.Add(-rng), to)
-		if errors.Is(err, tsdbwriter.ErrTooManySamples) {
+		var storeErr *backfill.StoreError
+		switch {
+		case errors.Is(err, tsdbwriter.ErrTooManySamples):
 			return 0, nil, &Error{Status: http.StatusBadRequest, Message: err.Error() + "; ask for a shorter range", Fields: fields}
-		}
-		if err != nil {
+		case errors.As(err, &storeErr):
+			return 0, nil, &Error{Status: http.StatusBadGateway, Message: err.Error(), Fields: fields}
+		case err != nil:
 			return 0, nil, err
 		}
 		body := map[string]any{kp.idField: id, "from": to.Add(-rng).UTC(), "to": to.UTC(), "series": historyJSON(series)}

@@ -15,10 +15,12 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
-// CoverageQuerier reads which hours a store holds through its Prometheus
-// query API; *promcoverage.Reader implements it.
+// CoverageQuerier reads which hours a store holds, and the samples it
+// holds, through its Prometheus query API; *promcoverage.Reader
+// implements it.
 type CoverageQuerier interface {
 	Coverage(ctx context.Context, q promcoverage.Query) (*sink.Coverage, error)
+	Series(ctx context.Context, q promcoverage.SeriesQuery) ([]tsdbwriter.Series, error)
 }
 
 // covered says whether a resource (by key) holds the hour that contains t
@@ -132,12 +134,18 @@ func (b *Backfiller) localCoverage(ctx context.Context, r Range, ms []*labels.Ma
 // queryCoverage asks the query API for the hours that hold samples of the
 // series ms select with the target labels, for the whole fleet at once.
 func (b *Backfiller) queryCoverage(ctx context.Context, r Range, ms []*labels.Matcher) (covered, error) {
+	cov, err := b.opts.CoverageQuery.Coverage(ctx, promcoverage.Query{
+		ResourceLabel: catalog.LabelName, Matchers: b.withTargetLabels(ms), Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
+	})
+	return cov, storeErr("query coverage", err)
+}
+
+// withTargetLabels returns ms and a matcher per target label (Options.Labels),
+// which the series in a store shared with other jobs carry.
+func (b *Backfiller) withTargetLabels(ms []*labels.Matcher) []*labels.Matcher {
 	ms = slices.Clone(ms)
 	labels.FromMap(b.opts.Labels).Range(func(l labels.Label) {
 		ms = append(ms, labels.MustNewMatcher(labels.MatchEqual, l.Name, l.Value))
 	})
-	cov, err := b.opts.CoverageQuery.Coverage(ctx, promcoverage.Query{
-		ResourceLabel: catalog.LabelName, Matchers: ms, Mint: r.From.UnixMilli(), Maxt: r.To.UnixMilli(),
-	})
-	return cov, storeErr("query coverage", err)
+	return ms
 }

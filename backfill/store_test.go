@@ -23,6 +23,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/promcoverage"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/sink/remotewrite"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/tsdbwriter"
 )
 
 // newStoreBackfiller is newTestBackfiller with the stores of opts.
@@ -44,6 +45,15 @@ func newStoreBackfiller(t *testing.T, f *fakeCW, opts Options) *Backfiller {
 // a query API would: the hours with a sample of a series that matches.
 type receiverCoverage struct {
 	r *rwreceiver.Receiver
+	noSeries
+}
+
+// noSeries is the samples half of a coverage fake whose test reads no
+// history: it fails the read.
+type noSeries struct{}
+
+func (noSeries) Series(context.Context, promcoverage.SeriesQuery) ([]tsdbwriter.Series, error) {
+	return nil, errors.New("this fake reads no series")
 }
 
 func (c receiverCoverage) Coverage(_ context.Context, q promcoverage.Query) (*sink.Coverage, error) {
@@ -100,7 +110,7 @@ func TestRemoteWriteStore(t *testing.T) {
 	r := rwreceiver.Start(t, "")
 	f := &fakeCW{}
 	tm := telemetry.New()
-	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r}, Env: telemetry.Env{Telemetry: tm}})
+	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r: r}, Env: telemetry.Env{Telemetry: tm}})
 	var phases []string
 	req := Request{Resources: []model.Described{testInstance("db-1"), testInstance("db-2")}, Days: 7,
 		Progress: func(p Progress) { phases = append(phases, p.Phase) }}
@@ -137,7 +147,7 @@ func TestRemoteWriteRefused(t *testing.T) {
 		return nil
 	})
 	f := &fakeCW{}
-	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r}})
+	b := newStoreBackfiller(t, f, Options{RemoteWrite: newRemoteWriter(t, r.URL()), CoverageQuery: receiverCoverage{r: r}})
 	req := Request{Resources: []model.Described{testInstance("db-1"), testInstance("db-2"), testInstance("db-3")}, Days: 2}
 	_, err := b.Backfill(context.Background(), req)
 	var se *StoreError
@@ -271,7 +281,10 @@ func TestBucketUploadFailureCompletedByNextSweep(t *testing.T) {
 }
 
 // fixedCoverage says that every resource holds the hours in [from, to).
-type fixedCoverage struct{ from, to time.Time }
+type fixedCoverage struct {
+	from, to time.Time
+	noSeries
+}
 
 func (c fixedCoverage) Coverage(_ context.Context, q promcoverage.Query) (*sink.Coverage, error) {
 	cov := sink.NewCoverage(q.Mint, q.Maxt)
@@ -286,7 +299,7 @@ func (c fixedCoverage) Coverage(_ context.Context, q promcoverage.Query) (*sink.
 func TestCoverageQueryAndLocalBlocks(t *testing.T) {
 	to := sweepRange(testNow, DefaultHeadMargin, 1).To
 	f := &fakeCW{}
-	b := newStoreBackfiller(t, f, Options{CoverageQuery: fixedCoverage{to.Add(-10 * time.Hour), to}})
+	b := newStoreBackfiller(t, f, Options{CoverageQuery: fixedCoverage{from: to.Add(-10 * time.Hour), to: to}})
 	req := Request{Resources: []model.Described{testInstance("db-1")}, Days: 1}
 	res, err := b.Backfill(context.Background(), req)
 	if err != nil || res.HoursSkipped != 10 || res.HoursBackfilled != 14 {

@@ -331,14 +331,21 @@ func (s *store) historyOf(sim *awssim.Server, from, to time.Time) (history, erro
 // serves for the fleet in [from, to).
 func checkStore(t *testing.T, s *store, sim *awssim.Server, from, to time.Time) {
 	t.Helper()
+	checkAgainstSim(t, "the store", sim, from, to, func() (history, error) { return s.historyOf(sim, from, to) })
+}
+
+// checkAgainstSim waits until what read returns (what is read from where)
+// is exactly what awssim serves for the fleet in [from, to).
+func checkAgainstSim(t *testing.T, where string, sim *awssim.Server, from, to time.Time, read func() (history, error)) {
+	t.Helper()
 	testtools.Eventually(t, time.Minute, 500*time.Millisecond, func() error {
-		h, err := s.historyOf(sim, from, to)
+		h, err := read()
 		if err != nil {
 			return err
 		}
 		n, err := h.compare(sim, from, to)
 		if err == nil {
-			t.Logf("checked %d samples against awssim", n)
+			t.Logf("checked %d samples of %s against awssim", n, where)
 		}
 		return err
 	})

@@ -13,7 +13,10 @@ import (
 // the exporter arrives by remote write in the pinned Prometheus (receiver
 // on, out-of-order window 8d); every instance, metric and hour equals
 // what awssim serves; the repeat finds everything covered through the
-// coverage query URL and makes no GetMetricData call.
+// coverage query URL and makes no GetMetricData call. The history
+// endpoint of every instance, cluster and proxy answers, through the
+// coverage query URL, exactly the samples awssim serves for it (no local
+// block exists to read).
 func TestBackfillByRemoteWriteIntoPrometheus(t *testing.T) {
 	sim := startSim(t)
 	prom := startPrometheus(t)
@@ -23,18 +26,20 @@ func TestBackfillByRemoteWriteIntoPrometheus(t *testing.T) {
 		t.Fatalf("backfill %v: want samples and no block", body)
 	}
 	checkStore(t, prom, sim, from, to)
+	checkAgainstSim(t, "the history endpoint", sim, from, to, func() (history, error) { return a.historyOf(t, sim) })
 	a.checkRepeat(t, sim)
 }
 
 // TestBackfillByRemoteWriteIntoVictoriaMetrics: the same into
 // VictoriaMetrics single node, which speaks Remote-Write 1.0 only (the
-// writer finds out by itself).
+// writer finds out by itself), history endpoint included.
 func TestBackfillByRemoteWriteIntoVictoriaMetrics(t *testing.T) {
 	sim := startSim(t)
 	vm := startVictoriaMetrics(t)
 	a := startExporter(t, sim, "", exporter.StoreOptions{RemoteWriteURL: vm.url() + "/api/v1/write", CoverageQueryURL: vm.url()})
 	from, to, _ := a.backfillOK(t)
 	checkStore(t, vm, sim, from, to)
+	checkAgainstSim(t, "the history endpoint", sim, from, to, func() (history, error) { return a.historyOf(t, sim) })
 	a.checkRepeat(t, sim)
 }
 

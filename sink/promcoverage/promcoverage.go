@@ -1,7 +1,8 @@
 // Package promcoverage asks a store with the Prometheus HTTP query API
 // (Prometheus, Thanos Query, Mimir, Cortex, VictoriaMetrics, Amazon Managed
 // Service for Prometheus) which hours of which resources hold samples, with
-// one range query per chunk of the range.
+// one range query per chunk of the range, and reads the raw samples of a
+// resource's series, with one instant query.
 package promcoverage
 
 import (
@@ -82,7 +83,7 @@ type Query struct {
 	Mint, Maxt int64
 }
 
-// Reader reads coverage from a query API. It is safe for concurrent use.
+// Reader reads coverage and raw samples from a query API. It is safe for concurrent use.
 type Reader struct {
 	api      v1.API
 	maxHours int
