@@ -40,7 +40,7 @@ prom=$(go tool -n prometheus)
 sim=127.0.0.1:$(port)
 "$tmp/new" --log.level=warn simulate --listen "$sim" --instances 1000 >/dev/null &
 simpid=$!
-pids+=($simpid)
+pids+=("$simpid")
 wait_http "http://$sim/awssim/counters"
 printf 'metrics:\n  statistics: [Average]\nrate_limit: {requests_per_second: 50, burst: 50}\n' >"$tmp/sinks.yml"
 printf 'storage:\n  tsdb:\n    out_of_order_time_window: 8d\n' >"$tmp/prometheus.yml"
