@@ -18,20 +18,8 @@ base=${1:-d9a34c3}
 rounds=${2:-3}
 shift $(($# < 2 ? $# : 2))
 flags=("$@")
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 20000)); }
-wait_http() {
-	for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
-	echo "no answer from $1"
-	return 1
-}
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 go build -o "$tmp/new" ./cmd/exporter
 mkdir "$tmp/base"
 git archive "$base" | tar -x -C "$tmp/base"
