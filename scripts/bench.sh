@@ -40,21 +40,8 @@ if ! /usr/bin/time -f %M true >/dev/null 2>&1; then
 	echo "scripts/bench.sh needs GNU time (/usr/bin/time -f) for the peak memory of each process: apt-get install time" >&2
 	exit 1
 fi
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-port() { echo $((20000 + RANDOM % 20000)); }
-wait_http() {
-	for _ in $(seq 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
-	echo "no answer from $1"
-	return 1
-}
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 bin=$tmp/rds-backfill-exporter
 go build -o "$bin" ./cmd/exporter
 go build -o "$tmp/benchtool" ./internal/benchtool

@@ -140,14 +140,18 @@ type group struct {
 }
 
 // groups groups series by their value of the label groupBy, in the order
-// of their first series.
+// of their first series. Only a series alone renders its labels as a key:
+// a backfill calls Write for every block window with every series.
 func groups(series []tsdbwriter.Series, groupBy string) []group {
 	var out []group
 	index := map[string]int{}
 	for _, s := range series {
-		key := "\xff" + s.Labels.String() // a series alone
-		if v := s.Labels.Get(groupBy); groupBy != "" && v != "" {
-			key = v
+		var key string
+		if groupBy != "" {
+			key = s.Labels.Get(groupBy)
+		}
+		if key == "" {
+			key = "\xff" + s.Labels.String() // a series alone
 		}
 		i, ok := index[key]
 		if !ok {
