@@ -76,3 +76,44 @@ func TestResolveAccountAsksSTS(t *testing.T) {
 		t.Errorf("%d GetCallerIdentity calls, want 1", n)
 	}
 }
+
+// A region in LoadOptions (as `serve --aws.simulate` passes one) is the
+// default of a client without a region, never an override of the regions
+// the config names: each client discovers its own region's fleet.
+func TestLoadOptionsRegionIsOnlyADefault(t *testing.T) {
+	sim := awssim.New(awssim.Options{Regions: []string{"us-east-1", "eu-west-1"}, Instances: 1})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	clients, err := NewClients(context.Background(), Options{
+		RequestsPerSecond: 50, Burst: 5, Regions: []string{"us-east-1", "eu-west-1"},
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clients) != 2 {
+		t.Fatalf("%d clients, want 2", len(clients))
+	}
+	for i, want := range []string{"us-east-1", "eu-west-1"} {
+		if got := clients[i].Target().Region; got != want {
+			t.Errorf("client %d: region %s, want %s", i, got, want)
+		}
+		found, err := clients[i].DescribeInstances(t.Context(), DiscoveryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 {
+			t.Fatalf("client %d (%s): no instances", i, want)
+		}
+		for _, d := range found {
+			if d.Resource.Target.Region != want {
+				t.Errorf("client %d: discovered %s, want region %s", i, d.Resource.ARN, want)
+			}
+		}
+	}
+}

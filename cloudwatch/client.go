@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -47,8 +48,9 @@ type Options struct {
 	// Parallel bounds the GetMetricData calls in flight per client;
 	// default DefaultParallel.
 	Parallel int
-	// LoadOptions are passed to config.LoadDefaultConfig, after the
-	// exporter's own (for example to point at a simulator).
+	// LoadOptions are passed to config.LoadDefaultConfig (for example to
+	// point at a simulator); a region they set applies only where
+	// Regions (and the account's) name none.
 	LoadOptions []func(*config.LoadOptions) error
 	Observer    Observer
 }
@@ -213,11 +215,12 @@ func newClient(ctx context.Context, o Options, acc Account, region string) (*Cli
 }
 
 func loadConfig(ctx context.Context, o Options, acc Account, region string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	opts := slices.Clone(o.LoadOptions)
 	if region != "" {
+		// Last: the region a client is for is its identity; a region in
+		// LoadOptions is only the default of a client without one.
 		opts = append(opts, config.WithRegion(region))
 	}
-	opts = append(opts, o.LoadOptions...)
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, fmt.Errorf("load AWS config: %w", err)
