@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/backfill"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
@@ -35,10 +32,7 @@ func simFleetAt(tb testing.TB, n int, rps float64) (*awssim.Server, *cloudwatch.
 	tb.Cleanup(func() { _ = sim.Close() })
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
 		RequestsPerSecond: rps, Burst: 5, Parallel: 4,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -52,10 +50,7 @@ func sourceSetup(t testing.TB, dir string, interval int32, opts func(*backfill.O
 	t.Cleanup(func() { _ = sim.Close() })
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
 		RequestsPerSecond: 1000, Burst: 5,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 // A client learns its account without STS when something else says it: the
@@ -25,11 +25,8 @@ func TestAccountWithoutSTS(t *testing.T) {
 	obs := &countingObserver{}
 	clients, err := NewClients(context.Background(), Options{
 		RequestsPerSecond: 50, Burst: 5, MaxAttempts: 1, Observer: obs,
-		Accounts: []Account{{}, {RoleARN: "arn:aws:iam::222222222222:role/reader", SessionName: "test"}},
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()), config.WithRetryMaxAttempts(1),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		Accounts:    []Account{{}, {RoleARN: "arn:aws:iam::222222222222:role/reader", SessionName: "test"}},
+		LoadOptions: testtools.AWSOptions(sim, config.WithRetryMaxAttempts(1)),
 	})
 	if err != nil {
 		t.Fatalf("NewClients with STS down: %v", err)
@@ -88,10 +85,7 @@ func TestLoadOptionsRegionIsOnlyADefault(t *testing.T) {
 	t.Cleanup(func() { _ = sim.Close() })
 	clients, err := NewClients(context.Background(), Options{
 		RequestsPerSecond: 50, Burst: 5, Regions: []string{"us-east-1", "eu-west-1"},
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
@@ -68,10 +68,7 @@ func TestClientSourcesShareLimiterAndObserver(t *testing.T) {
 	rec := &bodyRecorder{bytes: map[string]int64{}}
 	clients, err := NewClients(context.Background(), Options{
 		RequestsPerSecond: 1e-9, Burst: 2, MaxAttempts: 1, Observer: obs,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion(sim.Region()), config.WithBaseEndpoint(sim.URL()), config.WithHTTPClient(rec),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim, config.WithHTTPClient(rec)),
 	})
 	if err != nil || len(clients) != 1 {
 		t.Fatalf("%d clients, %v", len(clients), err)

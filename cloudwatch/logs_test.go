@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 )
 
 // sourceCounts records what the readers report.
@@ -62,11 +62,7 @@ func startSourceSim(t *testing.T, opts awssim.Options) *awssim.Server {
 // load theirs.
 func simConfig(t testing.TB, sim *awssim.Server, extra ...func(*config.LoadOptions) error) aws.Config {
 	t.Helper()
-	opts := append([]func(*config.LoadOptions) error{
-		config.WithRegion(sim.Region()),
-		config.WithBaseEndpoint(sim.URL()),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-	}, extra...)
+	opts := testtools.AWSOptions(sim, extra...)
 	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
@@ -65,11 +63,7 @@ func simClient(t *testing.T, sim *awssim.Server, obs Observer, rps float64, maxA
 	t.Helper()
 	clients, err := NewClients(context.Background(), Options{
 		RequestsPerSecond: rps, Burst: 5, MaxAttempts: maxAttempts, Parallel: 4, Observer: obs,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"),
-			config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)

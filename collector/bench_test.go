@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -61,10 +59,7 @@ func simClient(b testing.TB, opts awssim.Options, obs cloudwatch.Observer) (*aws
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
 		RequestsPerSecond: 1000, Burst: 10, Parallel: 4, Observer: obs,
 		MaxAttempts: exporterconfig.DefaultMaxAttempts,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
@@ -18,6 +16,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/cloudwatch"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/collector"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools/sourcecheck"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/telemetry"
@@ -48,10 +47,7 @@ func sourcesCollector(t *testing.T, filter model.SourceFilter) (*collector.Sourc
 	tm := telemetry.New()
 	clients, err := cloudwatch.NewClients(context.Background(), cloudwatch.Options{
 		RequestsPerSecond: 1000, Burst: 5, Observer: tm,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"), config.WithBaseEndpoint(sim.URL()),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		LoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)

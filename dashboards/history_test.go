@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/promslog"
@@ -33,6 +31,7 @@ import (
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
 	rdsexporter "github.com/rds-backfill-exporter/rds-backfill-exporter/internal/exporter"
+	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/testtools"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/model"
 )
 
@@ -266,12 +265,9 @@ func startExporter(t *testing.T, dir string, start time.Time, spec historySpec) 
 		LabelsSnakeCase: spec.snakeCase,
 		Backfill:        rdsexporter.BackfillOptions{OutputDir: dir, Labels: map[string]string{"job": historyJob}},
 	}, rdsexporter.Env{
-		Now:    x.clock.Now,
-		Logger: slog.New(slog.DiscardHandler),
-		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
-			awsconfig.WithRegion("us-east-1"), awsconfig.WithBaseEndpoint(x.sim.URL()),
-			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		Now:            x.clock.Now,
+		Logger:         slog.New(slog.DiscardHandler),
+		AWSLoadOptions: testtools.AWSOptions(x.sim),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/prometheus/model/labels"
 
@@ -55,11 +53,8 @@ func newExporterWith(t *testing.T, sim *awssim.Server, yml string, opts exporter
 		t.Fatal(err)
 	}
 	x, err := exporter.New(t.Context(), cfg, opts, exporter.Env{
-		Logger: slog.New(slog.DiscardHandler),
-		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
-			awsconfig.WithBaseEndpoint(sim.URL()),
-			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		Logger:         slog.New(slog.DiscardHandler),
+		AWSLoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/catalog"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/config"
 	"github.com/rds-backfill-exporter/rds-backfill-exporter/internal/awssim"
@@ -57,11 +54,8 @@ func startExporter(t *testing.T, sim *awssim.Server, yml string, stores exporter
 	x, err := exporter.New(t.Context(), cfg, exporter.Options{
 		Backfill: exporter.BackfillOptions{OutputDir: t.TempDir(), Labels: map[string]string{"job": "rds"}, Stores: stores},
 	}, exporter.Env{
-		Logger: slog.New(slog.DiscardHandler),
-		AWSLoadOptions: []func(*awsconfig.LoadOptions) error{
-			awsconfig.WithBaseEndpoint(sim.URL()),
-			awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")),
-		},
+		Logger:         slog.New(slog.DiscardHandler),
+		AWSLoadOptions: testtools.AWSOptions(sim),
 	})
 	if err != nil {
 		t.Fatal(err)
