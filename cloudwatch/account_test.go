@@ -105,8 +105,8 @@ func TestLoadOptionsRegionIsOnlyADefault(t *testing.T) {
 			t.Fatalf("client %d (%s): no instances", i, want)
 		}
 		for _, d := range found {
-			if d.Resource.Target.Region != want {
-				t.Errorf("client %d: discovered %s, want region %s", i, d.Resource.ARN, want)
+			if d.Target.Region != want {
+				t.Errorf("client %d: discovered %s, want region %s", i, d.ARN, want)
 			}
 		}
 	}
