@@ -105,7 +105,7 @@ func TestLoadOptionsRegionIsOnlyADefault(t *testing.T) {
 			t.Fatalf("client %d (%s): no instances", i, want)
 		}
 		for _, d := range found {
-			if d.Target.Region != want {
+			if d.Region != want {
 				t.Errorf("client %d: discovered %s, want region %s", i, d.ARN, want)
 			}
 		}
